@@ -1,0 +1,28 @@
+package rsarl.cli;
+
+/**
+ * DJL must never download at run time and its usage telemetry must stay off: set both before the
+ * first engine use, whatever launched the JVM.
+ */
+final class DjlEnvironment {
+    private DjlEnvironment() {
+    }
+
+    static void configure() {
+        System.setProperty("ai.djl.offline", "true");
+        System.setProperty("OPT_OUT_TRACKING", "true");
+        setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
+        String threads = System.getenv("RSA_THREADS");
+        if (threads != null && !threads.isBlank()) {
+            setIfAbsent("ai.djl.pytorch.num_threads", threads.trim());
+            setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
+        }
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+}
