@@ -81,8 +81,12 @@ final class Sampler {
             cand = sortByWeight(cand, w);
             if (cand.length > k) cand = Arrays.copyOf(cand, k);
             if (p.topP() < 1) {
-                double kept = 0;
-                for (int t : cand) kept += w[t];
+                // the nucleus is taken from the top-k renormalised distribution (all tokens when k is off)
+                double kept = total;
+                if (k < vocab) {
+                    kept = 0;
+                    for (int t : cand) kept += w[t];
+                }
                 double acc = 0;
                 int n = 0;
                 while (n < cand.length && (n == 0 || acc < p.topP() * kept)) acc += w[cand[n++]];
