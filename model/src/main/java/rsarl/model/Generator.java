@@ -1,0 +1,213 @@
+package rsarl.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import java.util.function.IntConsumer;
+
+/**
+ * Batched generation with a KV cache: prompts are left-padded into one batch, prefilled once, then decoded one
+ * token per step; rows that finish leave the batch (and the cache). Each request draws from its own
+ * {@link SplittableRandom} seeded by the request, once per sampled step, so its tokens do not depend on what
+ * else shares the batch. Every step runs in a sub-manager that is closed before the next one.
+ */
+public final class Generator {
+    private final QwenModel model;
+    private final Function<int[], String> detokenizer;
+    private final int maxBatch;
+    /** Test hook: called after each step's sub-manager is closed, with the step number. */
+    IntConsumer afterStep = step -> { };
+
+    public Generator(QwenModel model) {
+        this(model, null, 64);
+    }
+
+    private Generator(QwenModel model, Function<int[], String> detokenizer, int maxBatch) {
+        this.model = model;
+        this.detokenizer = detokenizer;
+        this.maxBatch = maxBatch;
+    }
+
+    /** Enables stop strings: the function turns generated ids into text. */
+    public Generator withDetokenizer(Function<int[], String> detokenizer) {
+        return new Generator(model, detokenizer, maxBatch);
+    }
+
+    /** Requests run in chunks of at most this many rows (bounds memory; default 64). */
+    public Generator withMaxBatch(int rows) {
+        if (rows < 1) throw new IllegalArgumentException("max batch must be >= 1, got " + rows);
+        return new Generator(model, detokenizer, rows);
+    }
+
+    public List<Completion> generate(List<GenerationRequest> requests) {
+        int vocab = model.config().vocabSize();
+        for (int i = 0; i < requests.size(); i++) {
+            int[] ids = requests.get(i).promptIds();
+            if (ids.length == 0) throw new IllegalArgumentException("request " + i + ": empty prompt");
+            for (int t : ids) {
+                if (t < 0 || t >= vocab) {
+                    throw new IllegalArgumentException("request " + i + ": token id " + t + " is outside [0, " + vocab + ")");
+                }
+            }
+        }
+        Completion[] out = new Completion[requests.size()];
+        for (int start = 0; start < requests.size(); start += maxBatch) {
+            int end = Math.min(requests.size(), start + maxBatch);
+            List<Completion> part = new Batch(requests.subList(start, end)).run();
+            for (int i = start; i < end; i++) out[i] = part.get(i - start);
+        }
+        return Arrays.asList(out);
+    }
+
+    /** The state of one batch of requests while it decodes. */
+    private final class Batch {
+        private final List<GenerationRequest> requests;
+        private final List<List<Integer>> tokens = new ArrayList<>();
+        private final List<List<Float>> logprobs = new ArrayList<>();
+        private final String[] finish;
+        private final SplittableRandom[] rngs;
+        private final List<Set<Integer>> stopIds = new ArrayList<>();
+        /** rows[r] = request index of batch row r; pad[r] = left padding of that row. */
+        private int[] rows;
+        private int[] pad;
+
+        Batch(List<GenerationRequest> requests) {
+            this.requests = requests;
+            int n = requests.size();
+            finish = new String[n];
+            rngs = new SplittableRandom[n];
+            for (int i = 0; i < n; i++) {
+                tokens.add(new ArrayList<>());
+                logprobs.add(new ArrayList<>());
+                rngs[i] = new SplittableRandom(requests.get(i).seed());
+                Set<Integer> stop = new HashSet<>(model.config().eosTokenIds());
+                stop.addAll(requests.get(i).params().stopTokenIds());
+                stopIds.add(stop);
+            }
+        }
+
+        List<Completion> run() {
+            int n = requests.size();
+            int promptMax = 0;
+            int newMax = 0;
+            for (GenerationRequest r : requests) {
+                promptMax = Math.max(promptMax, r.promptIds().length);
+                newMax = Math.max(newMax, r.params().maxNewTokens());
+            }
+            rows = new int[n];
+            pad = new int[n];
+            for (int r = 0; r < n; r++) {
+                rows[r] = r;
+                pad[r] = promptMax - requests.get(r).promptIds().length;
+            }
+            int vocab = model.config().vocabSize();
+            try (KvCache cache = model.newCache(n, promptMax + newMax)) {
+                float[] logits = prefill(cache, promptMax);
+                afterStep.accept(0);
+                for (int step = 1; ; step++) {
+                    int[] next = new int[rows.length];
+                    List<Integer> keep = new ArrayList<>();
+                    for (int r = 0; r < rows.length; r++) {
+                        next[r] = choose(rows[r], logits, r * vocab, vocab);
+                        if (finish[rows[r]] == null) keep.add(r);
+                    }
+                    if (keep.isEmpty()) break;
+                    if (keep.size() < rows.length) {
+                        int[] kept = keep.stream().mapToInt(Integer::intValue).toArray();
+                        cache.keepRows(kept);
+                        rows = select(rows, kept);
+                        pad = select(pad, kept);
+                        next = select(next, kept);
+                    }
+                    logits = decode(cache, next);
+                    afterStep.accept(step);
+                }
+            }
+            List<Completion> out = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int[] ids = tokens.get(i).stream().mapToInt(Integer::intValue).toArray();
+                float[] lp = new float[ids.length];
+                for (int j = 0; j < lp.length; j++) lp[j] = logprobs.get(i).get(j);
+                out.add(new Completion(ids, lp, finish[i]));
+            }
+            return out;
+        }
+
+        private float[] prefill(KvCache cache, int promptMax) {
+            int b = rows.length;
+            long[] ids = new long[b * promptMax];
+            long[] pos = new long[b * promptMax];
+            long[] mask = new long[b * promptMax];
+            for (int r = 0; r < b; r++) {
+                int[] prompt = requests.get(rows[r]).promptIds();
+                for (int j = 0; j < promptMax; j++) {
+                    int real = j - pad[r];
+                    int at = r * promptMax + j;
+                    ids[at] = real >= 0 ? prompt[real] : 0;
+                    pos[at] = Math.max(real, 0);
+                    mask[at] = real >= 0 ? 1 : 0;
+                }
+            }
+            try (NDManager m = model.manager().newSubManager()) {
+                Shape s = new Shape(b, promptMax);
+                return model.forwardLast(m.create(ids, s), m.create(pos, s), m.create(mask, s), cache).toFloatArray();
+            }
+        }
+
+        /** Feeds each row's newest token; its position is the number of real tokens before it. */
+        private float[] decode(KvCache cache, int[] next) {
+            int b = rows.length;
+            int total = (int) cache.length() + 1;
+            long[] ids = new long[b];
+            long[] pos = new long[b];
+            long[] mask = new long[b * total];
+            for (int r = 0; r < b; r++) {
+                int req = rows[r];
+                ids[r] = next[r];
+                pos[r] = requests.get(req).promptIds().length + tokens.get(req).size() - 1;
+                for (int j = pad[r]; j < total; j++) mask[r * total + j] = 1;
+            }
+            try (NDManager m = model.manager().newSubManager()) {
+                Shape s = new Shape(b, 1);
+                return model.forwardLast(m.create(ids, s), m.create(pos, s), m.create(mask, new Shape(b, total)), cache)
+                        .toFloatArray();
+            }
+        }
+
+        /** Picks request {@code req}'s next token, records it and its raw log-prob, and marks it finished if so. */
+        private int choose(int req, float[] logits, int off, int vocab) {
+            SamplingParams p = requests.get(req).params();
+            int token = Sampler.pick(logits, off, vocab, p, rngs[req]);
+            List<Integer> mine = tokens.get(req);
+            mine.add(token);
+            logprobs.get(req).add((float) Sampler.logProb(logits, off, vocab, token));
+            if (stopIds.get(req).contains(token) || hitsStopString(mine, p)) {
+                finish[req] = "stop";
+            } else if (mine.size() >= p.maxNewTokens()) {
+                finish[req] = "length";
+            }
+            return token;
+        }
+
+        private boolean hitsStopString(List<Integer> generated, SamplingParams p) {
+            if (detokenizer == null || p.stopStrings().isEmpty()) return false;
+            String text = detokenizer.apply(generated.stream().mapToInt(Integer::intValue).toArray());
+            for (String stop : p.stopStrings()) if (text.contains(stop)) return true;
+            return false;
+        }
+    }
+
+    private static int[] select(int[] a, int[] idx) {
+        int[] out = new int[idx.length];
+        for (int i = 0; i < idx.length; i++) out[i] = a[idx[i]];
+        return out;
+    }
+}

@@ -1,0 +1,114 @@
+package rsarl.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Keys and values of every layer for the tokens seen so far, in preallocated buffers
+ * {@code [batch, kvHeads, capacity, headDim]} written in place, so a decode step copies only the new token.
+ * All rows share one length (prompts are left-padded). Not for use inside a GradientCollector.
+ */
+public final class KvCache implements AutoCloseable {
+    private final NDManager manager;
+    private final NDArray[] keys;
+    private final NDArray[] values;
+    private long length;
+    private long capacity;
+    private long batch;
+
+    KvCache(NDManager parent, int layers, long batch, int kvHeads, int headDim, long capacity,
+            ai.djl.ndarray.types.DataType type) {
+        this.manager = parent.newSubManager();
+        this.keys = new NDArray[layers];
+        this.values = new NDArray[layers];
+        this.capacity = Math.max(1, capacity);
+        this.batch = batch;
+        Shape shape = new Shape(batch, kvHeads, this.capacity, headDim);
+        for (int l = 0; l < layers; l++) {
+            keys[l] = manager.zeros(shape, type);
+            values[l] = manager.zeros(shape, type);
+        }
+    }
+
+    /** Tokens cached per row (padding included). */
+    public long length() {
+        return length;
+    }
+
+    public long batchSize() {
+        return batch;
+    }
+
+    /**
+     * Writes the new keys/values {@code [B, kvHeads, S, headDim]} of one layer after the cached ones and returns
+     * views of everything cached so far, {@code [B, kvHeads, length + S, headDim]}, owned by {@code m}.
+     */
+    NDArray[] append(int layer, NDArray k, NDArray v, NDManager m) {
+        long s = k.getShape().get(2);
+        if (k.getShape().get(0) != batch) {
+            throw new IllegalArgumentException("batch " + k.getShape().get(0) + " does not match the cache's " + batch);
+        }
+        if (length + s > capacity) grow(length + s);
+        NDIndex slot = new NDIndex(":, :, {}:{}", length, length + s);
+        keys[layer].set(slot, k);
+        values[layer].set(slot, v);
+        NDIndex upTo = new NDIndex(":, :, 0:{}", length + s);
+        return new NDArray[] {keys[layer].get(m, upTo), values[layer].get(m, upTo)};
+    }
+
+    /** Called once per forward, after every layer appended. */
+    void advance(long s) {
+        length += s;
+    }
+
+    private void grow(long needed) {
+        long cap = Math.max(needed, capacity * 2);
+        for (int l = 0; l < keys.length; l++) {
+            keys[l] = regrow(keys[l], cap);
+            values[l] = regrow(values[l], cap);
+        }
+        capacity = cap;
+    }
+
+    private NDArray regrow(NDArray old, long cap) {
+        Shape s = old.getShape();
+        NDArray fresh = manager.zeros(new Shape(s.get(0), s.get(1), cap, s.get(3)), old.getDataType());
+        if (length > 0) {
+            try (NDManager scratch = manager.newSubManager()) {
+                fresh.set(new NDIndex(":, :, 0:{}", length), old.get(scratch, new NDIndex(":, :, 0:{}", length)));
+            }
+        }
+        old.close();
+        return fresh;
+    }
+
+    /** Keeps only the given batch rows, in this order (finished sequences leave the batch). */
+    public void keepRows(int[] rows) {
+        long[] idx = new long[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i] < 0 || rows[i] >= batch) throw new IndexOutOfBoundsException("row " + rows[i] + " of " + batch);
+            idx[i] = rows[i];
+        }
+        try (NDManager scratch = manager.newSubManager()) {
+            NDArray index = scratch.create(idx);
+            for (int l = 0; l < keys.length; l++) {
+                keys[l] = take(keys[l], index);
+                values[l] = take(values[l], index);
+            }
+        }
+        batch = rows.length;
+    }
+
+    private NDArray take(NDArray old, NDArray index) {
+        NDArray kept = old.get(manager, new NDIndex("{}", index));
+        old.close();
+        return kept;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,31 @@
+package rsarl.model;
+
+import java.util.List;
+
+/** Named Qwen3 shapes for random initialisation: toy sizes for tests and demos, and the real Qwen3 shapes. */
+public final class ModelPresets {
+    public static final List<String> NAMES = List.of("tiny", "small", "20m", "qwen3-0.6b", "qwen3-4b");
+
+    private ModelPresets() {
+    }
+
+    public static QwenConfig config(String preset, int vocabSize, List<Integer> eosIds) {
+        return switch (preset) {
+            // ~0.25M weights + embeddings: unit tests
+            case "tiny" -> qwen3(vocabSize, 64, 256, 4, 4, 2, 16, 1e6, eosIds);
+            // ~3M weights + embeddings: CPU demo
+            case "small" -> qwen3(vocabSize, 256, 768, 4, 4, 2, 64, 1e6, eosIds);
+            // ~19M weights + embeddings: benchmarks
+            case "20m" -> qwen3(vocabSize, 512, 1536, 6, 8, 4, 64, 1e6, eosIds);
+            case "qwen3-0.6b" -> qwen3(vocabSize, 1024, 3072, 28, 16, 8, 128, 1e6, eosIds);
+            case "qwen3-4b" -> qwen3(vocabSize, 2560, 9728, 36, 32, 8, 128, 1e6, eosIds);
+            default -> throw new IllegalArgumentException("unknown preset '" + preset + "' (known: " + NAMES + ")");
+        };
+    }
+
+    private static QwenConfig qwen3(int vocab, int hidden, int inter, int layers, int heads, int kvHeads, int headDim,
+                                    double theta, List<Integer> eos) {
+        return new QwenConfig("qwen3", vocab, hidden, inter, layers, heads, kvHeads, headDim, theta, 1e-6,
+                true, false, eos);
+    }
+}
