@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
         description = "Recursive Self-Aggregation and aggregation-aware RL for Qwen-family models.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                MakeTokenizerCommand.class,
         })
 public final class Rsa {
 
