@@ -75,7 +75,7 @@ public final class BpeTokenizerBuilder {
         root.putNull("padding");
         ArrayNode added = root.putArray("added_tokens");
         for (int i = 0; i < ADDED_TOKENS.size(); i++) {
-            added.add(addedToken(i).put("id", firstAdded + i));
+            added.add(addedToken(i, firstAdded + i, true));
         }
         root.putNull("normalizer"); // no NFC: every string round-trips byte for byte
         root.set("pre_tokenizer", byteLevel(true));
@@ -103,8 +103,12 @@ public final class BpeTokenizerBuilder {
         return root;
     }
 
-    private static ObjectNode addedToken(int index) {
+    /** An AddedToken as tokenizer.json ({@code withId}) or tokenizer_config.json's added_tokens_decoder writes it. */
+    private static ObjectNode addedToken(int index, int id, boolean withId) {
         ObjectNode t = JsonNodeFactory.instance.objectNode();
+        if (withId) {
+            t.put("id", id);
+        }
         t.put("content", ADDED_TOKENS.get(index));
         t.put("single_word", false);
         t.put("lstrip", false);
@@ -129,7 +133,7 @@ public final class BpeTokenizerBuilder {
         c.put("add_prefix_space", false);
         ObjectNode decoder = c.putObject("added_tokens_decoder");
         for (int i = 0; i < ADDED_TOKENS.size(); i++) {
-            decoder.set(Integer.toString(firstAdded + i), addedToken(i));
+            decoder.set(Integer.toString(firstAdded + i), addedToken(i, firstAdded + i, false));
         }
         c.putArray("additional_special_tokens").add(QwenTokenizer.IM_START).add(QwenTokenizer.IM_END);
         c.putNull("bos_token");

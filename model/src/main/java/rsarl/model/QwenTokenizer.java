@@ -24,7 +24,7 @@ import java.util.Set;
 /**
  * A Hugging Face {@code tokenizer.json} (Qwen's or the project's own byte-level BPE) loaded through DJL,
  * configured as an LM tokenizer: no truncation, no padding, no added BOS/EOS, special tokens in the text
- * encode to their single ids.
+ * encode to their single ids. Safe to share between threads (the native tokenizer is immutable).
  */
 public final class QwenTokenizer implements AutoCloseable {
     public static final String IM_START = "<|im_start|>";
@@ -105,13 +105,15 @@ public final class QwenTokenizer implements AutoCloseable {
         return decode(ids, false);
     }
 
-    /** Text of {@code ids}; byte-level pieces of one character are joined before UTF-8 decoding. */
+    /**
+     * Text of {@code ids}; byte-level pieces of one character are joined before UTF-8 decoding. Ids without
+     * a token (Qwen pads its embedding past {@link #vocabSize()}) decode to nothing, as in Hugging Face.
+     */
     public String decode(int[] ids, boolean skipSpecial) {
         long[] l = new long[ids.length];
         for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= vocabSize) {
-                throw new IllegalArgumentException("token id " + ids[i] + " at position " + i
-                        + " is outside the vocabulary [0, " + vocabSize + ") of " + file);
+            if (ids[i] < 0) {
+                throw new IllegalArgumentException("negative token id " + ids[i] + " at position " + i);
             }
             l[i] = ids[i];
         }

@@ -103,6 +103,31 @@ class BpeTokenizerBuilderTest {
     }
 
     @Test
+    void concurrentUseMatchesSequential() throws Exception {
+        List<String> texts = new java.util.ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            texts.add("Problem " + i + ": what is " + i + " * " + (i + 3) + "? Grüße 😀 " + "step ".repeat(i));
+        }
+        List<int[]> expected = texts.stream().map(tok::encode).toList();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int rep = 0; rep < 8; rep++) {
+                for (int i = 0; i < texts.size(); i++) {
+                    int k = i;
+                    results.add(pool.submit(() -> java.util.Arrays.equals(expected.get(k), tok.encode(texts.get(k)))
+                            && tok.decode(expected.get(k)).equals(texts.get(k))));
+                }
+            }
+            for (java.util.concurrent.Future<Boolean> f : results) {
+                assertTrue(f.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void deterministicForAGivenSize() throws Exception {
         BpeTokenizerBuilder.Result again = new BpeTokenizerBuilder(512).write(tmp.resolve("again"));
         assertArrayEquals(Files.readAllBytes(result.dir().resolve("tokenizer.json")),

@@ -111,6 +111,12 @@ class QwenTokenizerTest {
     }
 
     @Test
+    void paddedEmbeddingIdsDecodeToNothing() {
+        // Qwen3's config.json has vocab_size 151936: rows past the tokenizer's ids have no token.
+        assertEquals("Hello!", tok.decode(new int[] {9707, 151900, 0}));
+    }
+
+    @Test
     void emptyText() {
         assertEquals(0, tok.encode("").length);
         assertEquals("", tok.decode(new int[0]));
