@@ -1,0 +1,50 @@
+package rsarl.rollout.config;
+
+import java.util.Set;
+
+/**
+ * Where generations come from.
+ *
+ * @param type           {@code openai} (an OpenAI-compatible /v1/chat/completions server) or {@code local}
+ * @param baseUrl        openai: server address, e.g. {@code http://127.0.0.1:8000/v1}
+ * @param model          openai: the served model name; local: checkpoint directory
+ * @param apiKeyEnv      openai: name of the environment variable holding the API key (optional)
+ * @param maxConcurrency openai: requests in flight at once (default 64)
+ * @param timeoutS       openai: per-request timeout in seconds (default 600)
+ * @param maxRetries     openai: retries after a 429, 5xx, timeout or connection error (default 6)
+ * @param backoffS       openai: first retry delay in seconds, doubled each retry (default 1)
+ * @param device         local: {@code cpu} or {@code gpu} (default cpu)
+ */
+public record BackendConfig(String type, String baseUrl, String model, String apiKeyEnv, Integer maxConcurrency,
+                            Double timeoutS, Integer maxRetries, Double backoffS, String device) {
+
+    public static final Set<String> TYPES = Set.of("openai", "local");
+
+    public BackendConfig {
+        Check.required("type", type);
+        if (!TYPES.contains(type)) {
+            throw new IllegalArgumentException("type: must be openai or local, got '" + type + "'");
+        }
+        Check.required("model", model);
+        if (type.equals("openai")) {
+            Check.required("base_url", baseUrl);
+        }
+        maxConcurrency = Check.or(maxConcurrency, 64);
+        timeoutS = Check.or(timeoutS, 600.0);
+        maxRetries = Check.or(maxRetries, 6);
+        backoffS = Check.or(backoffS, 1.0);
+        device = Check.or(device, "cpu");
+        Check.atLeast("max_concurrency", maxConcurrency, 1);
+        Check.atLeast("max_retries", maxRetries, 0);
+        if (!(timeoutS > 0)) {
+            throw new IllegalArgumentException("timeout_s: must be > 0, got " + timeoutS);
+        }
+        if (!(backoffS >= 0)) {
+            throw new IllegalArgumentException("backoff_s: must be >= 0, got " + backoffS);
+        }
+    }
+
+    public static BackendConfig openai(String baseUrl, String model) {
+        return new BackendConfig("openai", baseUrl, model, null, null, null, null, null, null);
+    }
+}

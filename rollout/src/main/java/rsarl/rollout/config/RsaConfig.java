@@ -1,0 +1,23 @@
+package rsarl.rollout.config;
+
+/**
+ * Recursive Self-Aggregation shape: population N, subset size K, population states T.
+ * K=1 is sequential self-refinement, T=1 plain parallel sampling.
+ */
+public record RsaConfig(Integer population, Integer k, Integer steps) {
+    public RsaConfig {
+        population = Check.or(population, 16);
+        k = Check.or(k, 4);
+        steps = Check.or(steps, 10);
+        Check.atLeast("population", population, 1);
+        Check.atLeast("k", k, 1);
+        Check.atLeast("steps", steps, 1);
+        if (k > population) {
+            throw new IllegalArgumentException("k: must be <= population (" + population + "), got " + k);
+        }
+    }
+
+    public static RsaConfig defaults() {
+        return new RsaConfig(null, null, null);
+    }
+}
