@@ -1,0 +1,52 @@
+package rsarl.trainer;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class GradientsTest {
+    /** Gradients [3, 4] and [12] (from d/dp sum(p * c) = c): global norm sqrt(9 + 16 + 144) = 13. */
+    @Test
+    void clipsByGlobalNormInPlaceWithoutLeakingHandles() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray p1 = m.create(new float[] {1, 1});
+            NDArray p2 = m.create(new float[] {1});
+            p1.setRequiresGradient(true);
+            p2.setRequiresGradient(true);
+            backward(m, p1, p2);
+            int before = m.getManagedArrays().size();
+
+            assertEquals(13.0, Gradients.globalNorm(List.of(p1, p2)), 1e-5);
+            double norm = Gradients.clipGlobalNorm(List.of(p1, p2), 6.5);
+            assertEquals(13.0, norm, 1e-5);
+            float s = (float) (6.5 / (13 + 1e-6));
+            assertArrayEquals(new float[] {3 * s, 4 * s}, p1.getGradient().toFloatArray(), 1e-6f);
+            assertArrayEquals(new float[] {12 * s}, p2.getGradient().toFloatArray(), 1e-6f);
+            assertEquals(6.5, Gradients.globalNorm(List.of(p1, p2)), 1e-5);
+
+            // below the threshold nothing changes
+            assertEquals(6.5, Gradients.clipGlobalNorm(List.of(p1, p2), 100), 1e-5);
+            assertArrayEquals(new float[] {12 * s}, p2.getGradient().toFloatArray(), 1e-6f);
+
+            Gradients.zero(List.of(p1, p2));
+            assertEquals(0.0, Gradients.globalNorm(List.of(p1, p2)));
+            // the getGradient() calls in the assertions above added 3 handles; Gradients itself added none
+            assertEquals(before + 3, m.getManagedArrays().size());
+        }
+    }
+
+    private static void backward(NDManager m, NDArray p1, NDArray p2) {
+        try (NDManager sub = m.newSubManager();
+                GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray loss = p1.mul(sub.create(new float[] {3, 4})).sum().add(p2.mul(12).sum());
+            gc.backward(loss);
+        }
+    }
+}
