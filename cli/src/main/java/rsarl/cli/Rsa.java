@@ -8,6 +8,10 @@ import picocli.CommandLine.Command;
         description = "Recursive Self-Aggregation and aggregation-aware RL for Qwen-family models.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                InitModelCommand.class,
+                ScoreCommand.class,
+                GenerateCommand.class,
+                BenchGenerateCommand.class,
         })
 public final class Rsa {
 
