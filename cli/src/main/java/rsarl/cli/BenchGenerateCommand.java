@@ -51,18 +51,9 @@ final class BenchGenerateCommand implements Callable<Integer> {
         try (QwenModel m = QwenModel.load(model)) {
             Generator gen = new Generator(m).withMaxBatch(Math.max(1, batch));
             int vocab = m.config().vocabSize();
-            run(gen, requests(vocab, Math.min(batch, 2), Math.min(promptLen, 16), 4, seed + 1)); // warm-up
-            List<GenerationRequest> reqs1 = requests(vocab, batch, promptLen, 1, seed);
-            long t0 = System.nanoTime();
-            run(gen, reqs1);
-            double prefillMs = (System.nanoTime() - t0) / 1e6;
-            List<GenerationRequest> reqs = requests(vocab, batch, promptLen, newTokens, seed);
-            long t1 = System.nanoTime();
-            List<Completion> out = run(gen, reqs);
-            double totalMs = (System.nanoTime() - t1) / 1e6;
-            long generated = out.stream().mapToLong(c -> c.tokenIds().length).sum();
-            // the first token of each row comes from the prefill; the rest are decode steps
-            double decodeMs = Math.max(1e-3, totalMs - prefillMs);
+            gen.generate(requests(vocab, Math.min(batch, 2), Math.min(promptLen, 16), 4, seed + 1)); // warm-up
+            List<Completion> out = gen.generate(requests(vocab, batch, promptLen, newTokens, seed));
+            Generator.Stats st = gen.lastStats();
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("model", model.toString());
             o.put("params", m.parameters().values().stream().mapToLong(p -> p.getShape().size()).sum());
@@ -70,19 +61,16 @@ final class BenchGenerateCommand implements Callable<Integer> {
             o.put("prompt", promptLen);
             o.put("new", newTokens);
             o.put("threads", Integer.getInteger("ai.djl.pytorch.num_threads", -1));
-            o.put("prefill_ms", round(prefillMs));
-            o.put("decode_ms", round(decodeMs));
-            o.put("generated_tokens", generated);
-            o.put("decode_tokens_per_s", round((generated - out.size()) / (decodeMs / 1e3)));
+            o.put("prefill_ms", round(st.prefillMs()));
+            o.put("decode_ms", round(st.decodeMs()));
+            o.put("decode_steps", st.decodeSteps());
+            o.put("generated_tokens", out.stream().mapToLong(c -> c.tokenIds().length).sum());
+            o.put("decode_tokens_per_s", round(st.decodeTokensPerSecond()));
             o.put("matmul_fp32_gflops", round(gflops));
             spec.commandLine().getOut().println(o);
             spec.commandLine().getOut().flush();
         }
         return 0;
-    }
-
-    private static List<Completion> run(Generator gen, List<GenerationRequest> reqs) {
-        return gen.generate(reqs);
     }
 
     private static List<GenerationRequest> requests(int vocab, int batch, int len, int newTokens, long seed) {

@@ -90,6 +90,13 @@ class ModelCommandsTest {
             assertEquals(got.length, g.get("logprobs").size());
         }
 
+        Result bench = rsa("bench-generate", "--model", out.toString(), "--batch", "2", "--prompt", "4", "--new", "3");
+        assertEquals(0, bench.code(), bench.err());
+        JsonNode b = json.readTree(bench.out());
+        assertEquals(2, b.get("batch").intValue());
+        assertTrue(b.get("prefill_ms").doubleValue() > 0 && b.get("matmul_fp32_gflops").doubleValue() > 0, bench.out());
+        assertTrue(b.has("decode_tokens_per_s"), bench.out());
+
         Result sampled = rsa("generate", "--model", out.toString(), "--input-ids", "5", "--max-new-tokens", "5",
                 "--temperature", "0.8", "--top-p", "0.9", "--top-k", "20", "--min-p", "0.01", "--seed", "9", "--json");
         assertEquals(0, sampled.code(), sampled.err());
