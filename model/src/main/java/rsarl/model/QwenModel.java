@@ -107,6 +107,32 @@ public final class QwenModel implements AutoCloseable {
         }
     }
 
+    /** Parses {@code cpu}, {@code cuda} or {@code cuda:N} (also {@code gpu}, {@code gpu:N}). */
+    public static Device device(String name) {
+        String n = name.trim().toLowerCase(java.util.Locale.ROOT);
+        if (n.equals("cpu")) return Device.cpu();
+        for (String prefix : new String[] {"cuda", "gpu"}) {
+            if (n.equals(prefix)) return Device.gpu();
+            if (n.startsWith(prefix + ":")) {
+                try {
+                    return Device.gpu(Integer.parseInt(n.substring(prefix.length() + 1)));
+                } catch (NumberFormatException e) {
+                    break;
+                }
+            }
+        }
+        throw new IllegalArgumentException("unknown device '" + name + "' (cpu, cuda, cuda:N)");
+    }
+
+    /** Parses {@code fp32}/{@code float32} or {@code fp16}/{@code float16}. */
+    public static DataType computeType(String name) {
+        return switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "fp32", "float32", "f32" -> DataType.FLOAT32;
+            case "fp16", "float16", "f16", "half" -> DataType.FLOAT16;
+            default -> throw new IllegalArgumentException("unsupported compute dtype '" + name + "' (fp32, fp16)");
+        };
+    }
+
     /** Tensor names (HF layout, file order) and shapes {@code [out, in]} this architecture has. */
     public static Map<String, Shape> parameterShapes(QwenConfig c) {
         Map<String, Shape> m = new LinkedHashMap<>();
