@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -20,6 +21,10 @@ import java.util.function.IntConsumer;
  * else shares the batch. Every step runs in a sub-manager that is closed before the next one.
  */
 public final class Generator {
+    private static final int INITIAL_NEW_CAPACITY = 128;
+    /** Stop strings are searched in the text of this many tokens more than the longest stop string's length. */
+    private static final int STOP_TAIL_SLACK = 8;
+
     private final QwenModel model;
     private final Function<int[], String> detokenizer;
     private final int maxBatch;
@@ -80,10 +85,16 @@ public final class Generator {
         }
         Completion[] out = new Completion[requests.size()];
         lastStats = new Stats(0, 0, 0, 0);
-        for (int start = 0; start < requests.size(); start += maxBatch) {
-            int end = Math.min(requests.size(), start + maxBatch);
-            List<Completion> part = new Batch(requests.subList(start, end)).run();
-            for (int i = start; i < end; i++) out[i] = part.get(i - start);
+        // Similar prompt lengths share a chunk (less padding); results go back in request order.
+        Integer[] order = new Integer[requests.size()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        Arrays.sort(order, Comparator.comparingInt(i -> requests.get(i).promptIds().length));
+        for (int start = 0; start < order.length; start += maxBatch) {
+            int end = Math.min(order.length, start + maxBatch);
+            List<GenerationRequest> chunk = new ArrayList<>();
+            for (int i = start; i < end; i++) chunk.add(requests.get(order[i]));
+            List<Completion> part = new Batch(chunk).run();
+            for (int i = start; i < end; i++) out[order[i]] = part.get(i - start);
         }
         return Arrays.asList(out);
     }
@@ -134,7 +145,8 @@ public final class Generator {
             long tDecode = t0;
             long steps = 0;
             long decoded = 0;
-            try (KvCache cache = model.newCache(n, promptMax + newMax)) {
+            // The cache starts small and doubles when needed: most rows stop long before max_new_tokens.
+            try (KvCache cache = model.newCache(n, promptMax + Math.min(newMax, INITIAL_NEW_CAPACITY))) {
                 Dist dist = prefill(cache, promptMax);
                 afterStep.accept(0);
                 for (int step = 1; ; step++) {
@@ -254,7 +266,11 @@ public final class Generator {
 
         private boolean hitsStopString(List<Integer> generated, SamplingParams p) {
             if (detokenizer == null || p.stopStrings().isEmpty()) return false;
-            String text = detokenizer.apply(generated.stream().mapToInt(Integer::intValue).toArray());
+            // A stop string completed by the newest token lies within its last few tokens: decode only that tail.
+            int longest = p.stopStrings().stream().mapToInt(String::length).max().orElse(0);
+            int from = Math.max(0, generated.size() - longest - STOP_TAIL_SLACK);
+            String text = detokenizer.apply(generated.subList(from, generated.size()).stream()
+                    .mapToInt(Integer::intValue).toArray());
             for (String stop : p.stopStrings()) if (text.contains(stop)) return true;
             return false;
         }

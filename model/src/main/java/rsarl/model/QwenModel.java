@@ -41,7 +41,7 @@ public final class QwenModel implements AutoCloseable {
     private final Path sourceDir;
 
     private record Layer(NDArray inputNorm, NDArray q, NDArray qBias, NDArray k, NDArray kBias, NDArray v,
-                         NDArray vBias, NDArray o, NDArray qNorm, NDArray kNorm, NDArray postNorm,
+                         NDArray vBias, NDArray o, NDArray oBias, NDArray qNorm, NDArray kNorm, NDArray postNorm,
                          NDArray gate, NDArray up, NDArray down) {
     }
 
@@ -62,7 +62,7 @@ public final class QwenModel implements AutoCloseable {
                     params.get(p + "self_attn.q_proj.weight"), params.get(p + "self_attn.q_proj.bias"),
                     params.get(p + "self_attn.k_proj.weight"), params.get(p + "self_attn.k_proj.bias"),
                     params.get(p + "self_attn.v_proj.weight"), params.get(p + "self_attn.v_proj.bias"),
-                    params.get(p + "self_attn.o_proj.weight"),
+                    params.get(p + "self_attn.o_proj.weight"), params.get(p + "self_attn.o_proj.bias"),
                     params.get(p + "self_attn.q_norm.weight"), params.get(p + "self_attn.k_norm.weight"),
                     params.get(p + "post_attention_layernorm.weight"),
                     params.get(p + "mlp.gate_proj.weight"), params.get(p + "mlp.up_proj.weight"),
@@ -150,6 +150,7 @@ public final class QwenModel implements AutoCloseable {
             m.put(p + "self_attn.v_proj.weight", new Shape(kv, h));
             if (c.attentionBias()) m.put(p + "self_attn.v_proj.bias", new Shape(kv));
             m.put(p + "self_attn.o_proj.weight", new Shape(h, q));
+            if (c.attentionBias() && c.hasQkNorm()) m.put(p + "self_attn.o_proj.bias", new Shape(h)); // qwen3 only
             if (c.hasQkNorm()) {
                 m.put(p + "self_attn.q_norm.weight", new Shape(c.headDim()));
                 m.put(p + "self_attn.k_norm.weight", new Shape(c.headDim()));
@@ -277,7 +278,7 @@ public final class QwenModel implements AutoCloseable {
             }
             NDArray ctx = probs.reshape(batch, nkv, (long) g * len, total).matMul(v)
                     .reshape(batch, nh, len, hd).transpose(0, 2, 1, 3).reshape(batch, len, (long) nh * hd);
-            h = h.add(linear(ctx, w.o(), null));
+            h = h.add(linear(ctx, w.o(), w.oBias()));
             x = rmsNorm(h, w.postNorm());
             NDArray gate = linear(x, w.gate(), null);
             NDArray act = gate.mul(Activation.sigmoid(gate)).mul(linear(x, w.up(), null));

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -99,6 +100,42 @@ class TrainingAndInitTest {
             assertTrue(c1.tokenIds().length >= 1);
         }
         assertThrows(IllegalArgumentException.class, () -> QwenModel.initRandom("huge", 500, 1, tmp.resolve("c")));
+    }
+
+    /** Qwen3 with attention_bias has q/k/v and o_proj biases; zero biases leave the logits unchanged. */
+    @Test
+    void qwen3AttentionBiasIncludesOProj() throws IOException {
+        Map<String, RawSafetensors.Tensor> t = RawSafetensors.read(Fixtures.dir(Fixtures.QWEN3).resolve("model.safetensors"));
+        QwenConfig c = QwenConfig.read(Fixtures.dir(Fixtures.QWEN3).resolve("config.json"));
+        for (int l = 0; l < c.numLayers(); l++) {
+            String p = "model.layers." + l + ".self_attn.";
+            t.put(p + "q_proj.bias", zeros(c.numHeads() * c.headDim()));
+            t.put(p + "k_proj.bias", zeros(c.numKvHeads() * c.headDim()));
+            t.put(p + "v_proj.bias", zeros(c.numKvHeads() * c.headDim()));
+            t.put(p + "o_proj.bias", zeros(c.hiddenSize()));
+        }
+        Path d = Files.createDirectories(tmp.resolve("bias"));
+        var cfg = (com.fasterxml.jackson.databind.node.ObjectNode) QwenConfig.readJson(Fixtures.dir(Fixtures.QWEN3).resolve("config.json"));
+        cfg.put("attention_bias", true);
+        QwenConfig.JSON.writeValue(d.resolve("config.json").toFile(), cfg);
+        RawSafetensors.write(d.resolve("model.safetensors"), t, "F32");
+        int[] ids = {1, 2, 3, 4};
+        try (QwenModel withBias = QwenModel.load(d); QwenModel plain = QwenModel.load(Fixtures.dir(Fixtures.QWEN3))) {
+            assertTrue(withBias.parameters().containsKey("model.layers.1.self_attn.o_proj.bias"));
+            assertArrayEquals(QwenModelFixtureTest.logitsOf(plain, ids), QwenModelFixtureTest.logitsOf(withBias, ids), 1e-6f);
+            // a non-zero o_proj bias must move the logits
+            withBias.parameters().get("model.layers.0.self_attn.o_proj.bias").addi(0.5f);
+            float[] moved = QwenModelFixtureTest.logitsOf(withBias, ids);
+            assertTrue(Math.abs(moved[0] - QwenModelFixtureTest.logitsOf(plain, ids)[0]) > 1e-4);
+        }
+        t.remove("model.layers.0.self_attn.o_proj.bias");
+        RawSafetensors.write(d.resolve("model.safetensors"), t, "F32");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> QwenModel.load(d));
+        assertTrue(e.getMessage().contains("model.layers.0.self_attn.o_proj.bias"), e.getMessage());
+    }
+
+    private static RawSafetensors.Tensor zeros(int n) {
+        return new RawSafetensors.Tensor(new long[] {n}, new float[n]);
     }
 
     @Test
