@@ -9,6 +9,10 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 MakeTokenizerCommand.class,
+                InitModelCommand.class,
+                ScoreCommand.class,
+                GenerateCommand.class,
+                BenchGenerateCommand.class,
         })
 public final class Rsa {
 
