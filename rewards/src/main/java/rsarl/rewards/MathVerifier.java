@@ -1,0 +1,72 @@
+package rsarl.rewards;
+
+import rsarl.rewards.math.AnswerParser;
+import rsarl.rewards.math.Expr;
+import rsarl.rewards.math.LatexNormalizer;
+import rsarl.rewards.math.MathAnswer;
+import rsarl.rewards.math.MathEquivalence;
+import rsarl.rewards.math.MathExtractor;
+
+import org.apache.commons.math3.fraction.BigFraction;
+
+/**
+ * Math answers: the last {@code \boxed{}} (or math span, answer line, bare answer) compared with the
+ * gold answer by mathematical equivalence. Binary reward; unparseable never counts as correct.
+ */
+public final class MathVerifier implements Verifier {
+
+    private static final Expr HUNDRED = new Expr.Num(new BigFraction(100));
+
+    @Override
+    public String extract(String response, Problem problem) {
+        return MathExtractor.extract(response);
+    }
+
+    @Override
+    public Grade grade(String response, Problem problem) {
+        String extracted = extract(response, problem);
+        if (extracted == null || extracted.isBlank()) {
+            return new Grade(0, null, "no final answer found");
+        }
+        if (problem.answer() == null || problem.answer().isBlank()) {
+            return new Grade(0, extracted, "problem has no gold answer");
+        }
+        boolean ok = matches(goldText(problem.answer()), extracted);
+        return new Grade(ok ? 1 : 0, extracted, ok ? "equivalent to gold" : "not equivalent to gold");
+    }
+
+    @Override
+    public boolean equivalent(String extractedA, String extractedB, Problem problem) {
+        return matches(extractedA, extractedB);
+    }
+
+    /** The gold as written in a dataset: bare, in $..$ or inside \boxed{} (possibly within a sentence). */
+    static String goldText(String gold) {
+        String boxed = MathExtractor.lastBoxed(gold);
+        return boxed != null ? boxed : gold;
+    }
+
+    /** Whether {@code answer} is mathematically the same as {@code gold}. */
+    public static boolean matches(String gold, String answer) {
+        LatexNormalizer.Normalized g = LatexNormalizer.normalize(gold);
+        LatexNormalizer.Normalized x = LatexNormalizer.normalize(answer);
+        if (x.text().isEmpty() || g.text().isEmpty()) {
+            return false;
+        }
+        MathAnswer ga = AnswerParser.parse(g.text());
+        MathAnswer xa = AnswerParser.parse(x.text());
+        if (MathEquivalence.equivalent(ga, xa)) {
+            return true;
+        }
+        // 25% may be answered as 0.25 (and 0.25 as 25%): only a percent sign on one side allows the scaling
+        if (g.percent() != x.percent()) {
+            if (g.percent() && ga instanceof MathAnswer.Scalar s) {
+                return MathEquivalence.equivalent(new MathAnswer.Scalar(new Expr.Bin('/', s.expr(), HUNDRED)), xa);
+            }
+            if (x.percent() && xa instanceof MathAnswer.Scalar s) {
+                return MathEquivalence.equivalent(ga, new MathAnswer.Scalar(new Expr.Bin('/', s.expr(), HUNDRED)));
+            }
+        }
+        return false;
+    }
+}
