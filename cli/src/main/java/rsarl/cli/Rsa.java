@@ -8,6 +8,9 @@ import picocli.CommandLine.Command;
         description = "Recursive Self-Aggregation and aggregation-aware RL for Qwen-family models.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                GradeCommand.class,
+                MakeDatasetCommand.class,
+                BenchRewardsCommand.class,
         })
 public final class Rsa {
 
