@@ -15,6 +15,36 @@ import org.apache.commons.math3.fraction.BigFraction;
  */
 public final class MathVerifier implements Verifier {
 
+    /** A normalized, parsed answer (immutable, so it can be shared between threads). */
+    private record Parsed(String text, boolean percent, MathAnswer answer) {
+    }
+
+    /** Gold answers and RSA populations repeat the same strings: parse each short string once. */
+    private static final int CACHE_MAX_ENTRIES = 8192;
+    private static final int CACHE_MAX_KEY = 256;
+    private static final java.util.concurrent.ConcurrentHashMap<String, Parsed> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Forgets cached parses (benchmarks use it to measure the uncached path). */
+    public static void clearCache() {
+        CACHE.clear();
+    }
+
+    private static Parsed parse(String raw) {
+        Parsed p = raw.length() <= CACHE_MAX_KEY ? CACHE.get(raw) : null;
+        if (p != null) {
+            return p;
+        }
+        LatexNormalizer.Normalized n = LatexNormalizer.normalize(raw);
+        p = new Parsed(n.text(), n.percent(), n.text().isEmpty() ? null : AnswerParser.parse(n.text()));
+        if (raw.length() <= CACHE_MAX_KEY) {
+            if (CACHE.size() >= CACHE_MAX_ENTRIES) {
+                CACHE.clear();
+            }
+            CACHE.put(raw, p);
+        }
+        return p;
+    }
+
     private static final Expr HUNDRED = new Expr.Num(new BigFraction(100));
 
     @Override
@@ -48,13 +78,13 @@ public final class MathVerifier implements Verifier {
 
     /** Whether {@code answer} is mathematically the same as {@code gold}. */
     public static boolean matches(String gold, String answer) {
-        LatexNormalizer.Normalized g = LatexNormalizer.normalize(gold);
-        LatexNormalizer.Normalized x = LatexNormalizer.normalize(answer);
+        Parsed g = parse(gold);
+        Parsed x = parse(answer);
         if (x.text().isEmpty() || g.text().isEmpty()) {
             return false;
         }
-        MathAnswer ga = AnswerParser.parse(g.text());
-        MathAnswer xa = AnswerParser.parse(x.text());
+        MathAnswer ga = g.answer();
+        MathAnswer xa = x.answer();
         if (MathEquivalence.equivalent(ga, xa)) {
             return true;
         }

@@ -19,6 +19,9 @@ public final class TextAnswers {
 
     /** Content of the last {@code <answer>..</answer>} pair, or null when there is none. */
     public static String lastAnswerTag(String response) {
+        if (response.indexOf("</") < 0) {
+            return null;
+        }
         Matcher m = ANSWER_TAG.matcher(response);
         String last = null;
         while (m.find()) {

@@ -2,6 +2,8 @@ package rsarl.rewards.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import rsarl.rewards.Grade;
+import rsarl.rewards.MathVerifier;
 import rsarl.rewards.Problem;
 import rsarl.rewards.Verifier;
 import rsarl.rewards.Verifiers;
@@ -63,8 +65,23 @@ public final class RewardBench {
             mathProblems.add(Problem.of("m" + i, "q", MATH[i][0], "math"));
             mathResponses.add(MATH[i][1]);
         }
-        double math = throughput(Verifiers.forTask("math"), mathProblems, mathResponses, seconds);
-        out.put("math_grades_per_sec", Math.round(math));
+        Verifier mathVerifier = Verifiers.forTask("math");
+        Verifier uncached = new Verifier() {
+            public String extract(String response, Problem problem) {
+                return mathVerifier.extract(response, problem);
+            }
+
+            public Grade grade(String response, Problem problem) {
+                MathVerifier.clearCache();
+                return mathVerifier.grade(response, problem);
+            }
+
+            public boolean equivalent(String a, String b, Problem problem) {
+                return mathVerifier.equivalent(a, b, problem);
+            }
+        };
+        out.put("math_grades_per_sec", Math.round(throughput(uncached, mathProblems, mathResponses, seconds / 2)));
+        out.put("math_grades_per_sec_cached", Math.round(throughput(mathVerifier, mathProblems, mathResponses, seconds / 2)));
         out.put("math_cases", MATH.length);
 
         Problem mc = new Problem("c", "q", "C", "choice", List.of("1", "2", "3", "4"), null, null);

@@ -41,7 +41,9 @@ public final class AnswerParser {
             MathAnswer m = matrix(s, depth);
             return m != null ? m : text(s);
         }
-        s = IN_PREFIX.matcher(s).replaceFirst("");
+        if (s.contains("\\in")) {
+            s = IN_PREFIX.matcher(s).replaceFirst("");
+        }
         List<String> union = splitTop(s, "∪");
         if (union.size() > 1) {
             List<MathAnswer> parts = new ArrayList<>();
@@ -73,7 +75,7 @@ public final class AnswerParser {
                 return new MathAnswer.Seq(first, last, parsed);
             }
         }
-        if (THOUSANDS.matcher(s).matches()) {
+        if (s.indexOf(',') > 0 && THOUSANDS.matcher(s).matches()) {
             s = s.replace(",", "");
         }
         List<String> commas = splitTop(s, ",");
@@ -84,7 +86,7 @@ public final class AnswerParser {
         if (rel != null) {
             return rel;
         }
-        if (WORDS.matcher(s).matches() && !s.equals("oo") && !s.equals("pi")) {
+        if (Character.isLetter(s.charAt(0)) && WORDS.matcher(s).matches() && !s.equals("oo") && !s.equals("pi")) {
             return text(s);
         }
         try {
@@ -197,6 +199,9 @@ public final class AnswerParser {
 
     /** Splits on " or " / " and " at bracket level 0 (the answer "1 or 2" is a list of two). */
     private static List<String> splitWords(String s) {
+        if (s.indexOf(' ') < 0) {
+            return List.of(s);
+        }
         String lower = s.toLowerCase(Locale.ROOT);
         if (!lower.contains(" or ") && !lower.contains(" and ")) {
             return List.of(s);

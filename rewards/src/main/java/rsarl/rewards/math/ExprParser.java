@@ -399,6 +399,9 @@ public final class ExprParser {
     }
 
     private static Expr number(String text) throws ParseException {
+        if (text.length() <= 18 && text.chars().allMatch(Character::isDigit)) {
+            return new Expr.Num(new BigFraction(Long.parseLong(text)));
+        }
         try {
             BigDecimal d = new BigDecimal(text);
             if (Math.abs((long) d.scale()) > 400 || d.precision() > 400) {

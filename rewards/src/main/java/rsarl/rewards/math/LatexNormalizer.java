@@ -53,29 +53,83 @@ public final class LatexNormalizer {
 
     public static Normalized normalize(String raw) {
         String s = stripDelimiters(raw.trim());
-        s = THOUSANDS_BRACE.matcher(s).replaceAll("$1$2");
-        s = THIN_SPACE_THOUSANDS.matcher(s).replaceAll("$1$2");
-        s = unwrapTextCommands(s);
-        s = s.replace("\\\\", ROW_BREAK); // matrix row breaks must survive the "\ " spacing rule
-        for (String[] r : REPLACEMENTS) {
-            if (s.contains(r[0])) {
-                s = s.replace(r[0], r[1]);
+        if (s.contains("{,}")) {
+            s = THOUSANDS_BRACE.matcher(s).replaceAll("$1$2");
+        }
+        boolean latex = s.indexOf('\\') >= 0;
+        if (latex) {
+            if (s.contains("\\,")) {
+                s = THIN_SPACE_THOUSANDS.matcher(s).replaceAll("$1$2");
+            }
+            s = unwrapTextCommands(s);
+            s = s.replace("\\\\", ROW_BREAK); // matrix row breaks must survive the "\ " spacing rule
+        }
+        boolean special = hasSpecialChars(s);
+        if (latex || special) {
+            for (String[] r : REPLACEMENTS) {
+                if ((latex || r[0].charAt(0) != '\\') && s.contains(r[0])) {
+                    s = s.replace(r[0], r[1]);
+                }
             }
         }
         boolean percent = s.indexOf('%') >= 0;
         if (percent) {
             s = s.replace("%", "");
         }
-        s = WS.matcher(s).replaceAll(" ").trim();
+        s = collapseSpaces(s);
         while (s.endsWith(".") || s.endsWith(",") || s.endsWith(";")) {
             s = s.substring(0, s.length() - 1).trim();
         }
         s = stripDelimiters(s);
-        Matcher m = NUMBER_WITH_UNITS.matcher(s);
-        if (m.matches() && m.group(2).length() > 1 && isUnitWords(m.group(2))) {
-            s = m.group(1).trim();
+        if (s.indexOf(' ') > 0 && (Character.isDigit(s.charAt(0)) || s.charAt(0) == '-')) {
+            Matcher m = NUMBER_WITH_UNITS.matcher(s);
+            if (m.matches() && m.group(2).length() > 1 && isUnitWords(m.group(2))) {
+                s = m.group(1).trim();
+            }
         }
         return new Normalized(s, percent);
+    }
+
+    /** Non-ASCII symbols or '~' that have replacements. */
+    private static boolean hasSpecialChars(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c > 127 || c == '~') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Trims and turns every whitespace run into one space (no allocation when already clean). */
+    static String collapseSpaces(String s) {
+        int n = s.length();
+        boolean clean = true;
+        for (int i = 0; i < n && clean; i++) {
+            char c = s.charAt(i);
+            if (Character.isWhitespace(c)
+                    && (c != ' ' || i == 0 || i == n - 1 || Character.isWhitespace(s.charAt(i + 1)))) {
+                clean = false;
+            }
+        }
+        if (clean) {
+            return s;
+        }
+        StringBuilder sb = new StringBuilder(n);
+        boolean pending = false;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (Character.isWhitespace(c)) {
+                pending = sb.length() > 0;
+            } else {
+                if (pending) {
+                    sb.append(' ');
+                    pending = false;
+                }
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 
     private static final java.util.Set<String> NOT_UNITS = java.util.Set.of("pi", "oo", "e", "or", "and", "sin", "cos",
