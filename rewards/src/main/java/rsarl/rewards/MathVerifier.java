@@ -24,6 +24,23 @@ public final class MathVerifier implements Verifier {
     private static final int CACHE_MAX_KEY = 256;
     private static final java.util.concurrent.ConcurrentHashMap<String, Parsed> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** Equal once brackets, punctuation, spaces and case are dropped (signs and operators stay); needs a letter. */
+    private static boolean looseTextEqual(String a, String b) {
+        String x = lettersAndDigits(a);
+        return x.chars().anyMatch(Character::isLetter) && x.equals(lettersAndDigits(b));
+    }
+
+    private static String lettersAndDigits(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if ("()[]{}.,;:!?'\"` \\".indexOf(c) < 0) {
+                sb.append(Character.toLowerCase(c));
+            }
+        }
+        return sb.toString();
+    }
+
     /** Forgets cached parses (benchmarks use it to measure the uncached path). */
     public static void clearCache() {
         CACHE.clear();
@@ -87,6 +104,9 @@ public final class MathVerifier implements Verifier {
         MathAnswer xa = x.answer();
         if (MathEquivalence.equivalent(ga, xa)) {
             return true;
+        }
+        if ((ga instanceof MathAnswer.Text || xa instanceof MathAnswer.Text) && looseTextEqual(g.text(), x.text())) {
+            return true; // "\text{(B)}" vs "B": same words once brackets and punctuation are gone
         }
         // 25% may be answered as 0.25 (and 0.25 as 25%): only a percent sign on one side allows the scaling
         if (g.percent() != x.percent()) {

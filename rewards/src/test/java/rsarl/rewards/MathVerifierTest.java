@@ -51,6 +51,8 @@ class MathVerifierTest {
             "5 | 5 \\text{ cm}",
             "12 | 12\\text{ apples}",
             "\\text{(B)} | (B)",
+            "\\text{(A)} | A",
+            "12\\text{ cm}^2 | 12",
             // left/right, spacing
             "\\left( 1, 2 \\right) | (1,2)",
             "3 \\, 000 | 3000",
@@ -107,6 +109,8 @@ class MathVerifierTest {
             "25\\% | 0.025",
             "monday | tuesday",
             "no | on",
+            "x | -x",
+            "\\text{(C)} | (D)",
             "5 | \\text{five hundred}",
             "5 | ???",
             "1000 | 1,0000",

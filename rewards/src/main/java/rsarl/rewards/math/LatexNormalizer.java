@@ -45,7 +45,7 @@ public final class LatexNormalizer {
     private static final Pattern THOUSANDS_BRACE = Pattern.compile("(\\d)\\{,\\}(\\d)");
     private static final Pattern THIN_SPACE_THOUSANDS = Pattern.compile("(\\d)\\s*\\\\,\\s*(\\d{3})(?!\\d)");
     private static final Pattern NUMBER_WITH_UNITS =
-            Pattern.compile("^(-?[0-9][0-9.,/]*|-?[0-9.]*\\s*\\*?\\s*(?:\\\\sqrt\\{[^{}]*\\}|pi))\\s*([A-Za-z][A-Za-z.]*(?:\\s+[A-Za-z][A-Za-z.]*)*)(\\^\\{?[23]\\}?)?$");
+            Pattern.compile("^(-?[0-9][0-9.,/]*|-?[0-9.]*\\s*\\*?\\s*(?:\\\\sqrt\\{[^{}]*\\}|pi))\\s*([A-Za-z][A-Za-z.]*(?:\\s+[A-Za-z][A-Za-z.]*)*)(\\s*\\^\\{?[23]\\}?)?$");
     private static final Pattern WS = Pattern.compile("\\s+");
 
     private LatexNormalizer() {
