@@ -84,7 +84,8 @@ public final class MathVerifier implements Verifier {
 
     @Override
     public boolean equivalent(String extractedA, String extractedB, Problem problem) {
-        return matches(extractedA, extractedB);
+        // symmetric for clustering: either side may play the gold (it decides e.g. inequality-as-interval)
+        return matches(extractedA, extractedB) || matches(extractedB, extractedA);
     }
 
     /** The gold as written in a dataset: bare, in $..$ or inside \boxed{} (possibly within a sentence). */
