@@ -15,6 +15,7 @@ public final class AnswerParser {
     public static final int MAX_PARSE_LENGTH = 1000;
     private static final int MAX_DEPTH = 8;
 
+    private static final Pattern SPACED_THOUSANDS = Pattern.compile("-?\\d{1,3}( \\d{3})+(\\.\\d+)?");
     private static final Pattern THOUSANDS = Pattern.compile("-?\\d{1,3}(,\\d{3})+(\\.\\d+)?");
     private static final Pattern WORDS = Pattern.compile("[A-Za-z][A-Za-z\\s'\\-]*");
     private static final Pattern SIMPLE_LHS = Pattern.compile("[A-Za-z](_\\{?\\w+\\}?)?'*(\\([A-Za-z]\\))?");
@@ -78,6 +79,15 @@ public final class AnswerParser {
         if (s.indexOf(',') > 0 && THOUSANDS.matcher(s).matches()) {
             s = s.replace(",", "");
         }
+        if (s.indexOf(' ') > 0 && SPACED_THOUSANDS.matcher(s).matches()) {
+            s = s.replace(" ", "");
+        }
+        if (s.contains("\\pm")) {
+            MathAnswer pm = plusMinus(s, depth);
+            if (pm != null) {
+                return pm;
+            }
+        }
         List<String> commas = splitTop(s, ",");
         if (commas.size() > 1) {
             return unordered(commas, depth);
@@ -94,6 +104,20 @@ public final class AnswerParser {
         } catch (ExprParser.ParseException e) {
             return text(s);
         }
+    }
+
+    /** {@code a \pm b} is the two answers a+b and a-b. */
+    private static MathAnswer plusMinus(String s, int depth) {
+        int at = s.indexOf("\\pm");
+        if (s.indexOf("\\pm", at + 3) >= 0 || s.indexOf(',') >= 0 || s.indexOf('=') >= 0) {
+            return null;
+        }
+        String rest = s.substring(at + 3);
+        if (!rest.isEmpty() && Character.isLetter(rest.charAt(0))) {
+            return null; // some other command such as \pmod
+        }
+        String head = s.substring(0, at);
+        return unordered(List.of(head + "+" + rest, head + "-" + rest), depth);
     }
 
     private static MathAnswer unordered(List<String> parts, int depth) {

@@ -140,7 +140,7 @@ public sealed interface Expr {
                 case '+' -> a + b;
                 case '-' -> a - b;
                 case '*' -> a * b;
-                case '/' -> a / b;
+                case '/' -> b == 0 ? Double.NaN : a / b; // 1/0 must not pass for infinity
                 case '^' -> Math.pow(a, b);
                 default -> throw new IllegalStateException("op " + op);
             };

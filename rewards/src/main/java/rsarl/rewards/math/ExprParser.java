@@ -92,6 +92,9 @@ public final class ExprParser {
                         j = k;
                     }
                 }
+                if (!out.isEmpty() && out.get(out.size() - 1).kind == Kind.NUM) {
+                    throw new ParseException("two numbers in a row"); // "2 3" is not 6
+                }
                 out.add(new Tok(Kind.NUM, s.substring(i, j)));
                 i = j;
             } else if (c == '\\') {
