@@ -89,6 +89,24 @@ class GradeCommandTest {
     }
 
     @Test
+    void gradesCodeWhenPythonIsPresent() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(rsarl.rewards.code.Sandbox.available(),
+                "python3 is missing: skipping the code grading test");
+        Path in = dir.resolve("code.jsonl");
+        String tests = "\"tests\": {\"inputs\": [\"2\\n\", \"5\\n\"], \"outputs\": [\"4\\n\", \"25\\n\"]}";
+        Files.write(in, List.of(
+                "{\"id\": \"ok\", \"response\": \"```python\\nn = int(input())\\nprint(n * n)\\n```\", " + tests + "}",
+                "{\"id\": \"bad\", \"response\": \"```python\\nprint(4)\\n```\", " + tests + "}"));
+        Path outFile = dir.resolve("code-out.jsonl");
+        Object[] r = run("grade", "--task", "code", "--input", in.toString(), "--output", outFile.toString());
+        assertEquals(0, r[0], () -> (String) r[2]);
+        List<JsonNode> rows = readJsonl(outFile);
+        assertEquals(1.0, rows.get(0).get("score").asDouble());
+        assertEquals(0.0, rows.get(1).get("score").asDouble());
+        assertTrue(rows.get(0).get("extracted").asText().contains("n * n"));
+    }
+
+    @Test
     void malformedLineIsOneClearError() throws Exception {
         Path in = dir.resolve("bad.jsonl");
         Files.write(in, List.of("{\"id\": \"a\", \"response\": \"1\", \"answer\": \"1\"}", "{oops"));
