@@ -13,6 +13,9 @@ import picocli.CommandLine.Command;
                 ScoreCommand.class,
                 GenerateCommand.class,
                 BenchGenerateCommand.class,
+                GradeCommand.class,
+                MakeDatasetCommand.class,
+                BenchRewardsCommand.class,
         })
 public final class Rsa {
 
