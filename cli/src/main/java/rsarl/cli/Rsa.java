@@ -8,6 +8,8 @@ import picocli.CommandLine.Command;
         description = "Recursive Self-Aggregation and aggregation-aware RL for Qwen-family models.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                EvalCommand.class,
+                CandidatesCommand.class,
         })
 public final class Rsa {
 
