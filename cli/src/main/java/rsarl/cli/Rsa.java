@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
                 GradeCommand.class,
                 MakeDatasetCommand.class,
                 BenchRewardsCommand.class,
+                EvalCommand.class,
+                CandidatesCommand.class,
         })
 public final class Rsa {
 
