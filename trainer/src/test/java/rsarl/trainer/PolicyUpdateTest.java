@@ -73,4 +73,28 @@ class PolicyUpdateTest {
         }
         assertArrayEquals(results[1], results[0], 1e-6f);
     }
+
+    @Test
+    void repeatedUpdatesDoNotGrowNativeMemory() {
+        try (BigramPolicy p = new BigramPolicy(5);
+                BigramPolicy ref = new BigramPolicy(5);
+                AdamW opt = new AdamW(AdamW.Hyper.defaults(0.1), AdamW.HF_DECAY, Device.cpu())) {
+            Rng rng = new Rng(2);
+            PolicyUpdate u = new PolicyUpdate(new PolicyLoss(0.2, 0.2, 0.1), LossType.DAPO, 2, 4, 3, 1.0, true, 1.0,
+                    0);
+            int[] counts = new int[6];
+            for (int step = 0; step < counts.length; step++) {
+                List<Sample> samples = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    Object[] s = p.sample(i % 5, 3, 1.0, rng);
+                    samples.add(new Sample(new int[] {i % 5}, (int[]) s[0], (float[]) s[1], i == 3, i % 2 - 0.5));
+                }
+                u.run(samples, p, ref, opt, LrSchedule.of("constant", 0.01, 0, 0, 10));
+                counts[step] = p.manager.getManagedArrays().size() + ref.manager.getManagedArrays().size();
+            }
+            for (int c : counts) {
+                assertEquals(counts[0], c, "managed arrays per step: " + java.util.Arrays.toString(counts));
+            }
+        }
+    }
 }
