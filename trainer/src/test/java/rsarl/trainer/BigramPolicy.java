@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Map;
 
 /** Test policy: next-token logits are a row of a trainable [V, V] table indexed by the current token. */
-final class BigramPolicy implements Policy, AutoCloseable {
+final class BigramPolicy implements TrainableModel, AutoCloseable {
     final NDManager manager = NDManager.newBaseManager();
     final NDArray table;
     final int vocab;
@@ -58,6 +58,20 @@ final class BigramPolicy implements Policy, AutoCloseable {
             prev = pick;
         }
         return new Object[] {out, lp};
+    }
+
+    @Override
+    public void save(java.nio.file.Path dir) throws java.io.IOException {
+        java.nio.file.Files.createDirectories(dir);
+        Safetensors.write(dir.resolve("model.safetensors"), Map.of("table", table), Map.of());
+    }
+
+    @Override
+    public void restore(java.nio.file.Path checkpointDir) throws java.io.IOException {
+        try (NDManager tmp = NDManager.newBaseManager()) {
+            table.set(Safetensors.read(checkpointDir.resolve("model/model.safetensors"), tmp).tensors().get("table")
+                    .toFloatArray());
+        }
     }
 
     @Override
