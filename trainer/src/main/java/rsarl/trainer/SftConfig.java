@@ -66,12 +66,16 @@ public record SftConfig(
         return perDeviceTrainBatchSize / microBatch();
     }
 
-    /** Steps of the run: {@code max_steps} if positive, else epochs over {@code examples} training pairs. */
+    /**
+     * Steps of the run: {@code max_steps} if positive, else {@code ceil(epochs * examples / batch)}. Examples are
+     * consumed as one stream across epoch boundaries (no short last batch per epoch).
+     */
     public long totalSteps(long examples) {
         if (maxSteps > 0) {
             return maxSteps;
         }
-        return Math.max(1, (long) numTrainEpochs * ((examples + perDeviceTrainBatchSize - 1) / perDeviceTrainBatchSize));
+        long items = (long) numTrainEpochs * examples;
+        return Math.max(1, (items + perDeviceTrainBatchSize - 1) / perDeviceTrainBatchSize);
     }
 
     public LrSchedule schedule(long totalSteps) {

@@ -127,7 +127,7 @@ class TrainConfigTest {
                 + dir.resolve("pairs.jsonl") + "\nbatch_size: 4\nmicro_batch_size: 2\n");
         SftConfig c = SftConfig.load(f, List.of("num_train_epochs=2"));
         assertEquals(2, c.accumulationSteps());
-        assertEquals(6, c.totalSteps(10)); // 2 epochs * ceil(10 / 4)
+        assertEquals(5, c.totalSteps(10)); // ceil(2 epochs * 10 / 4)
         assertTrue(c.completionOnlyLoss());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> SftConfig.load(f, List.of("data.trian=x")));
