@@ -7,12 +7,13 @@ import rsarl.rollout.config.BackendConfig;
 public interface BackendFactory {
     Backend open(BackendConfig config);
 
-    /** The factory for the backends built into this module (openai); other types fail with a clear error. */
+    /** The factory for the backends built into this module (openai, local); other types fail with a clear error. */
     static BackendFactory builtIn() {
         return config -> switch (config.type()) {
             case "openai" -> OpenAiBackend.fromConfig(config);
+            case "local" -> LocalBackend.fromConfig(config);
             default -> throw new IllegalArgumentException("backend.type: '" + config.type()
-                    + "' is not available in this build (available: openai)");
+                    + "' is not available in this build (available: openai, local)");
         };
     }
 }

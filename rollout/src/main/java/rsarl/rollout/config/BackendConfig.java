@@ -14,9 +14,10 @@ import java.util.Set;
  * @param maxRetries     openai: retries after a 429, 5xx, timeout or connection error (default 6)
  * @param backoffS       openai: first retry delay in seconds, doubled each retry (default 1)
  * @param device         local: {@code cpu} or {@code gpu} (default cpu)
+ * @param maxBatch       local: most rows decoded together in one batch (default 32)
  */
 public record BackendConfig(String type, String baseUrl, String model, String apiKeyEnv, Integer maxConcurrency,
-                            Double timeoutS, Integer maxRetries, Double backoffS, String device) {
+                            Double timeoutS, Integer maxRetries, Double backoffS, String device, Integer maxBatch) {
 
     public static final Set<String> TYPES = Set.of("openai", "local");
 
@@ -34,6 +35,8 @@ public record BackendConfig(String type, String baseUrl, String model, String ap
         maxRetries = Check.or(maxRetries, 6);
         backoffS = Check.or(backoffS, 1.0);
         device = Check.or(device, "cpu");
+        maxBatch = Check.or(maxBatch, 32);
+        Check.atLeast("max_batch", maxBatch, 1);
         Check.atLeast("max_concurrency", maxConcurrency, 1);
         Check.atLeast("max_retries", maxRetries, 0);
         if (!(timeoutS > 0)) {
@@ -42,6 +45,16 @@ public record BackendConfig(String type, String baseUrl, String model, String ap
         if (!(backoffS >= 0)) {
             throw new IllegalArgumentException("backoff_s: must be >= 0, got " + backoffS);
         }
+    }
+
+    /** Without {@code max_batch} (default). */
+    public BackendConfig(String type, String baseUrl, String model, String apiKeyEnv, Integer maxConcurrency,
+                         Double timeoutS, Integer maxRetries, Double backoffS, String device) {
+        this(type, baseUrl, model, apiKeyEnv, maxConcurrency, timeoutS, maxRetries, backoffS, device, null);
+    }
+
+    public static BackendConfig local(String modelDir, String device) {
+        return new BackendConfig("local", null, modelDir, null, null, null, null, null, device, null);
     }
 
     public static BackendConfig openai(String baseUrl, String model) {

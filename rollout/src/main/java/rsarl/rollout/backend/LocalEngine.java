@@ -1,0 +1,172 @@
+package rsarl.rollout.backend;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import rsarl.model.ChatMessage;
+import rsarl.model.ChatTemplate;
+import rsarl.model.Completion;
+import rsarl.model.GenerationRequest;
+import rsarl.model.Generator;
+import rsarl.model.QwenConfig;
+import rsarl.model.QwenModel;
+import rsarl.model.QwenTokenizer;
+import rsarl.model.SamplingParams;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A model folder (weights, config.json, tokenizer.json) opened for text generation: chat prompts in, OpenAI-style
+ * text out. Shared by {@link LocalBackend} and the HTTP server so both turn the same request into the same text.
+ * Generation itself is not thread-safe: one thread at a time may call {@link #generator()}'s {@code generate}.
+ */
+public final class LocalEngine implements AutoCloseable {
+    private final Path dir;
+    private final Device device;
+    private final QwenModel model;
+    private final QwenTokenizer tokenizer;
+    private final List<Integer> eosIds;
+
+    private LocalEngine(Path dir, Device device, QwenModel model, QwenTokenizer tokenizer) {
+        this.dir = dir;
+        this.device = device;
+        this.model = model;
+        this.tokenizer = tokenizer;
+        Set<Integer> eos = new LinkedHashSet<>(model.config().eosTokenIds());
+        eos.addAll(tokenizer.eosIds());
+        this.eosIds = List.copyOf(eos);
+    }
+
+    /** Loads the model (float32) and the tokenizer of {@code dir}; {@code device} is {@code cpu}, {@code gpu} or {@code gpuN}. */
+    public static LocalEngine load(Path dir, String device) {
+        Device d = device(device);
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("model directory not found: " + dir);
+        }
+        if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+            throw new IllegalArgumentException(dir + ": no tokenizer.json beside the weights");
+        }
+        QwenTokenizer tokenizer = QwenTokenizer.load(dir);
+        try {
+            QwenModel model = QwenModel.load(dir, d, DataType.FLOAT32);
+            if (tokenizer.vocabSize() > model.config().vocabSize()) {
+                model.close();
+                throw new IllegalArgumentException(dir + ": tokenizer has " + tokenizer.vocabSize()
+                        + " ids but the model's vocab_size is " + model.config().vocabSize());
+            }
+            return new LocalEngine(dir, d, model, tokenizer);
+        } catch (RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
+    }
+
+    /** Parses a device name: {@code cpu}, {@code gpu} (the first GPU) or {@code gpuN}. */
+    public static Device device(String name) {
+        String n = name == null ? "cpu" : name.strip().toLowerCase();
+        if (n.equals("cpu")) {
+            return Device.cpu();
+        }
+        if (n.equals("gpu") || n.equals("cuda")) {
+            return Device.gpu();
+        }
+        if (n.matches("(gpu|cuda:?)[0-9]+")) {
+            return Device.gpu(Integer.parseInt(n.replaceAll("[^0-9]", "")));
+        }
+        throw new IllegalArgumentException("device: expected cpu, gpu or gpuN, got '" + name + "'");
+    }
+
+    /** The folder's name, used as the served model name. */
+    public String name() {
+        Path f = dir.toAbsolutePath().normalize().getFileName();
+        return f == null ? dir.toString() : f.toString();
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    public QwenConfig config() {
+        return model.config();
+    }
+
+    public QwenTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** The model's and the tokenizer's end-of-turn ids: generation always stops on them. */
+    public List<Integer> eosIds() {
+        return eosIds;
+    }
+
+    /** A generator that knows stop strings, splitting work into batches of at most {@code maxBatch} rows. */
+    public Generator generator(int maxBatch) {
+        return new Generator(model).withDetokenizer(ids -> tokenizer.decode(ids, true)).withMaxBatch(maxBatch);
+    }
+
+    /** Token ids of the conversation in Qwen ChatML, ending with the assistant generation prompt. */
+    public int[] chatPrompt(List<ChatMessage> messages) {
+        return tokenizer.encode(ChatTemplate.render(messages, true));
+    }
+
+    /** Token ids of a plain text prompt (special tokens in the text are kept whole). */
+    public int[] textPrompt(String text) {
+        return tokenizer.encode(text);
+    }
+
+    /** The request {@link #generator} runs for these prompt ids: eos ids are added to the stop ids. */
+    public GenerationRequest request(int[] promptIds, SamplingParams params, long seed) {
+        if (promptIds.length == 0) {
+            throw new IllegalArgumentException("prompt: empty (it must have at least one token)");
+        }
+        List<Integer> stopIds = new ArrayList<>(params.stopTokenIds());
+        for (int id : eosIds) {
+            if (!stopIds.contains(id)) {
+                stopIds.add(id);
+            }
+        }
+        SamplingParams p = new SamplingParams(params.temperature(), params.topP(), params.topK(), params.minP(),
+                params.maxNewTokens(), stopIds, params.stopStrings());
+        return new GenerationRequest(promptIds, p, seed);
+    }
+
+    /**
+     * Turns a completion into OpenAI-style text: special tokens dropped, and cut before the first stop string
+     * (OpenAI and vLLM leave the stop string out of the reply). Token counts include every generated token.
+     */
+    public TextCompletion text(GenerationRequest request, Completion c) {
+        String text = tokenizer.decode(c.tokenIds(), true);
+        String finish = c.finishReason();
+        int cut = -1;
+        for (String stop : request.params().stopStrings()) {
+            int at = text.indexOf(stop);
+            if (at >= 0 && (cut < 0 || at < cut)) {
+                cut = at;
+            }
+        }
+        if (cut >= 0) {
+            text = text.substring(0, cut);
+            finish = "stop";
+        }
+        return new TextCompletion(text, c.tokenIds(), c.logprobs(), request.promptIds().length, finish);
+    }
+
+    /** Text of one token for per-token log-prob listings (special tokens spelled out). */
+    public String tokenText(int id) {
+        return tokenizer.decode(new int[] {id}, false);
+    }
+
+    @Override
+    public void close() {
+        model.close();
+        tokenizer.close();
+    }
+}
