@@ -63,6 +63,9 @@ public final class GrpoTrainer {
             long cursor = 0;
             double elapsedBefore = 0;
             CheckpointManager.Checkpoint from = resumePoint(ckpts);
+            if (from == null && !cfg.resumeAuto()) {
+                ckpts.requireNoCheckpoints();
+            }
             if (from != null) {
                 policy.restore(from.dir());
                 opt.load(from.optimizerFile());
