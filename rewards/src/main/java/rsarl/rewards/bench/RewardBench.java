@@ -54,6 +54,15 @@ public final class RewardBench {
             {"10", FILLER + "\\boxed{2^{10}}"},
     };
 
+    /** The mixed math set (copy). */
+    static String[][] mathCases() {
+        String[][] c = new String[MATH.length][];
+        for (int i = 0; i < MATH.length; i++) {
+            c[i] = MATH[i].clone();
+        }
+        return c;
+    }
+
     private RewardBench() {
     }
 
