@@ -43,6 +43,8 @@ class MathVerifierTest {
             "2^{10} | 1024",
             "10^{-2} | 0.01",
             "3! | 6",
+            "2\\sqrt{2} | 2√2",
+            "x^2 | x²",
             // percent, degrees, units, text noise
             "25\\% | 25",
             "25\\% | 0.25",
