@@ -130,7 +130,7 @@ public final class RewardBench {
      * rate even when other processes compete for the cores.
      */
     private static double[] rates(Verifier v, List<Problem> problems, List<String> responses, double seconds) {
-        long warm = System.nanoTime() + (long) (0.3e9 * Math.min(1, seconds));
+        long warm = System.nanoTime() + (long) (1e9 * Math.min(1, seconds));
         int i = 0;
         while (System.nanoTime() < warm) {
             v.grade(responses.get(i % responses.size()), problems.get(i % problems.size()));
