@@ -63,9 +63,15 @@ class GeneratorTest {
         JsonNode seqs = Fixtures.expected(Fixtures.QWEN3).get("sequences");
         List<GenerationRequest> reqs = new ArrayList<>();
         for (JsonNode s : seqs) reqs.add(req(Fixtures.ints(s.get("input_ids")), SamplingParams.greedy(8), 0));
-        List<Completion> out = new Generator(model).generate(reqs);
-        for (int i = 0; i < reqs.size(); i++) {
-            assertArrayEquals(Fixtures.ints(seqs.get(i).get("greedy").get("tokens")), out.get(i).tokenIds());
+        for (int chunk : new int[] {256, 3}) { // 3: the prompts are prefilled in several column chunks
+            Generator gen = new Generator(model);
+            gen.prefillChunk = chunk;
+            List<Completion> out = gen.generate(reqs);
+            for (int i = 0; i < reqs.size(); i++) {
+                JsonNode greedy = seqs.get(i).get("greedy");
+                assertArrayEquals(Fixtures.ints(greedy.get("tokens")), out.get(i).tokenIds(), "chunk " + chunk);
+                assertArrayEquals(Fixtures.floats(greedy.get("token_logprobs")), out.get(i).logprobs(), 1e-4f);
+            }
         }
     }
 
