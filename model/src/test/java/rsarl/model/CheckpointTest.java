@@ -169,6 +169,17 @@ class CheckpointTest {
         assertTrue(e.getMessage().contains("tensor w") && e.getMessage().contains("need 64"), e.getMessage());
     }
 
+    @Test
+    void unsupportedDtypeIsNamed() throws IOException {
+        Path d = copyFixture(Fixtures.QWEN3, "dtype");
+        Path f = d.resolve("model.safetensors");
+        writeHeaderOnly(f, "{\"model.embed_tokens.weight\":{\"dtype\":\"I64\",\"shape\":[384,64],"
+                + "\"data_offsets\":[0,196608]}}", 196608);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> QwenModel.load(d));
+        assertTrue(e.getMessage().contains("model.embed_tokens.weight") && e.getMessage().contains("unsupported dtype I64"),
+                e.getMessage());
+    }
+
     private static void writeHeaderOnly(Path f, String json, int dataBytes) throws IOException {
         byte[] j = json.getBytes();
         ByteBuffer b = ByteBuffer.allocate(8 + j.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
