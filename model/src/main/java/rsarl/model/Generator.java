@@ -261,9 +261,14 @@ public final class Generator {
         /** Picks request {@code req}'s next token, records it and its raw log-prob, and marks it finished if so. */
         private int choose(int req, Dist dist, int off, int vocab) {
             SamplingParams p = requests.get(req).params();
-            int token = p.temperature() == 0
-                    ? Sampler.argmax(dist.logprobs(), off, vocab)
-                    : Sampler.pick(Sampler.weightsFromProbs(dist.probs(), off, vocab), p, rngs[req]);
+            int token;
+            if (p.temperature() == 0) {
+                token = Sampler.argmax(dist.logprobs(), off, vocab);
+            } else if (p.topK() <= 0 && p.topP() >= 1 && p.minP() == 0) {
+                token = Sampler.sampleAll(dist.probs(), off, vocab, rngs[req]);
+            } else {
+                token = Sampler.pick(Sampler.weightsFromProbs(dist.probs(), off, vocab), p, rngs[req]);
+            }
             List<Integer> mine = tokens.get(req);
             mine.add(token);
             logprobs.get(req).add(dist.logprobs()[off + token]);

@@ -79,7 +79,7 @@ class GeneratorTest {
     void logprobsEqualTeacherForcedLogprobs() {
         int[] prompt = {9, 8, 7, 6, 5};
         List<Completion> out = new Generator(model).generate(List.of(
-                req(prompt, sampled(10), 3), req(new int[] {1, 2}, new SamplingParams(0.7, 1, 0, 0, 10, List.of(), List.of()), 4)));
+                req(prompt, sampled(10), 3), req(new int[] {1, 2}, SamplingParams.of(0.7, 1, 10), 4)));
         int[][] prompts = {prompt, {1, 2}};
         for (int r = 0; r < 2; r++) {
             Completion c = out.get(r);
