@@ -70,6 +70,29 @@ class CheckpointTest {
         assertEquals(0, (8 + head.getLong()) % 8, "data section must start 8-byte aligned");
     }
 
+    /** Big tensors are read and written in row chunks; tiny chunks must give the same bits. */
+    @Test
+    void chunkedReadAndWriteAreBitExact() throws IOException {
+        long read = SafetensorsFile.chunkBytes;
+        long write = CheckpointWriter.chunkBytes;
+        Path out = tmp.resolve("chunked");
+        Map<String, RawSafetensors.Tensor> base = RawSafetensors.read(Fixtures.dir(Fixtures.QWEN2).resolve("model.safetensors"));
+        Path bf = copyFixture(Fixtures.QWEN2, "bf");
+        RawSafetensors.write(bf.resolve("model.safetensors"), base, "BF16");
+        try (QwenModel a = QwenModel.load(Fixtures.dir(Fixtures.QWEN2)); QwenModel bfWhole = QwenModel.load(bf)) {
+            SafetensorsFile.chunkBytes = 1000;
+            CheckpointWriter.chunkBytes = 3000;
+            a.save(out);
+            try (QwenModel b = QwenModel.load(out); QwenModel bfChunked = QwenModel.load(bf)) {
+                assertSameParameters(a, b);
+                assertSameParameters(bfWhole, bfChunked);
+            }
+        } finally {
+            SafetensorsFile.chunkBytes = read;
+            CheckpointWriter.chunkBytes = write;
+        }
+    }
+
     @Test
     void shardedCheckpointLoadsLikeSingleFile() {
         Path out = tmp.resolve("sharded");
