@@ -13,7 +13,6 @@ import rsarl.model.Generator;
 import rsarl.model.QwenModel;
 import rsarl.model.SamplingParams;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -23,8 +22,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF-layout checkpoint directory")
-    Path model;
+    @Mixin
+    ModelOptions model = new ModelOptions();
 
     @Mixin
     TokenIdsOption prompt = new TokenIdsOption();
@@ -53,8 +52,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SamplingParams params = new SamplingParams(temperature, topP, topK, minP, maxNewTokens, List.of(), List.of());
-        try (QwenModel m = QwenModel.load(model)) {
-            int[] ids = prompt.ids(m.config().vocabSize(), model.toString());
+        try (QwenModel m = model.load()) {
+            int[] ids = prompt.ids(m.config().vocabSize(), model.dir.toString());
             Completion c = new Generator(m).generate(List.of(new GenerationRequest(ids, params, seed))).get(0);
             var out = spec.commandLine().getOut();
             if (json) {

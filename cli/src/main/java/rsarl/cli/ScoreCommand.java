@@ -10,7 +10,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import rsarl.model.LogProbs;
 import rsarl.model.QwenModel;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** Per-token log-probabilities of a sequence under a model. */
@@ -20,8 +19,8 @@ final class ScoreCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF-layout checkpoint directory")
-    Path model;
+    @Mixin
+    ModelOptions model = new ModelOptions();
 
     @Mixin
     TokenIdsOption prompt = new TokenIdsOption();
@@ -31,8 +30,8 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (QwenModel m = QwenModel.load(model)) {
-            int[] ids = prompt.ids(m.config().vocabSize(), model.toString());
+        try (QwenModel m = model.load()) {
+            int[] ids = prompt.ids(m.config().vocabSize(), model.dir.toString());
             float[] lp = LogProbs.tokenLogprobs(m, ids);
             var out = spec.commandLine().getOut();
             if (json) {
