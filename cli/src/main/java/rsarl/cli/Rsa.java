@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 EvalCommand.class,
                 CandidatesCommand.class,
                 SftCommand.class,
+                DemoReportCommand.class,
                 TrainCommand.class,
         })
 public final class Rsa {
