@@ -5,7 +5,7 @@
 #   3. SFT on the reference solutions            -> models/sft (the base of both RL runs)
 #   4. candidate pools of the frozen SFT model   -> data/pools.jsonl
 #   5. standard RL and aggregation-aware RL, same seed and step budget -> models/standard-rl, models/agg-rl
-#   6. RSA evaluation (N=8, K=4, T=4) of all three -> table, results.md, compare.png, eval/*/accuracy.png
+#   6. RSA evaluation (N=8, K=4, T=3) of all three -> table, results.md, compare.png, eval/*/accuracy.png
 # Everything goes under checkpoints/demo/. Stages whose outputs exist are skipped, so a rerun (or a rerun after a
 # kill) continues where it stopped; delete checkpoints/demo to start over. RSA_THREADS sets torch's threads (2).
 # DEMO_SMOKE=1 runs every stage at toy sizes into checkpoints/demo-smoke (a minute or two: checks the wiring only).
@@ -18,7 +18,7 @@ cfg=configs/demo
 out=checkpoints/demo
 task="puzzle:arith"
 difficulty=1
-n_eval=32; n_sft=8000; n_rl=128
+n_eval=24; n_sft=7200; n_rl=96
 sft_set=(); pools_set=(); rl_set=(); eval_set=()
 if [[ "${DEMO_SMOKE:-0}" == 1 ]]; then
   out=checkpoints/demo-smoke
