@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 CandidatesCommand.class,
                 SftCommand.class,
                 TrainCommand.class,
+                BenchTrainCommand.class,
         })
 public final class Rsa {
 
