@@ -45,7 +45,12 @@ class TrainCommandTest {
                 "max_prompt_length: 1024",
                 "max_completion_length: 8",
                 "advantage: rloo",
-                "learning_rate: 1.0e-3",
+                "learning_rate: 1.0e-2",
+                // A random model earns no reward, so no policy gradient: decoupled weight decay under a cosine
+                // schedule still moves the weights every step by an amount that depends on the restored state.
+                "weight_decay: 0.1",
+                "lr_scheduler_type: cosine",
+                "warmup_steps: 1",
                 "max_steps: " + MAX_STEPS,
                 "save_steps: 1",
                 "save_total_limit: 2",
@@ -93,8 +98,12 @@ class TrainCommandTest {
         assertEquals(0, resumed.exitValue(), Files.readString(dir.resolve("killed.log")));
 
         String weights = "checkpoint-" + MAX_STEPS + "/model/model.safetensors";
-        assertArrayEquals(Files.readAllBytes(dir.resolve("straight").resolve(weights)),
-                Files.readAllBytes(dir.resolve("killed").resolve(weights)));
+        byte[] straight = Files.readAllBytes(dir.resolve("straight").resolve(weights));
+        assertArrayEquals(straight, Files.readAllBytes(dir.resolve("killed").resolve(weights)));
+        assertFalse(java.util.Arrays.equals(straight, Files.readAllBytes(dir.resolve("model/model.safetensors"))),
+                "training moved the weights");
+        assertFalse(java.util.Arrays.equals(straight, Files.readAllBytes(dir.resolve("killed/checkpoint-"
+                + (MAX_STEPS - 1) + "/model/model.safetensors"))), "every step moves them");
         List<String> a = withoutTimes(dir.resolve("straight/metrics.jsonl"));
         assertEquals(MAX_STEPS, a.size());
         assertEquals(a, withoutTimes(dir.resolve("killed/metrics.jsonl")));
