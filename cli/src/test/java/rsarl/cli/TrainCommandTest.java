@@ -179,6 +179,9 @@ class TrainCommandTest {
                 {"train", "--config", cfg.toString(), "--set", "output_dir=" + dir.resolve("o"), "--set",
                         "data.generate.task=puzzle:nope", "data.generate"},
                 {"train", "--config", cfg.toString(), "--set", "learning_rate=fast", "learning_rate"},
+                {"train", "--config", cfg.toString(), "--set", "init.preset=huge", "init"},
+                {"train", "--config", cfg.toString(), "--set", "output_dir=" + dir.resolve("o"), "--set",
+                        "data.task=astrology", "data.task"},
                 {"sft", "--config", cfg.toString(), "data.problems"}}) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             picocli.CommandLine cl = new picocli.CommandLine(new Rsa());

@@ -58,8 +58,16 @@ public final class Assets {
             if (preset == null || preset.isBlank()) {
                 throw new IllegalArgumentException("preset: required");
             }
+            if (!rsarl.model.ModelPresets.NAMES.contains(preset)) {
+                throw new IllegalArgumentException("preset: unknown '" + preset + "' (known: "
+                        + String.join(", ", rsarl.model.ModelPresets.NAMES) + ")");
+            }
             seed = seed == null ? 0L : seed;
             vocabSize = vocabSize == null ? BpeTokenizerBuilder.DEFAULT_VOCAB_SIZE : vocabSize;
+            int min = 256 + BpeTokenizerBuilder.ADDED_TOKENS.size();
+            if (vocabSize < min || vocabSize > 65_536) {
+                throw new IllegalArgumentException("vocab_size: must be in [" + min + ", 65536], got " + vocabSize);
+            }
         }
     }
 
