@@ -137,6 +137,10 @@ public final class Assets {
             return false;
         }
         Path abs = dir.toAbsolutePath();
+        if (!isEmptyOrAbsent(abs)) {
+            throw new IllegalArgumentException(dir + " exists but holds no config.json: not creating a model over"
+                    + " its files (remove the folder or point the config at another one)");
+        }
         Path tokDir = abs.resolveSibling("." + abs.getFileName() + ".tokenizer-" + System.nanoTime());
         try {
             log.println("creating tokenizer (vocab " + init.vocabSize() + ") and a random " + init.preset()
@@ -236,6 +240,17 @@ public final class Assets {
             throw new UncheckedIOException("cannot move " + partial + " to " + file + ": " + e.getMessage(), e);
         }
         return true;
+    }
+
+    private static boolean isEmptyOrAbsent(Path dir) {
+        if (!Files.exists(dir)) {
+            return true;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static void deleteTree(Path root) {

@@ -39,6 +39,19 @@ class AssetsTest {
         try (var s = Files.list(dir)) {
             assertEquals(List.of(model), s.toList(), "no temporary folders left behind");
         }
+        Files.createDirectories(dir.resolve("empty"));
+        assertTrue(Assets.ensureModel(dir.resolve("empty"), new Assets.ModelInit("tiny", 3L, 300), QUIET));
+        assertArrayEquals(weights, Files.readAllBytes(dir.resolve("empty/model.safetensors")), "seeded");
+        try (var s = Files.list(dir)) {
+            assertEquals(2, s.count());
+        }
+
+        Path busy = Files.createDirectories(dir.resolve("busy"));
+        Files.writeString(busy.resolve("notes.txt"), "mine");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Assets.ensureModel(busy, new Assets.ModelInit("tiny", 3L, 300), QUIET));
+        assertTrue(e.getMessage().contains("no config.json"), e.getMessage());
+        assertEquals("mine", Files.readString(busy.resolve("notes.txt")));
 
         Path problems = dir.resolve("data/p.jsonl");
         assertTrue(Assets.ensureProblems(problems, new Assets.DataGenerate("puzzle:sort", 5, 2L, 1), QUIET));
