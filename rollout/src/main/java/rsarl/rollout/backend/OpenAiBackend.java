@@ -257,12 +257,28 @@ public final class OpenAiBackend implements Backend {
         }
         JsonNode content = message.get("content");
         String text = content == null || content.isNull() ? "" : content.asText();
+        // Servers run with a reasoning parser move the thinking out of `content`; RSA shows candidates in
+        // full, so it goes back in, in the model's own <think> form.
+        String reasoning = firstText(message, "reasoning_content", "reasoning");
+        if (reasoning != null) {
+            text = "<think>\n" + reasoning + "\n</think>\n\n" + text;
+        }
         String finish = choice.path("finish_reason").asText("stop");
         JsonNode usage = root.path("usage");
         int promptTokens = usage.path("prompt_tokens").isIntegralNumber() ? usage.get("prompt_tokens").asInt() : -1;
         int completionTokens = usage.path("completion_tokens").isIntegralNumber()
                 ? usage.get("completion_tokens").asInt() : -1;
         return new BackendResult(text, promptTokens, completionTokens, finish);
+    }
+
+    private static String firstText(JsonNode node, String... keys) {
+        for (String key : keys) {
+            JsonNode v = node.get(key);
+            if (v != null && v.isTextual() && !v.asText().isBlank()) {
+                return v.asText();
+            }
+        }
+        return null;
     }
 
     private static String snippet(String body) {

@@ -141,6 +141,19 @@ class OpenAiBackendTest {
     }
 
     @Test
+    void separatedReasoningIsPutBackInFront() {
+        server.faults((seed, attempt) -> new FakeOpenAiServer.Raw("{\"choices\": [{\"finish_reason\": \"length\","
+                + " \"message\": {\"role\": \"assistant\", \"reasoning_content\": \"2+3 is 5\","
+                + " \"content\": \"\\\\boxed{5}\"}}]}"));
+        try (OpenAiBackend b = backend(1, 0, Duration.ofSeconds(10))) {
+            BackendResult r = b.generate(requests(1)).get(0);
+            assertEquals("<think>\n2+3 is 5\n</think>\n\n\\boxed{5}", r.text());
+            assertEquals("length", r.finishReason());
+            assertEquals(-1, r.completionTokens());
+        }
+    }
+
+    @Test
     void timeoutsAreRetriedThenReported() {
         server.delayMs(1500);
         try (OpenAiBackend b = backend(1, 1, Duration.ofMillis(200))) {
