@@ -179,7 +179,7 @@ public final class OpenAiBackend implements Backend {
                 retryAfter = retryAfter(response);
             } catch (IOException e) {
                 // Timeouts and refused/reset connections are transient on a busy server.
-                lastProblem = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                lastProblem = describe(e);
             }
             if (attempt < tries) {
                 Thread.sleep(backoff(attempt, retryAfter).toMillis());
@@ -269,6 +269,21 @@ public final class OpenAiBackend implements Backend {
         int completionTokens = usage.path("completion_tokens").isIntegralNumber()
                 ? usage.get("completion_tokens").asInt() : -1;
         return new BackendResult(text, promptTokens, completionTokens, finish);
+    }
+
+    /** The exception and its first cause with a message (the JDK client's ConnectException has none itself). */
+    private static String describe(IOException e) {
+        StringBuilder sb = new StringBuilder(e.getClass().getSimpleName());
+        Throwable t = e;
+        while (t != null && t.getMessage() == null) {
+            t = t.getCause();
+        }
+        if (t != null) {
+            sb.append(": ").append(t.getMessage());
+        } else if (e instanceof java.net.ConnectException) {
+            sb.append(": cannot connect (is the server up?)");
+        }
+        return sb.toString();
     }
 
     private static String firstText(JsonNode node, String... keys) {

@@ -116,6 +116,22 @@ class OpenAiBackendTest {
     }
 
     @Test
+    void unreachableServerIsRetriedThenNamed() throws IOException {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort(); // closed again: nothing listens there
+        }
+        String url = "http://127.0.0.1:" + port + "/v1";
+        try (OpenAiBackend b = new OpenAiBackend(new OpenAiBackend.Options(url, "m", null, 1, Duration.ofSeconds(5), 2,
+                Duration.ofMillis(1)))) {
+            BackendException e = assertThrows(BackendException.class, () -> b.generate(requests(1)));
+            assertTrue(e.getMessage().contains(url + "/chat/completions"), e.getMessage());
+            assertTrue(e.getMessage().contains("ConnectException: "), e.getMessage());
+            assertEquals(3, b.attempts());
+        }
+    }
+
+    @Test
     void clientErrorsAreNotRetried() {
         server.faults((seed, attempt) -> new FakeOpenAiServer.Status(400));
         try (OpenAiBackend b = backend(2, 5, Duration.ofSeconds(10))) {
