@@ -9,6 +9,15 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 MakeTokenizerCommand.class,
+                InitModelCommand.class,
+                ScoreCommand.class,
+                GenerateCommand.class,
+                BenchGenerateCommand.class,
+                GradeCommand.class,
+                MakeDatasetCommand.class,
+                BenchRewardsCommand.class,
+                EvalCommand.class,
+                CandidatesCommand.class,
         })
 public final class Rsa {
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -20,11 +21,35 @@ import java.util.function.IntConsumer;
  * else shares the batch. Every step runs in a sub-manager that is closed before the next one.
  */
 public final class Generator {
+    private static final int INITIAL_NEW_CAPACITY = 128;
+    /** Stop strings are searched in the text of this many tokens more than the longest stop string's length. */
+    private static final int STOP_TAIL_SLACK = 8;
+
     private final QwenModel model;
     private final Function<int[], String> detokenizer;
     private final int maxBatch;
     /** Test hook: called after each step's sub-manager is closed, with the step number. */
     IntConsumer afterStep = step -> { };
+    private Stats lastStats = new Stats(0, 0, 0, 0);
+
+    /**
+     * Timings of the last {@link #generate} call: prefill (all batches, first token included) and decode steps,
+     * with the tokens the decode steps produced.
+     */
+    public record Stats(double prefillMs, double decodeMs, long decodeSteps, long decodedTokens) {
+        public double decodeTokensPerSecond() {
+            return decodeMs <= 0 ? 0 : decodedTokens / (decodeMs / 1e3);
+        }
+
+        Stats plus(Stats o) {
+            return new Stats(prefillMs + o.prefillMs, decodeMs + o.decodeMs, decodeSteps + o.decodeSteps,
+                    decodedTokens + o.decodedTokens);
+        }
+    }
+
+    public Stats lastStats() {
+        return lastStats;
+    }
 
     public Generator(QwenModel model) {
         this(model, null, 64);
@@ -59,10 +84,17 @@ public final class Generator {
             }
         }
         Completion[] out = new Completion[requests.size()];
-        for (int start = 0; start < requests.size(); start += maxBatch) {
-            int end = Math.min(requests.size(), start + maxBatch);
-            List<Completion> part = new Batch(requests.subList(start, end)).run();
-            for (int i = start; i < end; i++) out[i] = part.get(i - start);
+        lastStats = new Stats(0, 0, 0, 0);
+        // Similar prompt lengths share a chunk (less padding); results go back in request order.
+        Integer[] order = new Integer[requests.size()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        Arrays.sort(order, Comparator.comparingInt(i -> requests.get(i).promptIds().length));
+        for (int start = 0; start < order.length; start += maxBatch) {
+            int end = Math.min(order.length, start + maxBatch);
+            List<GenerationRequest> chunk = new ArrayList<>();
+            for (int i = start; i < end; i++) chunk.add(requests.get(order[i]));
+            List<Completion> part = new Batch(chunk).run();
+            for (int i = start; i < end; i++) out[order[i]] = part.get(i - start);
         }
         return Arrays.asList(out);
     }
@@ -109,14 +141,24 @@ public final class Generator {
                 pad[r] = promptMax - requests.get(r).promptIds().length;
             }
             int vocab = model.config().vocabSize();
-            try (KvCache cache = model.newCache(n, promptMax + newMax)) {
-                float[] logits = prefill(cache, promptMax);
+            long t0 = System.nanoTime();
+            long tDecode = t0;
+            long steps = 0;
+            long decoded = 0;
+            // The cache starts small and doubles when needed: most rows stop long before max_new_tokens.
+            try (KvCache cache = model.newCache(n, promptMax + Math.min(newMax, INITIAL_NEW_CAPACITY))) {
+                Dist dist = prefill(cache, promptMax);
                 afterStep.accept(0);
                 for (int step = 1; ; step++) {
+                    if (step == 1) {
+                        tDecode = System.nanoTime();
+                    } else {
+                        decoded += rows.length;
+                    }
                     int[] next = new int[rows.length];
                     List<Integer> keep = new ArrayList<>();
                     for (int r = 0; r < rows.length; r++) {
-                        next[r] = choose(rows[r], logits, r * vocab, vocab);
+                        next[r] = choose(rows[r], dist, r * vocab, vocab);
                         if (finish[rows[r]] == null) keep.add(r);
                     }
                     if (keep.isEmpty()) break;
@@ -127,10 +169,13 @@ public final class Generator {
                         pad = select(pad, kept);
                         next = select(next, kept);
                     }
-                    logits = decode(cache, next);
+                    dist = decode(cache, next);
+                    steps++;
                     afterStep.accept(step);
                 }
             }
+            long tEnd = System.nanoTime();
+            lastStats = lastStats.plus(new Stats((tDecode - t0) / 1e6, (tEnd - tDecode) / 1e6, steps, decoded));
             List<Completion> out = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 int[] ids = tokens.get(i).stream().mapToInt(Integer::intValue).toArray();
@@ -141,7 +186,7 @@ public final class Generator {
             return out;
         }
 
-        private float[] prefill(KvCache cache, int promptMax) {
+        private Dist prefill(KvCache cache, int promptMax) {
             int b = rows.length;
             long[] ids = new long[b * promptMax];
             long[] pos = new long[b * promptMax];
@@ -158,12 +203,12 @@ public final class Generator {
             }
             try (NDManager m = model.manager().newSubManager()) {
                 Shape s = new Shape(b, promptMax);
-                return model.forwardLast(m.create(ids, s), m.create(pos, s), m.create(mask, s), cache).toFloatArray();
+                return dist(m, model.forwardLast(m.create(ids, s), m.create(pos, s), m.create(mask, s), cache));
             }
         }
 
         /** Feeds each row's newest token; its position is the number of real tokens before it. */
-        private float[] decode(KvCache cache, int[] next) {
+        private Dist decode(KvCache cache, int[] next) {
             int b = rows.length;
             int total = (int) cache.length() + 1;
             long[] ids = new long[b];
@@ -177,18 +222,40 @@ public final class Generator {
             }
             try (NDManager m = model.manager().newSubManager()) {
                 Shape s = new Shape(b, 1);
-                return model.forwardLast(m.create(ids, s), m.create(pos, s), m.create(mask, new Shape(b, total)), cache)
-                        .toFloatArray();
+                return dist(m, model.forwardLast(m.create(ids, s), m.create(pos, s), m.create(mask, new Shape(b, total)),
+                        cache));
             }
         }
 
+        /**
+         * Log-softmax of the raw logits (for the recorded log-probs and greedy picks) and, when a row samples,
+         * the tempered probabilities: both on the device, so Java never exponentiates a whole vocabulary row.
+         */
+        private Dist dist(NDManager m, NDArray logits) {
+            float[] lp = logits.logSoftmax(-1).toFloatArray();
+            float[] temps = new float[rows.length];
+            boolean sampling = false;
+            for (int r = 0; r < rows.length; r++) {
+                double t = requests.get(rows[r]).params().temperature();
+                temps[r] = t == 0 ? 1f : (float) t;
+                sampling |= t > 0;
+            }
+            float[] probs = null;
+            if (sampling) {
+                probs = logits.div(m.create(temps, new Shape(rows.length, 1))).softmax(-1).toFloatArray();
+            }
+            return new Dist(lp, probs);
+        }
+
         /** Picks request {@code req}'s next token, records it and its raw log-prob, and marks it finished if so. */
-        private int choose(int req, float[] logits, int off, int vocab) {
+        private int choose(int req, Dist dist, int off, int vocab) {
             SamplingParams p = requests.get(req).params();
-            int token = Sampler.pick(logits, off, vocab, p, rngs[req]);
+            int token = p.temperature() == 0
+                    ? Sampler.argmax(dist.logprobs(), off, vocab)
+                    : Sampler.pick(Sampler.weightsFromProbs(dist.probs(), off, vocab), p, rngs[req]);
             List<Integer> mine = tokens.get(req);
             mine.add(token);
-            logprobs.get(req).add((float) Sampler.logProb(logits, off, vocab, token));
+            logprobs.get(req).add(dist.logprobs()[off + token]);
             if (stopIds.get(req).contains(token) || hitsStopString(mine, p)) {
                 finish[req] = "stop";
             } else if (mine.size() >= p.maxNewTokens()) {
@@ -199,10 +266,18 @@ public final class Generator {
 
         private boolean hitsStopString(List<Integer> generated, SamplingParams p) {
             if (detokenizer == null || p.stopStrings().isEmpty()) return false;
-            String text = detokenizer.apply(generated.stream().mapToInt(Integer::intValue).toArray());
+            // A stop string completed by the newest token lies within its last few tokens: decode only that tail.
+            int longest = p.stopStrings().stream().mapToInt(String::length).max().orElse(0);
+            int from = Math.max(0, generated.size() - longest - STOP_TAIL_SLACK);
+            String text = detokenizer.apply(generated.subList(from, generated.size()).stream()
+                    .mapToInt(Integer::intValue).toArray());
             for (String stop : p.stopStrings()) if (text.contains(stop)) return true;
             return false;
         }
+    }
+
+    /** One step's next-token distributions, row-major [rows, vocab]; probs is null when no row samples. */
+    private record Dist(float[] logprobs, float[] probs) {
     }
 
     private static int[] select(int[] a, int[] idx) {

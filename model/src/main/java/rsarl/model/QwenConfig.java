@@ -19,7 +19,8 @@ import java.util.Set;
  * The architecture of a dense Qwen2/Qwen3 causal LM, read from a Hugging Face {@code config.json}.
  *
  * @param headDim     per-head width; Qwen3 may set it independently of hidden/heads
- * @param attentionBias q/k/v projections carry biases (always true for qwen2; o_proj never has one)
+ * @param attentionBias q/k/v projections carry biases (always true for qwen2, whose o_proj has none;
+ *                      qwen3's attention_bias also gives o_proj a bias)
  * @param eosTokenIds ids that end generation (config.json plus generation_config.json beside it)
  */
 public record QwenConfig(String modelType, int vocabSize, int hiddenSize, int intermediateSize, int numLayers,
@@ -70,6 +71,7 @@ public record QwenConfig(String modelType, int vocabSize, int hiddenSize, int in
         long kv = (long) numKvHeads * headDim;
         long perLayer = 2 * h + h * q + 2 * h * kv + q * h + 3 * h * intermediateSize;
         if (attentionBias) perLayer += q + 2 * kv;
+        if (attentionBias && hasQkNorm()) perLayer += h; // qwen3's o_proj bias
         if (hasQkNorm()) perLayer += 2L * headDim;
         long total = vocabSize * h + numLayers * perLayer + h;
         return tieWordEmbeddings ? total : total + vocabSize * h;

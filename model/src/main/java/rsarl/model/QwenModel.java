@@ -41,7 +41,7 @@ public final class QwenModel implements AutoCloseable {
     private final Path sourceDir;
 
     private record Layer(NDArray inputNorm, NDArray q, NDArray qBias, NDArray k, NDArray kBias, NDArray v,
-                         NDArray vBias, NDArray o, NDArray qNorm, NDArray kNorm, NDArray postNorm,
+                         NDArray vBias, NDArray o, NDArray oBias, NDArray qNorm, NDArray kNorm, NDArray postNorm,
                          NDArray gate, NDArray up, NDArray down) {
     }
 
@@ -62,7 +62,7 @@ public final class QwenModel implements AutoCloseable {
                     params.get(p + "self_attn.q_proj.weight"), params.get(p + "self_attn.q_proj.bias"),
                     params.get(p + "self_attn.k_proj.weight"), params.get(p + "self_attn.k_proj.bias"),
                     params.get(p + "self_attn.v_proj.weight"), params.get(p + "self_attn.v_proj.bias"),
-                    params.get(p + "self_attn.o_proj.weight"),
+                    params.get(p + "self_attn.o_proj.weight"), params.get(p + "self_attn.o_proj.bias"),
                     params.get(p + "self_attn.q_norm.weight"), params.get(p + "self_attn.k_norm.weight"),
                     params.get(p + "post_attention_layernorm.weight"),
                     params.get(p + "mlp.gate_proj.weight"), params.get(p + "mlp.up_proj.weight"),
@@ -107,6 +107,32 @@ public final class QwenModel implements AutoCloseable {
         }
     }
 
+    /** Parses {@code cpu}, {@code cuda} or {@code cuda:N} (also {@code gpu}, {@code gpu:N}). */
+    public static Device device(String name) {
+        String n = name.trim().toLowerCase(java.util.Locale.ROOT);
+        if (n.equals("cpu")) return Device.cpu();
+        for (String prefix : new String[] {"cuda", "gpu"}) {
+            if (n.equals(prefix)) return Device.gpu();
+            if (n.startsWith(prefix + ":")) {
+                try {
+                    return Device.gpu(Integer.parseInt(n.substring(prefix.length() + 1)));
+                } catch (NumberFormatException e) {
+                    break;
+                }
+            }
+        }
+        throw new IllegalArgumentException("unknown device '" + name + "' (cpu, cuda, cuda:N)");
+    }
+
+    /** Parses {@code fp32}/{@code float32} or {@code fp16}/{@code float16}. */
+    public static DataType computeType(String name) {
+        return switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "fp32", "float32", "f32" -> DataType.FLOAT32;
+            case "fp16", "float16", "f16", "half" -> DataType.FLOAT16;
+            default -> throw new IllegalArgumentException("unsupported compute dtype '" + name + "' (fp32, fp16)");
+        };
+    }
+
     /** Tensor names (HF layout, file order) and shapes {@code [out, in]} this architecture has. */
     public static Map<String, Shape> parameterShapes(QwenConfig c) {
         Map<String, Shape> m = new LinkedHashMap<>();
@@ -124,6 +150,7 @@ public final class QwenModel implements AutoCloseable {
             m.put(p + "self_attn.v_proj.weight", new Shape(kv, h));
             if (c.attentionBias()) m.put(p + "self_attn.v_proj.bias", new Shape(kv));
             m.put(p + "self_attn.o_proj.weight", new Shape(h, q));
+            if (c.attentionBias() && c.hasQkNorm()) m.put(p + "self_attn.o_proj.bias", new Shape(h)); // qwen3 only
             if (c.hasQkNorm()) {
                 m.put(p + "self_attn.q_norm.weight", new Shape(c.headDim()));
                 m.put(p + "self_attn.k_norm.weight", new Shape(c.headDim()));
@@ -251,7 +278,7 @@ public final class QwenModel implements AutoCloseable {
             }
             NDArray ctx = probs.reshape(batch, nkv, (long) g * len, total).matMul(v)
                     .reshape(batch, nh, len, hd).transpose(0, 2, 1, 3).reshape(batch, len, (long) nh * hd);
-            h = h.add(linear(ctx, w.o(), null));
+            h = h.add(linear(ctx, w.o(), w.oBias()));
             x = rmsNorm(h, w.postNorm());
             NDArray gate = linear(x, w.gate(), null);
             NDArray act = gate.mul(Activation.sigmoid(gate)).mul(linear(x, w.up(), null));

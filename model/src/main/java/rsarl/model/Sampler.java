@@ -27,9 +27,8 @@ final class Sampler {
         return best;
     }
 
-    static int pick(float[] logits, int off, int vocab, SamplingParams p, SplittableRandom rng) {
-        if (p.temperature() == 0) return argmax(logits, off, vocab);
-        double[] w = weights(logits, off, vocab, p.temperature());
+    /** Samples from weights {@code w} (most likely token has weight 1) after top-k, top-p and min-p. */
+    static int pick(double[] w, SamplingParams p, SplittableRandom rng) {
         int[] kept = keep(w, p);
         double total = 0;
         for (int t : kept) total += w[t];
@@ -40,6 +39,22 @@ final class Sampler {
             if (u < acc) return t;
         }
         return kept[kept.length - 1];
+    }
+
+    /** Greedy when temperature is 0, else a sample from the tempered logits. */
+    static int pick(float[] logits, int off, int vocab, SamplingParams p, SplittableRandom rng) {
+        if (p.temperature() == 0) return argmax(logits, off, vocab);
+        return pick(weights(logits, off, vocab, p.temperature()), p, rng);
+    }
+
+    /** Weights from a row of (tempered) probabilities, scaled so the most likely token has weight 1. */
+    static double[] weightsFromProbs(float[] probs, int off, int vocab) {
+        float max = 0;
+        for (int i = 0; i < vocab; i++) max = Math.max(max, probs[off + i]);
+        double[] w = new double[vocab];
+        double inv = 1.0 / max;
+        for (int i = 0; i < vocab; i++) w[i] = probs[off + i] * inv;
+        return w;
     }
 
     /** exp((l - max) / T): unnormalised probabilities, the most likely token has weight 1. */

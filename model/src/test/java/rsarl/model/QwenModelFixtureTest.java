@@ -63,6 +63,21 @@ class QwenModelFixtureTest {
         }
     }
 
+    /** The batched (right-padded) form gives every sequence its own reference log-probs. */
+    @ParameterizedTest
+    @ValueSource(strings = {Fixtures.QWEN3, Fixtures.QWEN2})
+    void batchedLogprobsMatchReference(String name) {
+        JsonNode exp = Fixtures.expected(name);
+        try (QwenModel model = QwenModel.load(Fixtures.dir(name))) {
+            JsonNode seqs = exp.get("sequences");
+            float[][] got = LogProbs.tokenLogprobs(model, java.util.List.of(Fixtures.ints(seqs.get(0).get("input_ids")),
+                    Fixtures.ints(seqs.get(1).get("input_ids"))));
+            for (int r = 0; r < 2; r++) {
+                assertArrayEquals(Fixtures.floats(seqs.get(r).get("next_token_logprobs")), got[r], 1e-4f, name + " row " + r);
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {Fixtures.QWEN3, Fixtures.QWEN2})
     void greedyContinuationMatchesReference(String name) {

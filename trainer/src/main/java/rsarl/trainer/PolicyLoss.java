@@ -34,6 +34,10 @@ public final class PolicyLoss {
         this.beta = beta;
     }
 
+    public double beta() {
+        return beta;
+    }
+
     /**
      * Global denominators of one optimisation batch (all micro-batches of one update together).
      *

@@ -1,0 +1,110 @@
+package rsarl.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import rsarl.model.Completion;
+import rsarl.model.GenerationRequest;
+import rsarl.model.Generator;
+import rsarl.model.QwenModel;
+import rsarl.model.SamplingParams;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+/**
+ * Greedy decoding speed on random prompts, with this machine's fp32 matmul speed measured in the same process
+ * so numbers from different machines can be compared. Used by scripts/bench-generate.sh.
+ */
+@Command(name = "bench-generate", hidden = true, description = "Benchmark batched greedy decoding (one JSON line).")
+final class BenchGenerateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR")
+    Path model;
+
+    @Option(names = "--batch", defaultValue = "1")
+    int batch;
+
+    @Option(names = "--prompt", defaultValue = "64", description = "prompt length in tokens")
+    int promptLen;
+
+    @Option(names = "--new", defaultValue = "64", description = "new tokens per row")
+    int newTokens;
+
+    @Option(names = "--seed", defaultValue = "0")
+    long seed;
+
+    @Override
+    public Integer call() {
+        double gflops = matmulGflops();
+        try (QwenModel m = QwenModel.load(model)) {
+            Generator gen = new Generator(m).withMaxBatch(Math.max(1, batch));
+            int vocab = m.config().vocabSize();
+            gen.generate(requests(vocab, Math.min(batch, 2), Math.min(promptLen, 16), 4, seed + 1)); // warm-up
+            List<Completion> out = gen.generate(requests(vocab, batch, promptLen, newTokens, seed));
+            Generator.Stats st = gen.lastStats();
+            ObjectNode o = new ObjectMapper().createObjectNode();
+            o.put("model", model.toString());
+            o.put("params", m.parameters().values().stream().mapToLong(p -> p.getShape().size()).sum());
+            o.put("batch", batch);
+            o.put("prompt", promptLen);
+            o.put("new", newTokens);
+            o.put("threads", Integer.getInteger("ai.djl.pytorch.num_threads", -1));
+            o.put("prefill_ms", round(st.prefillMs()));
+            o.put("decode_ms", round(st.decodeMs()));
+            o.put("decode_steps", st.decodeSteps());
+            o.put("generated_tokens", out.stream().mapToLong(c -> c.tokenIds().length).sum());
+            o.put("decode_tokens_per_s", round(st.decodeTokensPerSecond()));
+            o.put("matmul_fp32_gflops", round(gflops));
+            spec.commandLine().getOut().println(o);
+            spec.commandLine().getOut().flush();
+        }
+        return 0;
+    }
+
+    private static List<GenerationRequest> requests(int vocab, int batch, int len, int newTokens, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<GenerationRequest> out = new ArrayList<>();
+        for (int b = 0; b < batch; b++) {
+            int[] ids = new int[len];
+            for (int i = 0; i < len; i++) ids[i] = r.nextInt(vocab);
+            out.add(new GenerationRequest(ids, SamplingParams.greedy(newTokens), b));
+        }
+        return out;
+    }
+
+    /** fp32 GFLOP/s of a 1024^3 matmul, best of several runs. */
+    static double matmulGflops() {
+        int n = 1024;
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray a = m.randomNormal(new Shape(n, n));
+            NDArray b = m.randomNormal(new Shape(n, n));
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < 8; i++) {
+                try (NDManager s = m.newSubManager()) {
+                    long t = System.nanoTime();
+                    NDArray c = a.matMul(b);
+                    c.attach(s);
+                    c.getFloat(0, 0); // forces completion
+                    if (i >= 2) best = Math.min(best, (System.nanoTime() - t) / 1e9);
+                }
+            }
+            return 2.0 * n * n * n / best / 1e9;
+        }
+    }
+
+    private static double round(double x) {
+        return Math.round(x * 100) / 100.0;
+    }
+}

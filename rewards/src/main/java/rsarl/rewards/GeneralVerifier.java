@@ -1,0 +1,30 @@
+package rsarl.rewards;
+
+/** Plain text answers: normalized exact match (case, punctuation and spacing ignored). */
+public final class GeneralVerifier implements Verifier {
+
+    @Override
+    public String extract(String response, Problem problem) {
+        return TextAnswers.extractGeneric(response);
+    }
+
+    @Override
+    public Grade grade(String response, Problem problem) {
+        String extracted = extract(response, problem);
+        if (extracted == null || extracted.isBlank()) {
+            return new Grade(0, null, "no answer found");
+        }
+        if (problem.answer() == null) {
+            return new Grade(0, extracted, "problem has no gold answer");
+        }
+        String gold = MathVerifier.goldText(problem.answer());
+        boolean ok = equivalent(gold, extracted, problem);
+        return new Grade(ok ? 1 : 0, extracted, ok ? "matches gold text" : "differs from gold text");
+    }
+
+    @Override
+    public boolean equivalent(String a, String b, Problem problem) {
+        String x = TextAnswers.normalize(a);
+        return !x.isEmpty() && x.equals(TextAnswers.normalize(b));
+    }
+}

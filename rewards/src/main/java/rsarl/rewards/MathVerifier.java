@@ -1,0 +1,123 @@
+package rsarl.rewards;
+
+import rsarl.rewards.math.AnswerParser;
+import rsarl.rewards.math.Expr;
+import rsarl.rewards.math.LatexNormalizer;
+import rsarl.rewards.math.MathAnswer;
+import rsarl.rewards.math.MathEquivalence;
+import rsarl.rewards.math.MathExtractor;
+
+import org.apache.commons.math3.fraction.BigFraction;
+
+/**
+ * Math answers: the last {@code \boxed{}} (or math span, answer line, bare answer) compared with the
+ * gold answer by mathematical equivalence. Binary reward; unparseable never counts as correct.
+ */
+public final class MathVerifier implements Verifier {
+
+    /** A normalized, parsed answer (immutable, so it can be shared between threads). */
+    private record Parsed(String text, boolean percent, MathAnswer answer) {
+    }
+
+    /** Gold answers and RSA populations repeat the same strings: parse each short string once. */
+    private static final int CACHE_MAX_ENTRIES = 8192;
+    private static final int CACHE_MAX_KEY = 256;
+    private static final java.util.concurrent.ConcurrentHashMap<String, Parsed> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Equal once brackets, punctuation, spaces and case are dropped (signs and operators stay); needs a letter. */
+    private static boolean looseTextEqual(String a, String b) {
+        String x = lettersAndDigits(a);
+        return x.chars().anyMatch(Character::isLetter) && x.equals(lettersAndDigits(b));
+    }
+
+    private static String lettersAndDigits(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if ("()[]{}.,;:!?'\"` \\".indexOf(c) < 0) {
+                sb.append(Character.toLowerCase(c));
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Forgets cached parses (benchmarks use it to measure the uncached path). */
+    public static void clearCache() {
+        CACHE.clear();
+    }
+
+    private static Parsed parse(String raw) {
+        Parsed p = raw.length() <= CACHE_MAX_KEY ? CACHE.get(raw) : null;
+        if (p != null) {
+            return p;
+        }
+        LatexNormalizer.Normalized n = LatexNormalizer.normalize(raw);
+        p = new Parsed(n.text(), n.percent(), n.text().isEmpty() ? null : AnswerParser.parse(n.text()));
+        if (raw.length() <= CACHE_MAX_KEY) {
+            if (CACHE.size() >= CACHE_MAX_ENTRIES) {
+                CACHE.clear();
+            }
+            CACHE.put(raw, p);
+        }
+        return p;
+    }
+
+    private static final Expr HUNDRED = new Expr.Num(new BigFraction(100));
+
+    @Override
+    public String extract(String response, Problem problem) {
+        return MathExtractor.extract(response);
+    }
+
+    @Override
+    public Grade grade(String response, Problem problem) {
+        String extracted = extract(response, problem);
+        if (extracted == null || extracted.isBlank()) {
+            return new Grade(0, null, "no final answer found");
+        }
+        if (problem.answer() == null || problem.answer().isBlank()) {
+            return new Grade(0, extracted, "problem has no gold answer");
+        }
+        boolean ok = matches(goldText(problem.answer()), extracted);
+        return new Grade(ok ? 1 : 0, extracted, ok ? "equivalent to gold" : "not equivalent to gold");
+    }
+
+    @Override
+    public boolean equivalent(String extractedA, String extractedB, Problem problem) {
+        // symmetric for clustering: either side may play the gold (it decides e.g. inequality-as-interval)
+        return matches(extractedA, extractedB) || matches(extractedB, extractedA);
+    }
+
+    /** The gold as written in a dataset: bare, in $..$ or inside \boxed{} (possibly within a sentence). */
+    static String goldText(String gold) {
+        String boxed = MathExtractor.lastBoxed(gold);
+        return boxed != null ? boxed : gold;
+    }
+
+    /** Whether {@code answer} is mathematically the same as {@code gold}. */
+    public static boolean matches(String gold, String answer) {
+        Parsed g = parse(gold);
+        Parsed x = parse(answer);
+        if (x.text().isEmpty() || g.text().isEmpty()) {
+            return false;
+        }
+        MathAnswer ga = g.answer();
+        MathAnswer xa = x.answer();
+        if (MathEquivalence.equivalent(ga, xa)) {
+            return true;
+        }
+        if ((ga instanceof MathAnswer.Text || xa instanceof MathAnswer.Text) && looseTextEqual(g.text(), x.text())) {
+            return true; // "\text{(B)}" vs "B": same words once brackets and punctuation are gone
+        }
+        // 25% may be answered as 0.25 (and 0.25 as 25%): only a percent sign on one side allows the scaling
+        if (g.percent() != x.percent()) {
+            if (g.percent() && ga instanceof MathAnswer.Scalar s) {
+                return MathEquivalence.equivalent(new MathAnswer.Scalar(new Expr.Bin('/', s.expr(), HUNDRED)), xa);
+            }
+            if (x.percent() && xa instanceof MathAnswer.Scalar s) {
+                return MathEquivalence.equivalent(ga, new MathAnswer.Scalar(new Expr.Bin('/', s.expr(), HUNDRED)));
+            }
+        }
+        return false;
+    }
+}

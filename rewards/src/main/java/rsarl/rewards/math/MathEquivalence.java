@@ -1,0 +1,348 @@
+package rsarl.rewards.math;
+
+import org.apache.commons.math3.fraction.BigFraction;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+
+/**
+ * Decides whether two parsed answers are the same mathematical answer. Scalars: exact rational
+ * arithmetic when both sides are rational, else double evaluation (at fixed pseudo-random points when
+ * variables occur) with a tight relative tolerance. Deterministic: the sample points are fixed.
+ */
+public final class MathEquivalence {
+
+    private static final double REL_TOL = 1e-9;
+    private static final int POINTS = 6;
+    private static final double[][] SAMPLES = samples();
+
+    private MathEquivalence() {
+    }
+
+    /**
+     * @param gold   the reference answer (its form decides whether inequalities are read as intervals)
+     * @param answer the candidate
+     */
+    public static boolean equivalent(MathAnswer gold, MathAnswer answer) {
+        BUDGET.get()[0] = MAX_SCALAR_COMPARISONS;
+        return eq(gold, answer, 0);
+    }
+
+    /** Caps the scalar comparisons of one call: nested sets of sets cannot make matching quadratic-squared. */
+    private static final int MAX_SCALAR_COMPARISONS = 5000;
+    private static final ThreadLocal<int[]> BUDGET = ThreadLocal.withInitial(() -> new int[]{MAX_SCALAR_COMPARISONS});
+
+    private static boolean eq(MathAnswer a, MathAnswer b, int depth) {
+        if (depth > 10) {
+            return false;
+        }
+        if (a instanceof MathAnswer.Unordered u && u.items().size() == 1) {
+            return eq(u.items().get(0), b, depth + 1);
+        }
+        if (b instanceof MathAnswer.Unordered u && u.items().size() == 1) {
+            return eq(a, u.items().get(0), depth + 1);
+        }
+        if (isIntervalLike(a)) {
+            List<Interval> ia = intervals(a);
+            List<Interval> ib = intervals(b);
+            if (ia != null && ib != null && (ia.size() > 1 || ib.size() > 1 || !(a instanceof MathAnswer.Seq && b instanceof MathAnswer.Seq))) {
+                return sameIntervals(ia, ib);
+            }
+        }
+        if (a instanceof MathAnswer.Scalar x && b instanceof MathAnswer.Scalar y) {
+            return scalarEq(x.expr(), y.expr());
+        }
+        if (a instanceof MathAnswer.Text x && b instanceof MathAnswer.Text y) {
+            return !x.text().isEmpty() && x.text().equals(y.text());
+        }
+        if (a instanceof MathAnswer.Seq x && b instanceof MathAnswer.Seq y) {
+            return x.open() == y.open() && x.close() == y.close() && ordered(x.items(), y.items(), depth);
+        }
+        if (a instanceof MathAnswer.Seq x && b instanceof MathAnswer.Unordered y) {
+            return ordered(x.items(), y.items(), depth); // (1, 2) answered as "1, 2"
+        }
+        if (a instanceof MathAnswer.Unordered x && b instanceof MathAnswer.Seq y && y.open() == '(') {
+            return unordered(x.items(), y.items(), depth);
+        }
+        if (a instanceof MathAnswer.Unordered x && b instanceof MathAnswer.Unordered y) {
+            return unordered(x.items(), y.items(), depth);
+        }
+        if (a instanceof MathAnswer.Union x && b instanceof MathAnswer.Union y) {
+            return unordered(x.parts(), y.parts(), depth);
+        }
+        if (a instanceof MathAnswer.Matrix x && b instanceof MathAnswer.Matrix y) {
+            if (x.rows().size() != y.rows().size()) {
+                return false;
+            }
+            for (int i = 0; i < x.rows().size(); i++) {
+                if (!ordered(x.rows().get(i), y.rows().get(i), depth)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (a instanceof MathAnswer.Matrix x && b instanceof MathAnswer.Seq y && y.open() == '(') {
+            List<MathAnswer> v = vector(x);
+            return v != null && ordered(v, y.items(), depth);
+        }
+        if (a instanceof MathAnswer.Seq x && x.open() == '(' && b instanceof MathAnswer.Matrix y) {
+            List<MathAnswer> v = vector(y);
+            return v != null && ordered(x.items(), v, depth);
+        }
+        if (a instanceof MathAnswer.Equation x && b instanceof MathAnswer.Equation y) {
+            Expr da = new Expr.Bin('-', x.lhs(), x.rhs());
+            Expr db = new Expr.Bin('-', y.lhs(), y.rhs());
+            return scalarEq(da, db) || scalarEq(da, new Expr.Neg(db));
+        }
+        if (a instanceof MathAnswer.Relation x && b instanceof MathAnswer.Relation y) {
+            return x.ops().equals(y.ops()) && x.parts().size() == y.parts().size() && allScalarEq(x.parts(), y.parts());
+        }
+        return false;
+    }
+
+    private static boolean allScalarEq(List<Expr> a, List<Expr> b) {
+        for (int i = 0; i < a.size(); i++) {
+            if (!scalarEq(a.get(i), b.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static List<MathAnswer> vector(MathAnswer.Matrix m) {
+        if (m.rows().size() == 1) {
+            return m.rows().get(0);
+        }
+        List<MathAnswer> col = new ArrayList<>();
+        for (List<MathAnswer> row : m.rows()) {
+            if (row.size() != 1) {
+                return null;
+            }
+            col.add(row.get(0));
+        }
+        return col;
+    }
+
+    private static boolean ordered(List<MathAnswer> a, List<MathAnswer> b, int depth) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!eq(a.get(i), b.get(i), depth + 1)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Multiset match: every item pairs with a distinct equivalent item on the other side. */
+    private static boolean unordered(List<MathAnswer> a, List<MathAnswer> b, int depth) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        boolean[] used = new boolean[b.size()];
+        outer:
+        for (MathAnswer x : a) {
+            for (int j = 0; j < b.size(); j++) {
+                if (!used[j] && eq(x, b.get(j), depth + 1)) {
+                    used[j] = true;
+                    continue outer;
+                }
+            }
+            return false;
+        }
+        return true;
+    }
+
+    // ------------------------------------------------------------------ scalars
+
+    private static boolean scalarEq(Expr a, Expr b) {
+        if (--BUDGET.get()[0] < 0) {
+            return false;
+        }
+        Set<String> vars = new TreeSet<>();
+        a.variables(vars);
+        b.variables(vars);
+        if (vars.isEmpty()) {
+            BigFraction ea = a.exact();
+            if (ea != null) {
+                BigFraction eb = b.exact();
+                if (eb != null) {
+                    return ea.equals(eb);
+                }
+            }
+            return close(a.approx(Map.of()), b.approx(Map.of()));
+        }
+        if (vars.size() > SAMPLES[0].length) {
+            return false;
+        }
+        List<String> names = new ArrayList<>(vars);
+        int valid = 0;
+        Map<String, Double> env = new HashMap<>();
+        for (double[] point : SAMPLES) {
+            for (int i = 0; i < names.size(); i++) {
+                env.put(names.get(i), point[i]);
+            }
+            double x = a.approx(env);
+            double y = b.approx(env);
+            boolean fx = Double.isFinite(x);
+            boolean fy = Double.isFinite(y);
+            if (fx != fy) {
+                return false;
+            }
+            if (!fx) {
+                continue;
+            }
+            if (!close(x, y)) {
+                return false;
+            }
+            valid++;
+        }
+        return valid >= 3;
+    }
+
+    static boolean close(double x, double y) {
+        if (Double.isNaN(x) || Double.isNaN(y)) {
+            return false;
+        }
+        if (Double.isInfinite(x) || Double.isInfinite(y)) {
+            return x == y;
+        }
+        return Math.abs(x - y) <= REL_TOL * Math.max(1.0, Math.max(Math.abs(x), Math.abs(y)));
+    }
+
+    private static double[][] samples() {
+        SplittableRandom rnd = new SplittableRandom(0x5EEDL);
+        double[][] s = new double[POINTS][12];
+        for (double[] p : s) {
+            for (int i = 0; i < p.length; i++) {
+                p[i] = 0.3 + 2.4 * rnd.nextDouble();
+            }
+        }
+        return s;
+    }
+
+    // ------------------------------------------------------------------ intervals
+
+    private record Interval(boolean openLeft, Expr lo, Expr hi, boolean openRight) {
+    }
+
+    private static boolean isIntervalLike(MathAnswer a) {
+        return a instanceof MathAnswer.Union || a instanceof MathAnswer.Relation
+                || (a instanceof MathAnswer.Seq s && s.items().size() == 2)
+                || (a instanceof MathAnswer.Unordered u && !u.items().isEmpty()
+                && u.items().stream().allMatch(MathAnswer.Relation.class::isInstance));
+    }
+
+    private static List<Interval> intervals(MathAnswer a) {
+        List<Interval> out = new ArrayList<>();
+        return addIntervals(a, out) ? out : null;
+    }
+
+    private static boolean addIntervals(MathAnswer a, List<Interval> out) {
+        if (a instanceof MathAnswer.Seq s && s.items().size() == 2
+                && s.items().get(0) instanceof MathAnswer.Scalar lo && s.items().get(1) instanceof MathAnswer.Scalar hi) {
+            out.add(new Interval(s.open() == '(', lo.expr(), hi.expr(), s.close() == ')'));
+            return true;
+        }
+        if (a instanceof MathAnswer.Union u) {
+            for (MathAnswer p : u.parts()) {
+                if (!addIntervals(p, out)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (a instanceof MathAnswer.Unordered u && !u.items().isEmpty()) {
+            for (MathAnswer p : u.items()) {
+                if (!(p instanceof MathAnswer.Relation) || !addIntervals(p, out)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (a instanceof MathAnswer.Relation r) {
+            return relationIntervals(r, out);
+        }
+        return false;
+    }
+
+    private static final Expr NEG_INF = new Expr.Neg(new Expr.Const("oo", Double.POSITIVE_INFINITY));
+    private static final Expr POS_INF = new Expr.Const("oo", Double.POSITIVE_INFINITY);
+
+    private static boolean relationIntervals(MathAnswer.Relation r, List<Interval> out) {
+        List<Expr> p = r.parts();
+        List<String> ops = r.ops();
+        if (p.size() == 2) {
+            boolean varLeft = p.get(0) instanceof Expr.Var;
+            boolean varRight = p.get(1) instanceof Expr.Var;
+            if (varLeft == varRight) {
+                return false;
+            }
+            Expr v = varLeft ? p.get(1) : p.get(0);
+            String op = varLeft ? ops.get(0) : flip(ops.get(0));
+            switch (op) {
+                case "<" -> out.add(new Interval(true, NEG_INF, v, true));
+                case "<=" -> out.add(new Interval(true, NEG_INF, v, false));
+                case ">" -> out.add(new Interval(true, v, POS_INF, true));
+                case ">=" -> out.add(new Interval(false, v, POS_INF, true));
+                case "!=" -> {
+                    out.add(new Interval(true, NEG_INF, v, true));
+                    out.add(new Interval(true, v, POS_INF, true));
+                }
+                default -> {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (p.size() == 3 && p.get(1) instanceof Expr.Var && !(p.get(0) instanceof Expr.Var) && !(p.get(2) instanceof Expr.Var)) {
+            String o1 = ops.get(0);
+            String o2 = ops.get(1);
+            if (o1.startsWith("<") && o2.startsWith("<")) {
+                out.add(new Interval(o1.equals("<"), p.get(0), p.get(2), o2.equals("<")));
+                return true;
+            }
+            if (o1.startsWith(">") && o2.startsWith(">")) {
+                out.add(new Interval(o2.equals(">"), p.get(2), p.get(0), o1.equals(">")));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String flip(String op) {
+        return switch (op) {
+            case "<" -> ">";
+            case "<=" -> ">=";
+            case ">" -> "<";
+            case ">=" -> "<=";
+            default -> op;
+        };
+    }
+
+    private static boolean sameIntervals(List<Interval> a, List<Interval> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        boolean[] used = new boolean[b.size()];
+        outer:
+        for (Interval x : a) {
+            for (int j = 0; j < b.size(); j++) {
+                Interval y = b.get(j);
+                if (!used[j] && x.openLeft() == y.openLeft() && x.openRight() == y.openRight()
+                        && scalarEq(x.lo(), y.lo()) && scalarEq(x.hi(), y.hi())) {
+                    used[j] = true;
+                    continue outer;
+                }
+            }
+            return false;
+        }
+        return true;
+    }
+}

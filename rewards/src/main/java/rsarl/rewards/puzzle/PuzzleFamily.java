@@ -1,0 +1,23 @@
+package rsarl.rewards.puzzle;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.SplittableRandom;
+
+/** A procedurally generated reasoning task with an exact scorer. */
+public interface PuzzleFamily {
+
+    String name();
+
+    /** One puzzle; all randomness comes from {@code rnd}. Difficulty 1 is the easiest. */
+    Puzzle generate(SplittableRandom rnd, int difficulty);
+
+    /**
+     * Score in [0, 1] of an extracted answer (text between the answer tags). Reads what it needs from
+     * {@code metadata}; {@code gold} is the reference answer, used only where metadata lacks a field.
+     */
+    double score(String answer, JsonNode metadata, String gold);
+
+    /** Instruction appended to every question of every family. */
+    String ANSWER_FORMAT = " Put the final answer in <answer></answer>.";
+}

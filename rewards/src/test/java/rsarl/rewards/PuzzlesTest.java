@@ -1,0 +1,122 @@
+package rsarl.rewards;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import rsarl.rewards.puzzle.Puzzle;
+import rsarl.rewards.puzzle.Puzzles;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PuzzlesTest {
+
+    static List<String> families() {
+        return Puzzles.families();
+    }
+
+    @Test
+    void hasTheRequiredFamilies() {
+        assertTrue(Puzzles.families().containsAll(List.of("arith", "chain", "countdown", "sort", "letter_count", "reverse")));
+    }
+
+    @ParameterizedTest
+    @MethodSource("families")
+    void referenceSolutionsScoreOneAtEveryDifficulty(String family) {
+        for (int d = 1; d <= 4; d++) {
+            List<Problem> problems = Puzzles.problems(family, 40, 7, d);
+            Verifier v = Verifiers.forTask("puzzle:" + family);
+            for (Problem p : problems) {
+                String solution = p.metadata().get("solution").asText();
+                assertTrue(solution.endsWith("<answer>" + p.answer() + "</answer>"), solution);
+                Grade g = v.grade(solution, p);
+                assertEquals(1.0, g.score(), () -> p.prompt() + "\n" + solution);
+                assertEquals(p.answer(), g.extracted());
+                assertTrue(v.grade("<answer>" + p.answer() + "x9</answer>", p).score() < 1.0, p.prompt());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("families")
+    void seededAndDeterministic(String family) {
+        List<Puzzle> a = Puzzles.generate(family, 20, 42, 2);
+        List<Puzzle> b = Puzzles.generate(family, 20, 42, 2);
+        List<Puzzle> c = Puzzles.generate(family, 20, 43, 2);
+        assertEquals(a, b);
+        assertNotEquals(a, c);
+        assertEquals(a.subList(0, 10), Puzzles.generate(family, 10, 42, 2));
+    }
+
+    @Test
+    void difficultyOneIsShort() {
+        for (String f : List.of("arith", "chain", "sort")) {
+            for (Puzzle p : Puzzles.generate(f, 50, 1, 1)) {
+                assertTrue(p.question().length() < 110, p.question());
+                assertTrue(p.answer().length() <= 12, p.answer());
+            }
+        }
+    }
+
+    @Test
+    void countdownAcceptsAnyValidExpression() {
+        Problem p = ProblemFixtures.countdown(List.of(3, 5, 7), 22);
+        Verifier v = Verifiers.forTask("puzzle:countdown");
+        assertEquals(1.0, v.grade("<answer>3 * 5 + 7</answer>", p).score());
+        assertEquals(1.0, v.grade("<answer>7 + 5 * 3 = 22</answer>", p).score());
+        assertEquals(1.0, v.grade("<answer>(7+5*3)</answer>", p).score());
+        assertEquals(0.0, v.grade("<answer>22</answer>", p).score(), "numbers not used");
+        assertEquals(0.0, v.grade("<answer>3 * 5 + 7 + 0</answer>", p).score(), "extra number");
+        assertEquals(0.0, v.grade("<answer>3 * 7 + 5</answer>", p).score(), "wrong value");
+        assertEquals(0.0, v.grade("<answer>3 ^ 5 + 7</answer>", p).score(), "forbidden op");
+    }
+
+    @Test
+    void chainGivesPartialCreditForCorrectLeadingSteps() {
+        Problem p = Puzzles.problems("chain", 1, 5, 2).get(0);
+        List<Long> want = parse(p.answer());
+        Verifier v = Verifiers.forTask("puzzle:chain");
+        assertEquals(3, want.size());
+        String firstRight = want.get(0) + ", " + (want.get(1) + 1) + ", " + want.get(2);
+        assertEquals(1.0 / 3, v.grade("<answer>" + firstRight + "</answer>", p).score(), 1e-12);
+        String twoRight = want.get(0) + ", " + want.get(1) + ", " + (want.get(2) + 1);
+        assertEquals(2.0 / 3, v.grade("<answer>" + twoRight + "</answer>", p).score(), 1e-12);
+        assertEquals(0.75, v.grade("<answer>" + p.answer() + ", 5</answer>", p).score(), 1e-12);
+    }
+
+    @Test
+    void sortPartialCreditOnlyForPermutations() {
+        Problem p = Puzzles.problems("sort", 1, 3, 2).get(0);
+        List<Long> want = parse(p.answer());
+        Verifier v = Verifiers.forTask("puzzle:sort");
+        StringBuilder rev = new StringBuilder();
+        for (int i = want.size() - 1; i >= 0; i--) {
+            rev.append(want.get(i)).append(i == 0 ? "" : ", ");
+        }
+        double s = v.grade("<answer>" + rev + "</answer>", p).score();
+        assertTrue(s < 0.5, "reversed: " + s);
+        assertEquals(0.0, v.grade("<answer>1000, 2000, 3000, 4000</answer>", p).score());
+    }
+
+    @Test
+    void lastAnswerTagCountsAndBareAnswersAreAccepted() {
+        Problem p = Puzzles.problems("arith", 1, 9, 1).get(0);
+        Verifier v = Verifiers.forTask("puzzle:arith");
+        assertEquals(0.0, v.grade("<answer>" + p.answer() + "</answer> no: <answer>99999</answer>", p).score());
+        assertEquals(1.0, v.grade(p.answer(), p).score());
+    }
+
+    @Test
+    void unknownFamilyIsAClearError() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Verifiers.forTask("puzzle:nope"));
+        assertTrue(e.getMessage().contains("countdown"), e.getMessage());
+    }
+
+    private static List<Long> parse(String s) {
+        return java.util.Arrays.stream(s.split(",\\s*")).map(Long::parseLong).toList();
+    }
+}

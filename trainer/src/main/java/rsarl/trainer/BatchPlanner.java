@@ -1,0 +1,122 @@
+package rsarl.trainer;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Decides which prompts make up each step: {@code batch} problems taken in a per-epoch shuffled order, the first
+ * {@code round(ratio * batch)} of them as aggregation prompts (problem + K candidates) and the rest as standard
+ * prompts. Everything is a pure function of (seed, data cursor, step), so a checkpoint only needs the cursor and the
+ * step to replay the same batches after a resume.
+ */
+public final class BatchPlanner {
+    public enum Kind { STANDARD, AGGREGATION }
+
+    /**
+     * One prompt of a step.
+     *
+     * @param problem index into the problems file
+     * @param kind standard or aggregation
+     * @param candidates pool indices of the K candidates ({@code source: pool}); empty for standard prompts and for
+     *     {@code source: policy}, where the candidates are sampled from the current policy instead
+     */
+    public record PromptPlan(int problem, Kind kind, int[] candidates) {}
+
+    private final int numProblems;
+    private final int batch;
+    private final int aggregationPerBatch;
+    private final int k;
+    private final AggregationSource source;
+    private final int[] poolSizes;
+    private final long seed;
+
+    /**
+     * @param poolSizes candidates available per problem (null when {@code source} is policy or ratio is 0)
+     * @param problemIds ids used in error messages (same order as the problems file)
+     * @throws IllegalArgumentException naming {@code aggregation.k} and the problem when a pool is too small
+     */
+    public BatchPlanner(int numProblems, int batch, double ratio, int k, AggregationSource source, int[] poolSizes,
+            List<String> problemIds, long seed) {
+        if (numProblems < 1) {
+            throw new IllegalArgumentException("data.problems: no problems");
+        }
+        this.numProblems = numProblems;
+        this.batch = batch;
+        this.aggregationPerBatch = aggregationCount(batch, ratio);
+        this.k = k;
+        this.source = source;
+        this.poolSizes = poolSizes;
+        this.seed = seed;
+        if (aggregationPerBatch > 0 && source == AggregationSource.POOL) {
+            if (poolSizes == null || poolSizes.length != numProblems) {
+                throw new IllegalArgumentException("data.pools: need a candidate pool for each of the " + numProblems
+                        + " problems");
+            }
+            for (int i = 0; i < numProblems; i++) {
+                if (poolSizes[i] < k) {
+                    throw new IllegalArgumentException("aggregation.k = " + k + " is larger than the pool of problem '"
+                            + (problemIds == null ? Integer.toString(i) : problemIds.get(i)) + "' ("
+                            + poolSizes[i] + " candidates in data.pools)");
+                }
+            }
+        }
+    }
+
+    /** Aggregation prompts per batch: {@code round(ratio * batch)} (half-up). */
+    public static int aggregationCount(int batch, double ratio) {
+        return (int) Math.floor(ratio * batch + 0.5);
+    }
+
+    /** The prompts of step {@code step} (1-based) starting at data position {@code cursor}. */
+    public List<PromptPlan> plan(long step, long cursor) {
+        List<PromptPlan> out = new ArrayList<>(batch);
+        Rng pick = Rng.forStream(seed ^ (step * 0x9E3779B97F4A7C15L), "candidates");
+        int[] order = null;
+        long orderEpoch = -1;
+        for (int slot = 0; slot < batch; slot++) {
+            long pos = cursor + slot;
+            long epoch = pos / numProblems;
+            if (epoch != orderEpoch) {
+                order = epochOrder(epoch);
+                orderEpoch = epoch;
+            }
+            int problem = order[(int) (pos % numProblems)];
+            if (slot < aggregationPerBatch) {
+                int[] cands = source == AggregationSource.POOL ? choose(pick, poolSizes[problem], k) : new int[0];
+                out.add(new PromptPlan(problem, Kind.AGGREGATION, cands));
+            } else {
+                out.add(new PromptPlan(problem, Kind.STANDARD, new int[0]));
+            }
+        }
+        return out;
+    }
+
+    /** The cursor after a step. */
+    public long advance(long cursor) {
+        return cursor + batch;
+    }
+
+    private int[] epochOrder(long epoch) {
+        int[] order = new int[numProblems];
+        for (int i = 0; i < numProblems; i++) {
+            order[i] = i;
+        }
+        Rng.forStream(seed ^ (epoch * 0xBF58476D1CE4E5B9L), "data-order").shuffle(order);
+        return order;
+    }
+
+    /** K distinct indices of [0, n) by a partial Fisher-Yates shuffle, in draw order. */
+    private static int[] choose(Rng rng, int n, int k) {
+        int[] idx = new int[n];
+        for (int i = 0; i < n; i++) {
+            idx[i] = i;
+        }
+        for (int i = 0; i < k; i++) {
+            int j = i + rng.nextInt(n - i);
+            int t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+        }
+        return java.util.Arrays.copyOf(idx, k);
+    }
+}

@@ -1,0 +1,165 @@
+package rsarl.trainer;
+
+import ai.djl.engine.Engine;
+import rsarl.model.Completion;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The {@code rsa train} loop without the model-specific parts: plan the step's prompts, get rollouts, compute
+ * advantages per group, run {@link PolicyUpdate}, log {@code metrics.jsonl}, checkpoint every {@code save_steps} and
+ * at {@code max_steps}, and resume from the newest (or a named) checkpoint.
+ *
+ * <p>Determinism for bit-identical resume: batches are a pure function of (seed, cursor, step) ({@link BatchPlanner}),
+ * rollouts get a per-step seed, torch is re-seeded per step, and the optimizer state is restored exactly.
+ */
+public final class GrpoTrainer {
+    private final TrainConfig cfg;
+    private final BatchPlanner planner;
+    private final TrainableModel policy;
+    private final Policy reference;
+    private final Rollouts rollouts;
+    private final PolicyUpdate update;
+    private final PrintStream log;
+
+    /**
+     * @param reference frozen reference policy; may be null when {@code beta} is 0
+     * @param padId token id used for padding (masked out everywhere)
+     * @param log where progress and warnings go (stderr in the CLI)
+     */
+    public GrpoTrainer(TrainConfig cfg, BatchPlanner planner, TrainableModel policy, Policy reference,
+            Rollouts rollouts, int padId, PrintStream log) {
+        if (cfg.beta() > 0 && reference == null) {
+            throw new IllegalArgumentException("beta > 0 needs a reference model");
+        }
+        this.cfg = cfg;
+        this.planner = planner;
+        this.policy = policy;
+        this.reference = reference;
+        this.rollouts = rollouts;
+        this.update = PolicyUpdate.of(cfg, padId);
+        this.log = log;
+    }
+
+    /** Seed of step {@code step}'s rollouts and torch generator (a pure function of the run seed and the step). */
+    public static long stepSeed(long seed, long step) {
+        return Rng.forStream(seed ^ (step * 0xD1B54A32D192ED03L), "step").nextLong();
+    }
+
+    /** Trains until {@code max_steps} (or {@code stopAfter}, for kill simulations; -1 for none). Returns last step. */
+    public long run(long stopAfter) throws IOException {
+        Path out = Path.of(cfg.outputDir());
+        CheckpointManager ckpts = new CheckpointManager(out, cfg.saveTotalLimit());
+        LrSchedule schedule = cfg.schedule();
+        ai.djl.Device device = policy.trainableParameters().values().iterator().next().getDevice();
+        try (AdamW opt = new AdamW(cfg.adamHyper(), AdamW.HF_DECAY, device)) {
+            long step = 0;
+            long cursor = 0;
+            double elapsedBefore = 0;
+            CheckpointManager.Checkpoint from = resumePoint(ckpts);
+            if (from != null) {
+                policy.restore(from.dir());
+                opt.load(from.optimizerFile());
+                opt.checkCompatible(policy.trainableParameters(), from.optimizerFile());
+                step = from.state().globalStep();
+                cursor = from.state().dataCursor();
+                elapsedBefore = from.state().elapsedSeconds();
+                if (!cfg.hash().equals(from.state().configHash())) {
+                    log.println("warning: resuming " + from.dir() + " with a different config (hash "
+                            + from.state().configHash() + " -> " + cfg.hash() + ")");
+                }
+            }
+            long started = System.nanoTime();
+            ProgressBar bar = new ProgressBar(cfg.maxSteps(), step, log, System.console() != null);
+            try (MetricsLogger metrics = MetricsLogger.open(out.resolve("metrics.jsonl"), step)) {
+                while (step < cfg.maxSteps()) {
+                    step++;
+                    long seed = stepSeed(cfg.seed(), step);
+                    Engine.getInstance().setRandomSeed((int) seed);
+                    StepMetrics m = trainStep(step, cursor, seed, opt, schedule);
+                    cursor = planner.advance(cursor);
+                    metrics.log(m);
+                    bar.update(step, String.format(Locale.ROOT, "reward=%.3f/%.3f loss=%.4f", m.rewardMeanStandard(),
+                            m.rewardMeanAggregation(), m.loss()));
+                    if (step % cfg.saveSteps() == 0 || step == cfg.maxSteps()) {
+                        double elapsed = elapsedBefore + (System.nanoTime() - started) / 1e9;
+                        TrainerState st = new TrainerState(step, cfg.maxSteps(), opt.step(), cfg.hash(), cursor,
+                                Map.of(), metrics.lines(), elapsed, Map.of());
+                        ckpts.save(st, dir -> {
+                            policy.save(dir.resolve(CheckpointManager.MODEL_DIR));
+                            policy.saveTrainable(dir);
+                            opt.save(dir.resolve(CheckpointManager.OPTIMIZER_FILE));
+                            CheckpointManager.writeJson(dir.resolve(CheckpointManager.SCHEDULER_FILE),
+                                    SchedulerState.of(schedule, opt.step()));
+                        });
+                    }
+                    if (step == stopAfter) {
+                        break;
+                    }
+                }
+            }
+            return step;
+        }
+    }
+
+    private CheckpointManager.Checkpoint resumePoint(CheckpointManager ckpts) throws IOException {
+        if (cfg.resumeFrom() != null) {
+            return CheckpointManager.open(cfg.resumeFrom());
+        }
+        return cfg.resumeAuto() ? ckpts.latest().orElse(null) : null;
+    }
+
+    private StepMetrics trainStep(long step, long cursor, long seed, AdamW opt, LrSchedule schedule)
+            throws IOException {
+        int g = cfg.numGenerations();
+        List<BatchPlanner.PromptPlan> plans = planner.plan(step, cursor);
+        Rollouts.Result rr = rollouts.rollout(step, plans, g, seed);
+        if (rr.groups().size() != plans.size()) {
+            throw new IllegalStateException("rollouts returned " + rr.groups().size() + " groups for "
+                    + plans.size() + " prompts");
+        }
+        int n = plans.size() * g;
+        double[] rewards = new double[n];
+        boolean[] aggregation = new boolean[n];
+        int[] lengths = new int[n];
+        boolean[] truncated = new boolean[n];
+        for (int p = 0; p < plans.size(); p++) {
+            Rollouts.Group grp = rr.groups().get(p);
+            if (grp.completions().size() != g || grp.rewards().length != g) {
+                throw new IllegalStateException("group " + p + " has " + grp.completions().size() + " completions and "
+                        + grp.rewards().length + " rewards, expected num_generations = " + g);
+            }
+            for (int i = 0; i < g; i++) {
+                Completion c = grp.completions().get(i);
+                rewards[p * g + i] = grp.rewards()[i];
+                aggregation[p * g + i] = grp.kind() == BatchPlanner.Kind.AGGREGATION;
+                lengths[p * g + i] = c.tokenIds().length;
+                truncated[p * g + i] = c.truncated();
+            }
+        }
+        double[] adv = Advantages.compute(cfg.advantage(), cfg.scaleRewards(), rewards, g);
+        List<Sample> samples = new ArrayList<>(n);
+        for (int p = 0; p < plans.size(); p++) {
+            Rollouts.Group grp = rr.groups().get(p);
+            for (int i = 0; i < g; i++) {
+                Completion c = grp.completions().get(i);
+                samples.add(new Sample(grp.promptIds(), c.tokenIds(), c.logprobs(), c.truncated(), adv[p * g + i]));
+            }
+        }
+        long t0 = System.nanoTime();
+        PolicyUpdate.Result r = update.run(samples, policy, reference, opt, schedule);
+        double updateSeconds = (System.nanoTime() - t0) / 1e9;
+        RolloutStats rs = RolloutStats.of(rewards, aggregation, lengths, truncated, rr.generationSeconds());
+        return new StepMetrics(step, rs.rewardMeanStandard(), rs.rewardMeanAggregation(),
+                Advantages.zeroSpreadFraction(rewards, g), r.loss(), r.stats().meanKl(), r.stats().clipFractionLow(),
+                r.stats().clipFractionHigh(), r.entropy(), r.gradNorm(), r.learningRate(), rs.completionLengthMean(),
+                rs.completionLengthMax(), rs.truncatedFraction(), rs.tokensPerSecond(), rr.generationSeconds(),
+                rr.scoringSeconds(), updateSeconds, r.samplerLogprobAbsDiff());
+    }
+}

@@ -1,0 +1,156 @@
+package rsarl.trainer;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The update phase of one GRPO/RLOO step, independent of the model: {@code num_iterations} optimizer updates over
+ * the step's samples, each accumulated over micro-batches with the loss normalised by the whole batch's counts, then
+ * global-norm clipping, the scheduled learning rate, AdamW, and zeroed gradients.
+ *
+ * <p>Old log-probs follow TRL: with one iteration they are the current log-probs detached (ratio exactly 1); with
+ * more, they come from one no-grad forward before the first update. Reference log-probs (beta &gt; 0) come from a
+ * no-grad forward of the frozen reference. Every micro-batch runs in its own closed {@link NDScope}.
+ */
+public final class PolicyUpdate {
+    private final PolicyLoss loss;
+    private final LossType lossType;
+    private final int numIterations;
+    private final int microBatch;
+    private final int maxCompletionLength;
+    private final double temperature;
+    private final boolean maskTruncated;
+    private final double maxGradNorm;
+    private final int padId;
+
+    public PolicyUpdate(PolicyLoss loss, LossType lossType, int numIterations, int microBatch,
+            int maxCompletionLength, double temperature, boolean maskTruncated, double maxGradNorm, int padId) {
+        this.loss = loss;
+        this.lossType = lossType;
+        this.numIterations = numIterations;
+        this.microBatch = microBatch;
+        this.maxCompletionLength = maxCompletionLength;
+        this.temperature = temperature;
+        this.maskTruncated = maskTruncated;
+        this.maxGradNorm = maxGradNorm;
+        this.padId = padId;
+    }
+
+    /** From the run's config. */
+    public static PolicyUpdate of(TrainConfig c, int padId) {
+        return new PolicyUpdate(c.policyLoss(), c.lossType(), c.numIterations(), c.microBatch(),
+                c.maxCompletionLength(), c.temperature(), c.maskTruncatedCompletions(), c.maxGradNorm(), padId);
+    }
+
+    /**
+     * Averages over the step's updates (loss, grad norm) and over its tokens (stats of all iterations; entropy and
+     * the sampler mismatch from the first iteration, before any update).
+     */
+    public record Result(double loss, PolicyLoss.Stats stats, double entropy, double gradNorm, double learningRate,
+            double samplerLogprobAbsDiff, int updates) {}
+
+    /**
+     * Runs the updates; the LR schedule is indexed by the optimizer's update count. {@code reference} may be null
+     * when beta is 0.
+     */
+    public Result run(List<Sample> samples, Policy policy, Policy reference, AdamW optimizer, LrSchedule schedule) {
+        List<TokenBatch> micro = new ArrayList<>();
+        List<float[]> advantages = new ArrayList<>();
+        List<List<Sample>> chunks = new ArrayList<>();
+        for (int from = 0; from < samples.size(); from += microBatch) {
+            List<Sample> chunk = samples.subList(from, Math.min(samples.size(), from + microBatch));
+            chunks.add(chunk);
+            boolean[] truncated = new boolean[chunk.size()];
+            float[] adv = new float[chunk.size()];
+            for (int i = 0; i < chunk.size(); i++) {
+                truncated[i] = chunk.get(i).truncated();
+                adv[i] = (float) chunk.get(i).advantage();
+            }
+            micro.add(TokenBatch.build(chunk.stream().map(Sample::prompt).toList(),
+                    chunk.stream().map(Sample::completion).toList(), padId, truncated, maskTruncated));
+            advantages.add(adv);
+        }
+        long tokens = micro.stream().mapToLong(TokenBatch::maskedTokens).sum();
+        PolicyLoss.Normaliser norm = new PolicyLoss.Normaliser(lossType, tokens, samples.size(), maxCompletionLength);
+
+        List<float[]> old = numIterations > 1 ? noGradLogprobs(policy, micro) : null;
+        List<float[]> ref = loss.beta() > 0 ? noGradLogprobs(reference, micro) : null;
+
+        Map<String, NDArray> params = policy.trainableParameters();
+        PolicyLoss.Stats stats = PolicyLoss.Stats.ZERO;
+        double lossSum = 0;
+        double normSum = 0;
+        double lr = 0;
+        double entropySum = 0;
+        double diffSum = 0;
+        double diffTokens = 0;
+        for (int it = 0; it < numIterations; it++) {
+            double stepLoss = 0;
+            for (int k = 0; k < micro.size(); k++) {
+                TokenBatch tb = micro.get(k);
+                try (NDScope scope = new NDScope();
+                        GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDManager m = NDManager.newBaseManager(device(params));
+                    try (m) {
+                        NDArray ids = tb.inputIds(m);
+                        NDArray logits = policy.logits(tb);
+                        NDArray logp = tb.completionLogprobs(logits, ids, temperature);
+                        NDArray mask = tb.completionMask(m);
+                        NDArray oldLogp = old == null ? logp.stopGradient() : m.create(old.get(k), logp.getShape());
+                        NDArray refLogp = ref == null ? null : m.create(ref.get(k), logp.getShape());
+                        PolicyLoss.Result r = loss.compute(logp, oldLogp, refLogp, m.create(advantages.get(k)), mask,
+                                norm);
+                        gc.backward(r.loss());
+                        stepLoss += r.loss().getFloat();
+                        stats = stats.plus(r.stats());
+                        if (it == 0) {
+                            NDArray h = TokenBatch.entropy(tb.completionLogits(logits.stopGradient(), temperature));
+                            entropySum += h.mul(mask).sum().toType(DataType.FLOAT64, false).getDouble();
+                            List<float[]> sampler = chunks.get(k).stream().map(Sample::samplerLogprobs).toList();
+                            if (sampler.stream().allMatch(java.util.Objects::nonNull)) {
+                                NDArray s = tb.perToken(m, sampler);
+                                diffSum += s.sub(logp.stopGradient()).abs().mul(mask).sum()
+                                        .toType(DataType.FLOAT64, false).getDouble();
+                                diffTokens += tb.maskedTokens();
+                            }
+                        }
+                    }
+                }
+            }
+            normSum += Gradients.clipGlobalNorm(params.values(), maxGradNorm);
+            lr = schedule.lr(optimizer.step());
+            optimizer.update(params, lr);
+            Gradients.zero(params.values());
+            lossSum += stepLoss;
+        }
+        return new Result(lossSum / numIterations, stats, tokens == 0 ? 0 : entropySum / tokens,
+                normSum / numIterations, lr, diffTokens == 0 ? Double.NaN : diffSum / diffTokens, numIterations);
+    }
+
+    /** Per micro-batch [B * C] log-probs without gradients (old policy or reference). */
+    private List<float[]> noGradLogprobs(Policy p, List<TokenBatch> micro) {
+        if (p == null) {
+            throw new IllegalArgumentException("beta > 0 needs a reference policy");
+        }
+        List<float[]> out = new ArrayList<>();
+        for (TokenBatch tb : micro) {
+            try (NDScope scope = new NDScope();
+                    NDManager m = NDManager.newBaseManager(device(p.trainableParameters()))) {
+                out.add(tb.completionLogprobs(p.logits(tb), tb.inputIds(m), temperature).toFloatArray());
+            }
+        }
+        return out;
+    }
+
+    private static ai.djl.Device device(Map<String, NDArray> params) {
+        return params.isEmpty() ? ai.djl.Device.cpu() : params.values().iterator().next().getDevice();
+    }
+}

@@ -1,0 +1,132 @@
+package rsarl.trainer;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * {@code rsa sft} configuration (transformers/TRL {@code SFTConfig} names). Data: JSONL lines with {@code prompt} and
+ * {@code response}; the prompt is chat-templated and the loss covers the response tokens only
+ * ({@code completion_only_loss}). Defaults live in {@code sft-defaults.yaml}.
+ */
+public record SftConfig(
+        String model,
+        String device,
+        long seed,
+        String outputDir,
+        String resume,
+        Data data,
+        int maxSeqLength,
+        boolean completionOnlyLoss,
+        double learningRate,
+        String lrSchedulerType,
+        double warmupRatio,
+        int warmupSteps,
+        double weightDecay,
+        double maxGradNorm,
+        double adamBeta1,
+        double adamBeta2,
+        double adamEpsilon,
+        int perDeviceTrainBatchSize,
+        Integer gradientAccumulationSteps,
+        Integer microBatchSize,
+        int numTrainEpochs,
+        int maxSteps,
+        int saveSteps,
+        int saveTotalLimit,
+        LoraConfig lora) {
+
+    /** {@code data.*}: training pairs, optional held-out pairs, optional system prompt. */
+    public record Data(String train, String eval, String systemPrompt) {}
+
+    public static SftConfig load(Path file, List<String> overrides) {
+        ObjectNode user = YamlConfig.read(file);
+        YamlConfig.alias(user, "batch_size", "per_device_train_batch_size", file.toString());
+        for (String o : overrides) {
+            YamlConfig.set(user, o.startsWith("batch_size=") ? "per_device_train_batch_size" + o.substring(10) : o);
+        }
+        ObjectNode tree = YamlConfig.merge(YamlConfig.readResource(SftConfig.class, "sft-defaults.yaml"), user);
+        SftConfig c = YamlConfig.bind(tree, SftConfig.class, file.toString());
+        c.validate(file.toString());
+        return c;
+    }
+
+    public int microBatch() {
+        if (microBatchSize != null) {
+            return microBatchSize;
+        }
+        if (gradientAccumulationSteps != null) {
+            return perDeviceTrainBatchSize / gradientAccumulationSteps;
+        }
+        return perDeviceTrainBatchSize;
+    }
+
+    public int accumulationSteps() {
+        return perDeviceTrainBatchSize / microBatch();
+    }
+
+    /**
+     * Steps of the run: {@code max_steps} if positive, else {@code ceil(epochs * examples / batch)}. Examples are
+     * consumed as one stream across epoch boundaries (no short last batch per epoch).
+     */
+    public long totalSteps(long examples) {
+        if (maxSteps > 0) {
+            return maxSteps;
+        }
+        long items = (long) numTrainEpochs * examples;
+        return Math.max(1, (items + perDeviceTrainBatchSize - 1) / perDeviceTrainBatchSize);
+    }
+
+    public LrSchedule schedule(long totalSteps) {
+        return LrSchedule.of(lrSchedulerType, learningRate, warmupSteps, warmupRatio, totalSteps);
+    }
+
+    public AdamW.Hyper adamHyper() {
+        return new AdamW.Hyper(adamBeta1, adamBeta2, adamEpsilon, weightDecay);
+    }
+
+    public boolean resumeAuto() {
+        return resume != null && ConfigChecks.Resume.isAuto(resume);
+    }
+
+    public String hash() {
+        return YamlConfig.hash(this, "resume", "max_steps");
+    }
+
+    void validate(String source) {
+        ConfigChecks c = new ConfigChecks(source);
+        c.required(model, "model");
+        c.existingDir(model, "model");
+        c.required(outputDir, "output_dir");
+        c.resume(resume, "resume");
+        c.required(data, "data");
+        if (data != null) {
+            c.required(data.train(), "data.train");
+            c.existingFile(data.train(), "data.train");
+            c.existingFile(data.eval(), "data.eval");
+        }
+        c.positive(maxSeqLength, "max_seq_length");
+        c.check(learningRate > 0, "learning_rate", "must be > 0, got " + learningRate);
+        c.lrScheduler(lrSchedulerType, "lr_scheduler_type");
+        c.inRange(warmupRatio, 0, 1, "warmup_ratio");
+        c.nonNegative(warmupSteps, "warmup_steps");
+        c.nonNegative(weightDecay, "weight_decay");
+        c.nonNegative(maxGradNorm, "max_grad_norm");
+        c.inRange(adamBeta1, 0, 0.999999, "adam_beta1");
+        c.inRange(adamBeta2, 0, 0.999999, "adam_beta2");
+        c.check(adamEpsilon > 0, "adam_epsilon", "must be > 0, got " + adamEpsilon);
+        c.positive(perDeviceTrainBatchSize, "per_device_train_batch_size");
+        TrainConfig.checkMicroBatches(c, perDeviceTrainBatchSize, gradientAccumulationSteps, microBatchSize,
+                "per_device_train_batch_size");
+        c.check(maxSteps > 0 || numTrainEpochs > 0, "max_steps", "or num_train_epochs must be > 0");
+        c.positive(saveSteps, "save_steps");
+        c.nonNegative(saveTotalLimit, "save_total_limit");
+        c.required(lora, "lora");
+        if (lora != null) {
+            lora.validate(c);
+        }
+        c.required(device, "device");
+        c.throwIfAny();
+    }
+}

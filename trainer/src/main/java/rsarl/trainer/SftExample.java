@@ -1,0 +1,54 @@
+package rsarl.trainer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** One SFT pair: the user prompt (chat-templated later) and the assistant response the loss is taken on. */
+public record SftExample(String prompt, String response) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Reads {@code {"prompt": ..., "response": ...}} lines (blank lines skipped); errors name file and line. */
+    public static List<SftExample> read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + ": file not found");
+        }
+        List<SftExample> out = new ArrayList<>();
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            int n = 0;
+            while ((line = r.readLine()) != null) {
+                n++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode node;
+                try {
+                    node = JSON.readTree(line);
+                } catch (IOException e) {
+                    throw new IOException(file + ":" + n + ": not valid JSON", e);
+                }
+                out.add(new SftExample(text(node, "prompt", file, n), text(node, "response", file, n)));
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IOException(file + ": no examples");
+        }
+        return out;
+    }
+
+    private static String text(JsonNode node, String key, Path file, int line) throws IOException {
+        JsonNode v = node.get(key);
+        if (v == null || !v.isTextual()) {
+            throw new IOException(file + ":" + line + ": missing string field '" + key + "'");
+        }
+        return v.asText();
+    }
+}

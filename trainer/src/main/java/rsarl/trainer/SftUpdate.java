@@ -1,0 +1,85 @@
+package rsarl.trainer;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.training.GradientCollector;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One SFT optimizer step on tokenised (prompt, response) pairs: loss = mean negative log-likelihood of the response
+ * tokens over the whole step ({@code completion_only_loss}), accumulated over micro-batches with the global token
+ * count as denominator (transformers' {@code num_items_in_batch}), then clipping, the scheduled LR and AdamW.
+ */
+public final class SftUpdate {
+    private final int microBatch;
+    private final int maxSeqLength;
+    private final double maxGradNorm;
+    private final int padId;
+
+    public SftUpdate(int microBatch, int maxSeqLength, double maxGradNorm, int padId) {
+        this.microBatch = microBatch;
+        this.maxSeqLength = maxSeqLength;
+        this.maxGradNorm = maxGradNorm;
+        this.padId = padId;
+    }
+
+    public record Result(double loss, long tokens, double gradNorm, double learningRate) {}
+
+    /**
+     * {@code -sum(logp * mask) / totalTokens}: a micro-batch's share of the step's token-level NLL.
+     *
+     * @param totalTokens response tokens in the whole step (all micro-batches)
+     */
+    public static NDArray nll(NDArray logp, NDArray mask, double totalTokens) {
+        return logp.mul(mask).sum().neg().div((float) Math.max(1.0, totalTokens));
+    }
+
+    /**
+     * Cuts a pair to {@code maxSeqLength} tokens: the response is shortened first (keeping at least one token); a
+     * prompt that still does not fit keeps its last tokens, which carry the question closest to the answer.
+     */
+    public static int[][] fit(int[] prompt, int[] response, int maxSeqLength) {
+        if (prompt.length + response.length <= maxSeqLength) {
+            return new int[][] {prompt, response};
+        }
+        int r = Math.max(1, Math.min(response.length, maxSeqLength - prompt.length));
+        int p = Math.min(prompt.length, maxSeqLength - r);
+        return new int[][] {Arrays.copyOfRange(prompt, prompt.length - p, prompt.length),
+                Arrays.copyOf(response, r)};
+    }
+
+    /** {@code pairs.get(i) = {promptIds, responseIds}}. */
+    public Result run(List<int[][]> pairs, Policy policy, AdamW optimizer, LrSchedule schedule) {
+        List<TokenBatch> micro = new ArrayList<>();
+        for (int from = 0; from < pairs.size(); from += microBatch) {
+            List<int[][]> chunk = pairs.subList(from, Math.min(pairs.size(), from + microBatch)).stream()
+                    .map(pr -> fit(pr[0], pr[1], maxSeqLength)).toList();
+            micro.add(TokenBatch.build(chunk.stream().map(pr -> pr[0]).toList(),
+                    chunk.stream().map(pr -> pr[1]).toList(), padId, null, false));
+        }
+        long tokens = micro.stream().mapToLong(TokenBatch::maskedTokens).sum();
+        Map<String, NDArray> params = policy.trainableParameters();
+        double loss = 0;
+        for (TokenBatch tb : micro) {
+            try (NDScope scope = new NDScope();
+                    NDManager m = NDManager.newBaseManager(params.values().iterator().next().getDevice());
+                    GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray logp = tb.completionLogprobs(policy.logits(tb), tb.inputIds(m), 1.0);
+                NDArray l = nll(logp, tb.completionMask(m), tokens);
+                gc.backward(l);
+                loss += l.getFloat();
+            }
+        }
+        double norm = Gradients.clipGlobalNorm(params.values(), maxGradNorm);
+        double lr = schedule.lr(optimizer.step());
+        optimizer.update(params, lr);
+        Gradients.zero(params.values());
+        return new Result(loss, tokens, norm, lr);
+    }
+}

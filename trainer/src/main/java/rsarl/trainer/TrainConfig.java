@@ -1,0 +1,222 @@
+package rsarl.trainer;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * {@code rsa train} configuration (TRL {@code GRPOConfig} names where TRL has one). Defaults live in
+ * {@code train-defaults.yaml} next to this class; relative paths are resolved against the working directory.
+ *
+ * <p>One step = {@code per_device_train_batch_size} prompts (a {@code aggregation.ratio} share of them aggregation
+ * prompts), {@code num_generations} completions each, then {@code num_iterations} optimizer updates over those
+ * sequences, each accumulated over micro-batches of {@link #microBatch()} sequences.
+ */
+public record TrainConfig(
+        String model,
+        String refModel,
+        String device,
+        long seed,
+        String outputDir,
+        String resume,
+        Data data,
+        Aggregation aggregation,
+        int numGenerations,
+        int maxPromptLength,
+        int maxCompletionLength,
+        double temperature,
+        double topP,
+        AdvantageEstimator advantage,
+        ScaleRewards scaleRewards,
+        LossType lossType,
+        double epsilon,
+        Double epsilonHigh,
+        double beta,
+        int numIterations,
+        boolean maskTruncatedCompletions,
+        double learningRate,
+        String lrSchedulerType,
+        double warmupRatio,
+        int warmupSteps,
+        double weightDecay,
+        double maxGradNorm,
+        double adamBeta1,
+        double adamBeta2,
+        double adamEpsilon,
+        int perDeviceTrainBatchSize,
+        Integer gradientAccumulationSteps,
+        Integer microBatchSize,
+        int maxSteps,
+        int saveSteps,
+        int saveTotalLimit,
+        LoraConfig lora,
+        Eval eval) {
+
+    /** {@code data.*}: problems JSONL, candidate pools JSONL, verifier task name. */
+    public record Data(String problems, String pools, String task) {}
+
+    /** {@code aggregation.*}: share of aggregation prompts per batch, candidates per prompt, their source. */
+    public record Aggregation(double ratio, int k, AggregationSource source) {}
+
+    /** {@code eval.*}: evaluate every N steps (0 = never) with the given eval config. */
+    public record Eval(int everySteps, String config) {}
+
+    /** Reads {@code file}, applies {@code --set} overrides, binds and validates; errors name the file and key. */
+    public static TrainConfig load(Path file, List<String> overrides) {
+        ObjectNode user = YamlConfig.read(file);
+        YamlConfig.alias(user, "batch_size", "per_device_train_batch_size", file.toString());
+        for (String o : overrides) {
+            YamlConfig.set(user, o.startsWith("batch_size=") ? "per_device_train_batch_size" + o.substring(10) : o);
+        }
+        ObjectNode tree = YamlConfig.merge(YamlConfig.readResource(TrainConfig.class, "train-defaults.yaml"), user);
+        TrainConfig c = YamlConfig.bind(tree, TrainConfig.class, file.toString());
+        c.validate(file.toString());
+        return c;
+    }
+
+    /** {@code epsilon_high}, defaulting to {@code epsilon} as in TRL. */
+    public double epsilonHighOrDefault() {
+        return epsilonHigh == null ? epsilon : epsilonHigh;
+    }
+
+    /** Sequences (completions) per step. */
+    public int sequencesPerStep() {
+        return perDeviceTrainBatchSize * numGenerations;
+    }
+
+    /** Sequences per forward/backward pass, from {@code micro_batch_size} or {@code gradient_accumulation_steps}. */
+    public int microBatch() {
+        if (microBatchSize != null) {
+            return microBatchSize;
+        }
+        if (gradientAccumulationSteps != null) {
+            return sequencesPerStep() / gradientAccumulationSteps;
+        }
+        return sequencesPerStep();
+    }
+
+    public int accumulationSteps() {
+        return sequencesPerStep() / microBatch();
+    }
+
+    /** The reference model folder for the KL term: {@code ref_model}, else the initial {@code model}. */
+    public String refModelOrDefault() {
+        return refModel == null || refModel.isBlank() ? model : refModel;
+    }
+
+    public boolean resumeAuto() {
+        return resume != null && ConfigChecks.Resume.isAuto(resume);
+    }
+
+    /** A specific checkpoint folder to resume from, if {@code resume} names one. */
+    public Path resumeFrom() {
+        return resume == null || ConfigChecks.Resume.isAuto(resume) || ConfigChecks.Resume.isNever(resume)
+                ? null : Path.of(resume);
+    }
+
+    /** Optimizer updates over the whole run (the LR schedule's length). */
+    public long totalUpdates() {
+        return (long) maxSteps * numIterations;
+    }
+
+    public LrSchedule schedule() {
+        return LrSchedule.of(lrSchedulerType, learningRate, warmupSteps, warmupRatio, totalUpdates());
+    }
+
+    public AdamW.Hyper adamHyper() {
+        return new AdamW.Hyper(adamBeta1, adamBeta2, adamEpsilon, weightDecay);
+    }
+
+    public PolicyLoss policyLoss() {
+        return new PolicyLoss(epsilon, epsilonHighOrDefault(), beta);
+    }
+
+    /** Hash of everything but {@code resume} and {@code max_steps} (both may change between a run and its resume). */
+    public String hash() {
+        return YamlConfig.hash(this, "resume", "max_steps");
+    }
+
+    void validate(String source) {
+        ConfigChecks c = new ConfigChecks(source);
+        c.required(model, "model");
+        c.existingDir(model, "model");
+        c.existingDir(refModel, "ref_model");
+        c.required(outputDir, "output_dir");
+        c.resume(resume, "resume");
+        c.required(data, "data");
+        if (data != null) {
+            c.required(data.problems(), "data.problems");
+            c.existingFile(data.problems(), "data.problems");
+            c.existingFile(data.pools(), "data.pools");
+            c.required(data.task(), "data.task");
+        }
+        c.required(aggregation, "aggregation");
+        if (aggregation != null) {
+            c.inRange(aggregation.ratio(), 0, 1, "aggregation.ratio");
+            c.check(aggregation.k() >= 1, "aggregation.k", "must be >= 1, got " + aggregation.k());
+            c.required(aggregation.source(), "aggregation.source");
+            if (aggregation.ratio() > 0 && aggregation.source() == AggregationSource.POOL && data != null) {
+                c.required(data.pools(), "data.pools");
+            }
+        }
+        c.check(numGenerations >= 2, "num_generations", "must be >= 2 (advantages compare completions of a prompt), "
+                + "got " + numGenerations);
+        c.positive(maxPromptLength, "max_prompt_length");
+        c.positive(maxCompletionLength, "max_completion_length");
+        c.check(temperature > 0, "temperature", "must be > 0, got " + temperature);
+        c.check(topP > 0 && topP <= 1, "top_p", "must be in (0, 1], got " + topP);
+        c.required(advantage, "advantage");
+        c.required(scaleRewards, "scale_rewards");
+        c.required(lossType, "loss_type");
+        c.nonNegative(epsilon, "epsilon");
+        if (epsilonHigh != null) {
+            c.nonNegative(epsilonHigh, "epsilon_high");
+        }
+        c.nonNegative(beta, "beta");
+        c.positive(numIterations, "num_iterations");
+        c.check(learningRate > 0, "learning_rate", "must be > 0, got " + learningRate);
+        c.lrScheduler(lrSchedulerType, "lr_scheduler_type");
+        c.inRange(warmupRatio, 0, 1, "warmup_ratio");
+        c.nonNegative(warmupSteps, "warmup_steps");
+        c.nonNegative(weightDecay, "weight_decay");
+        c.nonNegative(maxGradNorm, "max_grad_norm");
+        c.inRange(adamBeta1, 0, 0.999999, "adam_beta1");
+        c.inRange(adamBeta2, 0, 0.999999, "adam_beta2");
+        c.check(adamEpsilon > 0, "adam_epsilon", "must be > 0, got " + adamEpsilon);
+        c.positive(perDeviceTrainBatchSize, "per_device_train_batch_size");
+        checkMicroBatches(c, sequencesPerStep(), gradientAccumulationSteps, microBatchSize,
+                "per_device_train_batch_size * num_generations");
+        c.positive(maxSteps, "max_steps");
+        c.positive(saveSteps, "save_steps");
+        c.nonNegative(saveTotalLimit, "save_total_limit");
+        c.required(lora, "lora");
+        if (lora != null) {
+            lora.validate(c);
+        }
+        if (eval != null) {
+            c.nonNegative(eval.everySteps(), "eval.every_steps");
+            c.existingFile(eval.config(), "eval.config");
+            c.check(eval.everySteps() == 0 || (eval.config() != null && !eval.config().isBlank()), "eval.config",
+                    "is required when eval.every_steps > 0");
+        }
+        c.required(device, "device");
+        c.throwIfAny();
+    }
+
+    /** Shared by the SFT config: micro-batching must split the step's sequences evenly. */
+    static void checkMicroBatches(ConfigChecks c, int perStep, Integer gas, Integer micro, String what) {
+        if (gas != null) {
+            c.check(gas > 0 && perStep % gas == 0, "gradient_accumulation_steps",
+                    "must be > 0 and divide " + what + " = " + perStep + ", got " + gas);
+        }
+        if (micro != null) {
+            c.check(micro > 0 && perStep % micro == 0, "micro_batch_size",
+                    "must be > 0 and divide " + what + " = " + perStep + ", got " + micro);
+        }
+        if (gas != null && micro != null && gas > 0 && micro > 0) {
+            c.check((long) gas * micro == perStep, "micro_batch_size",
+                    "times gradient_accumulation_steps must equal " + what + " = " + perStep);
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package rsarl.trainer;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainConfigTest {
+    @TempDir
+    Path dir;
+    private String base;
+
+    @BeforeEach
+    void files() throws IOException {
+        Files.createDirectories(dir.resolve("model"));
+        Files.writeString(dir.resolve("problems.jsonl"), "{}\n");
+        Files.writeString(dir.resolve("pools.jsonl"), "{}\n");
+        base = "model: " + dir.resolve("model") + "\n"
+                + "output_dir: " + dir.resolve("out") + "\n"
+                + "data:\n  problems: " + dir.resolve("problems.jsonl") + "\n  pools: " + dir.resolve("pools.jsonl")
+                + "\n";
+    }
+
+    private Path write(String yaml) throws IOException {
+        Path f = dir.resolve("train.yaml");
+        Files.writeString(f, yaml);
+        return f;
+    }
+
+    private String error(String yaml, String... overrides) throws IOException {
+        Path f = write(yaml);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TrainConfig.load(f, List.of(overrides)));
+        assertTrue(e.getMessage().startsWith(f.toString()), e.getMessage());
+        return e.getMessage();
+    }
+
+    @Test
+    void defaultsOverridesAndDerivedValues() throws IOException {
+        Path f = write(base + "loss_type: dr_grpo\nnum_generations: 4\nepsilon_high: 0.28\nlora:\n  rank: 8\n");
+        TrainConfig c = TrainConfig.load(f, List.of("aggregation.ratio=0.25", "batch_size=6",
+                "lora.target_modules=[q_proj, v_proj]", "gradient_accumulation_steps=3"));
+        assertEquals(LossType.DR_GRPO, c.lossType());
+        assertEquals(AdvantageEstimator.GRPO, c.advantage());
+        assertEquals(ScaleRewards.GROUP, c.scaleRewards());
+        assertEquals(0.25, c.aggregation().ratio());
+        assertEquals(4, c.aggregation().k());
+        assertEquals(AggregationSource.POOL, c.aggregation().source());
+        assertEquals(6, c.perDeviceTrainBatchSize());
+        assertEquals(24, c.sequencesPerStep());
+        assertEquals(8, c.microBatch());
+        assertEquals(3, c.accumulationSteps());
+        assertEquals(0.28, c.epsilonHighOrDefault());
+        assertEquals(List.of("q_proj", "v_proj"), c.lora().targetModules());
+        assertEquals(8, c.lora().rank());
+        assertEquals(c.model(), c.refModelOrDefault());
+        assertNull(c.resumeFrom());
+        assertEquals(100, c.schedule().totalSteps());
+
+        TrainConfig same = TrainConfig.load(f, List.of("aggregation.ratio=0.25", "batch_size=6",
+                "lora.target_modules=[q_proj, v_proj]", "gradient_accumulation_steps=3", "resume=auto"));
+        assertTrue(same.resumeAuto());
+        assertEquals(c.hash(), same.hash(), "resume does not change the hash");
+        TrainConfig other = TrainConfig.load(f, List.of("learning_rate=2e-6"));
+        assertNotEquals(c.hash(), other.hash());
+    }
+
+    @Test
+    void unknownKeysAreNamedWithTheirPath() throws IOException {
+        assertTrue(error(base + "learning_rat: 1e-5\n").contains("unknown key 'learning_rat'"));
+        String nested = error(base + "aggregation:\n  kk: 3\n");
+        assertTrue(nested.contains("'aggregation.kk'") && nested.contains("ratio"), nested);
+        assertTrue(error(base, "lora.rnk=4").contains("'lora.rnk'"));
+    }
+
+    @Test
+    void wrongTypesAndEnumsAreNamed() throws IOException {
+        assertTrue(error(base + "num_generations: many\n").contains("'num_generations': expected an integer, got \"many\""));
+        assertTrue(error(base + "aggregation:\n  k: 2.5\n").contains("'aggregation.k'"));
+        assertTrue(error(base + "learning_rate: \"1e-5\"\n").contains("'learning_rate'"));
+        String e = error(base + "loss_type: ppo\n");
+        assertTrue(e.contains("'loss_type'") && e.contains("dapo, grpo, dr_grpo"), e);
+        assertTrue(error(base + "lr_scheduler_type: cosine_with_restarts\n").contains("'lr_scheduler_type'"));
+    }
+
+    @Test
+    void badValuesAndMissingFilesAreNamed() throws IOException {
+        assertTrue(error(base + "aggregation:\n  ratio: 1.5\n").contains("'aggregation.ratio' must be in [0.0, 1.0]"));
+        assertTrue(error(base + "aggregation:\n  k: 0\n").contains("'aggregation.k'"));
+        assertTrue(error(base + "num_generations: 1\n").contains("'num_generations'"));
+        assertTrue(error(base + "max_completion_length: -3\n").contains("'max_completion_length'"));
+        String missing = error(base, "data.problems=" + dir.resolve("nope.jsonl"));
+        assertTrue(missing.contains("'data.problems' file not found") && missing.contains("nope.jsonl"), missing);
+        assertTrue(error(base, "model=" + dir.resolve("nomodel")).contains("'model' folder not found"));
+        assertTrue(error("output_dir: x\ndata:\n  problems: " + dir.resolve("problems.jsonl") + "\n")
+                .contains("'model' is required"));
+        assertTrue(error(base, "gradient_accumulation_steps=5").contains("'gradient_accumulation_steps'"));
+        assertTrue(error(base, "data.pools=null").contains("'data.pools' is required"));
+        assertTrue(error(base, "resume=" + dir.resolve("checkpoint-9")).contains("'resume'"));
+        assertTrue(error(base + "batch_size: 2\nper_device_train_batch_size: 4\n").contains("batch_size"));
+    }
+
+    @Test
+    void yamlSyntaxErrorsNameTheLine() throws IOException {
+        String e = error(base + "aggregation: [unclosed\n  k: 3\n");
+        assertTrue(e.matches("(?s).*train\\.yaml:\\d+:\\d+: invalid YAML.*"), e);
+        IllegalArgumentException nf = assertThrows(IllegalArgumentException.class,
+                () -> TrainConfig.load(dir.resolve("missing.yaml"), List.of()));
+        assertTrue(nf.getMessage().contains("missing.yaml"));
+    }
+
+    @Test
+    void sftConfigLoadsWithDefaults() throws IOException {
+        Files.writeString(dir.resolve("pairs.jsonl"), "{}\n");
+        Path f = dir.resolve("sft.yaml");
+        Files.writeString(f, "model: " + dir.resolve("model") + "\noutput_dir: o\ndata:\n  train: "
+                + dir.resolve("pairs.jsonl") + "\nbatch_size: 4\nmicro_batch_size: 2\n");
+        SftConfig c = SftConfig.load(f, List.of("num_train_epochs=2"));
+        assertEquals(2, c.accumulationSteps());
+        assertEquals(5, c.totalSteps(10)); // ceil(2 epochs * 10 / 4)
+        assertTrue(c.completionOnlyLoss());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SftConfig.load(f, List.of("data.trian=x")));
+        assertTrue(e.getMessage().contains("'data.trian'"));
+    }
+}
