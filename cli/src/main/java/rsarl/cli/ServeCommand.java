@@ -43,6 +43,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "how long to wait for more requests before a batch starts (default ${DEFAULT-VALUE})")
     int batchWaitMs;
 
+    @Option(names = "--fill-wait-ms", defaultValue = "250",
+            description = "longer wait used while fewer requests have arrived than were in flight when the last "
+                    + "batch ended, so closed-loop clients fill one batch (default ${DEFAULT-VALUE})")
+    int fillWaitMs;
+
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpuN (default ${DEFAULT-VALUE})")
     String device;
 
@@ -61,6 +66,9 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() {
         if (maxBatch < 1) throw new IllegalArgumentException("--max-batch must be >= 1, got " + maxBatch);
         if (batchWaitMs < 0) throw new IllegalArgumentException("--batch-wait-ms must be >= 0, got " + batchWaitMs);
+        if (fillWaitMs < batchWaitMs) {
+            throw new IllegalArgumentException("--fill-wait-ms must be >= --batch-wait-ms (" + batchWaitMs + "), got " + fillWaitMs);
+        }
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be in [0, 65535], got " + port);
         if (defaultMaxTokens < 1) {
             throw new IllegalArgumentException("--default-max-tokens must be >= 1, got " + defaultMaxTokens);
@@ -78,7 +86,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         String name = servedModelName != null ? servedModelName : engine.name();
         ServeOptions options = new ServeOptions(host, port, name, maxBatch, Duration.ofMillis(batchWaitMs),
-                defaultMaxTokens, Duration.ofSeconds(graceSeconds));
+                Duration.ofMillis(fillWaitMs), defaultMaxTokens, Duration.ofSeconds(graceSeconds));
         OpenAiServer server;
         try {
             server = OpenAiServer.start(engine, options);

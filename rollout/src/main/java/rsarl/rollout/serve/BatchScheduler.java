@@ -17,6 +17,12 @@ import java.util.function.Function;
  * Turns concurrent requests into batches: one thread takes the first pending row, waits up to
  * {@code batchWait} for more (never past {@code maxBatch} rows), and runs them all through one generate
  * call. Rows that arrive while a batch decodes wait for the next one. Callers wait on futures.
+ *
+ * <p>Closed-loop clients (C workers, each sending its next request when the last one returns) would otherwise
+ * split into two half-size groups that take turns: the rows queued behind a batch start alone while the
+ * batch's own clients are still sending their next requests. So the scheduler expects as many rows as were in
+ * flight when the last batch ended (its rows plus those queued behind it) and, while fewer have arrived,
+ * waits up to {@code fillWait} (instead of {@code batchWait}) for them.
  */
 public final class BatchScheduler implements AutoCloseable {
     private record Pending(GenerationRequest request, CompletableFuture<Completion> result) {
@@ -28,6 +34,9 @@ public final class BatchScheduler implements AutoCloseable {
     private final Function<List<GenerationRequest>, List<Completion>> generate;
     private final int maxBatch;
     private final long waitNanos;
+    private final long fillWaitNanos;
+    /** Rows in flight when the last batch ended: how many the next batch may expect. */
+    private int expected;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
     private final Object submitLock = new Object();
@@ -36,13 +45,24 @@ public final class BatchScheduler implements AutoCloseable {
     private final AtomicLong rows = new AtomicLong();
     private final AtomicLong largest = new AtomicLong();
 
-    /** @param generate runs one batch; called from the scheduler thread only */
+    /** A scheduler that never waits past {@code batchWait} (no fill wait). */
     public BatchScheduler(Function<List<GenerationRequest>, List<Completion>> generate, int maxBatch,
                           Duration batchWait) {
+        this(generate, maxBatch, batchWait, batchWait);
+    }
+
+    /**
+     * @param generate  runs one batch; called from the scheduler thread only
+     * @param batchWait how long a batch waits for more rows after its first
+     * @param fillWait  how long it waits while fewer rows than were last in flight have arrived (>= batchWait)
+     */
+    public BatchScheduler(Function<List<GenerationRequest>, List<Completion>> generate, int maxBatch,
+                          Duration batchWait, Duration fillWait) {
         if (maxBatch < 1) throw new IllegalArgumentException("max batch must be >= 1, got " + maxBatch);
         this.generate = generate;
         this.maxBatch = maxBatch;
         this.waitNanos = batchWait.toNanos();
+        this.fillWaitNanos = Math.max(waitNanos, fillWait.toNanos());
         this.thread = new Thread(this::loop, "batch-scheduler");
         thread.setDaemon(true);
         thread.start();
@@ -89,11 +109,14 @@ public final class BatchScheduler implements AutoCloseable {
                 Pending first = queue.take();
                 if (first == END) break;
                 batch.add(first);
-                long deadline = System.nanoTime() + waitNanos;
+                long start = System.nanoTime();
+                long deadline = start + waitNanos;
+                long fillDeadline = start + fillWaitNanos;
+                int target = Math.min(maxBatch, Math.max(1, expected));
                 while (batch.size() < maxBatch) {
                     Pending p = queue.poll();
                     if (p == null) {
-                        long left = deadline - System.nanoTime();
+                        long left = (batch.size() < target ? fillDeadline : deadline) - System.nanoTime();
                         if (left <= 0) break;
                         p = queue.poll(left, TimeUnit.NANOSECONDS);
                         if (p == null) break;
@@ -109,6 +132,7 @@ public final class BatchScheduler implements AutoCloseable {
                 break;
             }
             run(batch);
+            expected = batch.size() + queue.size();
         }
         // Only an interrupt leaves rows behind; they get an answer rather than hanging their callers.
         List<Pending> left = new ArrayList<>();

@@ -53,7 +53,7 @@ public final class OpenAiServer implements AutoCloseable {
         this.options = options;
         this.http = http;
         this.scheduler = new BatchScheduler(engine.generator(options.maxBatch())::generate, options.maxBatch(),
-                options.batchWait());
+                options.batchWait(), options.fillWait());
         // Each waiting request holds a handler thread: enough of them to fill several batches.
         int threads = Math.max(16, 4 * options.maxBatch());
         AtomicInteger n = new AtomicInteger();

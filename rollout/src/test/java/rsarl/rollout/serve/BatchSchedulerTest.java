@@ -90,4 +90,36 @@ class BatchSchedulerTest {
         assertThrows(RejectedExecutionException.class, () -> s.submit(rows(4)));
         assertEquals(4, sizes.stream().mapToInt(Integer::intValue).sum());
     }
+
+    @Test
+    void theNextBatchWaitsForAsManyRowsAsWereInFlight() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<Integer> sizes = new CopyOnWriteArrayList<>();
+        Function<List<GenerationRequest>, List<Completion>> gen = batch -> {
+            sizes.add(batch.size());
+            entered.countDown();
+            try {
+                assertTrue(release.await(30, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return echoSeeds(batch);
+        };
+        // No plain batch wait; the fill wait is long enough never to run out in this test.
+        try (BatchScheduler s = new BatchScheduler(gen, 8, Duration.ZERO, Duration.ofSeconds(60))) {
+            List<CompletableFuture<Completion>> first = s.submit(rows(1));
+            assertTrue(entered.await(30, TimeUnit.SECONDS));
+            List<CompletableFuture<Completion>> queued = s.submit(rows(2, 3));
+            release.countDown();
+            first.get(0).get();
+            // Three rows were in flight when the first batch ended: the two queued ones wait for a third.
+            Thread.sleep(50);
+            assertTrue(!queued.get(0).isDone(), "the queued rows wait for the row their client is about to send");
+            List<CompletableFuture<Completion>> resent = s.submit(rows(4));
+            assertEquals(4, resent.get(0).get().tokenIds()[0]);
+            assertEquals(3, queued.get(1).get().tokenIds()[0]);
+            assertEquals(List.of(1, 3), sizes);
+        }
+    }
 }

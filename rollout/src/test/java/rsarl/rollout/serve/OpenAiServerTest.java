@@ -48,7 +48,7 @@ class OpenAiServerTest {
         modelDir = TinyModel.create(tmp.resolve("tiny-chat"), 11);
         engine = LocalEngine.load(modelDir, "cpu");
         server = OpenAiServer.start(engine, ServeOptions.defaults("tiny-chat", 0).withMaxBatch(8)
-                .withBatchWait(Duration.ofMillis(20)));
+                .withWaits(Duration.ofMillis(20), Duration.ofMillis(100)));
         // A second copy, batched differently, as the reference.
         local = new LocalBackend(LocalEngine.load(modelDir, "cpu"), 3);
     }
