@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 BenchRewardsCommand.class,
                 EvalCommand.class,
                 CandidatesCommand.class,
+                ServeCommand.class,
         })
 public final class Rsa {
 
