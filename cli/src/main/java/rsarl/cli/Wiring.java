@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import rsarl.rewards.Problem;
 import rsarl.rewards.Verifier;
+import rsarl.rewards.Verifiers;
 import rsarl.rollout.backend.BackendFactory;
 
 import java.io.IOException;
@@ -26,9 +27,7 @@ final class Wiring {
     }
 
     static Function<String, Verifier> verifiers() {
-        return task -> {
-            throw new IllegalArgumentException("no verifier is registered for task '" + task + "' in this build");
-        };
+        return Verifiers::forTask;
     }
 
     static Function<Path, List<Problem>> problemReader() {
