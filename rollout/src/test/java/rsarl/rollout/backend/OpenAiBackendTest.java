@@ -196,9 +196,9 @@ class OpenAiBackendTest {
         var cfg = new rsarl.rollout.config.BackendConfig("openai", server.baseUrl(), "m", unset, 4, 5.0, 0, 0.01, null);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OpenAiBackend.fromConfig(cfg));
         assertTrue(e.getMessage().contains("backend.api_key_env") && e.getMessage().contains(unset), e.getMessage());
-        var local = new rsarl.rollout.config.BackendConfig("local", null, "dir", null, null, null, null, null, null);
-        IllegalArgumentException l = assertThrows(IllegalArgumentException.class, () -> BackendFactory.builtIn().open(local));
-        assertTrue(l.getMessage().contains("backend.type"), l.getMessage());
+        IllegalArgumentException l = assertThrows(IllegalArgumentException.class,
+                () -> new rsarl.rollout.config.BackendConfig("tgi", null, "dir", null, null, null, null, null, null));
+        assertTrue(l.getMessage().contains("type") && l.getMessage().contains("tgi"), l.getMessage());
         try (Backend b = BackendFactory.builtIn().open(rsarl.rollout.config.BackendConfig.openai(server.baseUrl(), "m"))) {
             assertEquals(FakeOpenAiServer.replyText(1000, "question 0"), b.generate(requests(1)).get(0).text());
             assertTrue(b.describe().contains(server.baseUrl()));
