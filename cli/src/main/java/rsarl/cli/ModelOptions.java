@@ -22,6 +22,9 @@ final class ModelOptions {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException(dir + ": no such model directory (expected config.json and *.safetensors)");
         }
+        if (!Files.isRegularFile(dir.resolve("config.json"))) {
+            throw new IllegalArgumentException(dir.resolve("config.json") + ": not found");
+        }
     }
 
     QwenModel load() {

@@ -67,6 +67,19 @@ class BadModelInputTest {
     }
 
     @Test
+    void missingConfigJsonOrKey() throws IOException {
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        allFail(empty, empty.resolve("config.json") + ": not found");
+        Path dir = copy("nokey");
+        ObjectNode cfg = (ObjectNode) new ObjectMapper().readTree(dir.resolve("config.json").toFile());
+        cfg.remove("num_hidden_layers");
+        Files.writeString(dir.resolve("config.json"), cfg.toString());
+        CliRun r = rsa("score", "--model", dir.toString(), "--input-ids", "5,6");
+        assertTrue(r.failedWithOneLine("missing key num_hidden_layers"), r.err());
+        assertEquals(r.err().indexOf("config.json"), r.err().lastIndexOf("config.json"), "file named once: " + r.err());
+    }
+
+    @Test
     void malformedConfigJson() throws IOException {
         Path dir = copy("badjson");
         Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"qwen3\", ");
