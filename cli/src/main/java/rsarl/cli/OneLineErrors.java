@@ -17,6 +17,9 @@ final class OneLineErrors implements IExecutionExceptionHandler, IParameterExcep
         if (msg == null || msg.isBlank()) {
             msg = ex.getClass().getSimpleName();
         }
+        // Native errors (libtorch) can run to pages: their first line says what went wrong.
+        int nl = msg.indexOf('\n');
+        if (nl >= 0) msg = msg.substring(0, nl).strip() + " (RSA_DEBUG=1 shows the rest)";
         cl.getErr().println(cl.getCommandSpec().qualifiedName() + ": error: " + msg);
         if (System.getenv("RSA_DEBUG") != null) {
             ex.printStackTrace(cl.getErr());

@@ -2,6 +2,9 @@ package rsarl.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import ai.djl.engine.Engine;
+import ai.djl.engine.StandardCapabilities;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -128,6 +131,13 @@ class BadModelInputTest {
         out.putLong(h.length).put(h).put(all, 8 + (int) headerLen, all.length - 8 - (int) headerLen);
         Files.write(st, out.array());
         allFail(dir, st.toString(), name);
+    }
+
+    @Test
+    void cudaWithoutACudaEngine() {
+        Assumptions.assumeFalse(Engine.getInstance().hasCapability(StandardCapabilities.CUDA), "a CUDA engine is present");
+        CliRun r = rsa("generate", "--model", good.toString(), "--input-ids", "5", "--device", "cuda");
+        assertTrue(r.failedWithOneLine("--device cuda", "without CUDA support"), r.err());
     }
 
     @Test
