@@ -33,7 +33,9 @@ public final class Rsa {
     public static int run(String... args) {
         DjlEnvironment.configure();
         CommandLine cl = new CommandLine(new Rsa());
-        cl.setExecutionExceptionHandler(new OneLineErrors());
+        OneLineErrors errors = new OneLineErrors();
+        cl.setExecutionExceptionHandler(errors);
+        cl.setParameterExceptionHandler(errors);
         return cl.execute(args);
     }
 }

@@ -2,6 +2,9 @@ package rsarl.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import ai.djl.engine.Engine;
+import ai.djl.engine.StandardCapabilities;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,6 +70,19 @@ class BadModelInputTest {
     }
 
     @Test
+    void missingConfigJsonOrKey() throws IOException {
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        allFail(empty, empty.resolve("config.json") + ": not found");
+        Path dir = copy("nokey");
+        ObjectNode cfg = (ObjectNode) new ObjectMapper().readTree(dir.resolve("config.json").toFile());
+        cfg.remove("num_hidden_layers");
+        Files.writeString(dir.resolve("config.json"), cfg.toString());
+        CliRun r = rsa("score", "--model", dir.toString(), "--input-ids", "5,6");
+        assertTrue(r.failedWithOneLine("missing key num_hidden_layers"), r.err());
+        assertEquals(r.err().indexOf("config.json"), r.err().lastIndexOf("config.json"), "file named once: " + r.err());
+    }
+
+    @Test
     void malformedConfigJson() throws IOException {
         Path dir = copy("badjson");
         Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"qwen3\", ");
@@ -115,6 +131,13 @@ class BadModelInputTest {
         out.putLong(h.length).put(h).put(all, 8 + (int) headerLen, all.length - 8 - (int) headerLen);
         Files.write(st, out.array());
         allFail(dir, st.toString(), name);
+    }
+
+    @Test
+    void cudaWithoutACudaEngine() {
+        Assumptions.assumeFalse(Engine.getInstance().hasCapability(StandardCapabilities.CUDA), "a CUDA engine is present");
+        CliRun r = rsa("generate", "--model", good.toString(), "--input-ids", "5", "--device", "cuda");
+        assertTrue(r.failedWithOneLine("--device cuda", "without CUDA support"), r.err());
     }
 
     @Test

@@ -146,6 +146,9 @@ class GenerateTextTest {
         assertTrue(r.failedWithOneLine("exactly one of --input-ids, --prompt, --raw"), r.err());
         r = rsa("score", "--model", model.toString());
         assertTrue(r.failedWithOneLine("exactly one of"), r.err());
+        r = rsa("generate", "--model", model.toString(), "--raw", "hi", "--max-new-tokens", "abc");
+        assertEquals(2, r.code());
+        assertTrue(r.failedWithOneLine("rsa generate: error:", "--max-new-tokens", "'abc'", "--help"), r.err());
         r = rsa("generate", "--model", model.toString(), "--raw", "hi", "--system", "s");
         assertTrue(r.failedWithOneLine("--system needs --prompt"), r.err());
 
