@@ -105,20 +105,6 @@ public final class Assets {
         }
     }
 
-    /**
-     * Makes what an eval or candidates config asks for when it is missing: the local model ({@code backend.init})
-     * and the problems file ({@code data.generate}).
-     */
-    public static void createMissing(rsarl.rollout.config.BackendConfig backend, rsarl.rollout.config.DataConfig data,
-                                     PrintStream log) {
-        if (backend.init() != null) {
-            ensureModel(Path.of(backend.model()), backend.init(), log);
-        }
-        if (data.generate() != null) {
-            ensureProblems(Path.of(data.path()), data.generate(), log);
-        }
-    }
-
     /** Whether {@code dir} holds a model (its config.json). */
     public static boolean hasModel(Path dir) {
         return Files.isRegularFile(dir.resolve("config.json"));

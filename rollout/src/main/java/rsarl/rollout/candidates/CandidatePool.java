@@ -1,7 +1,5 @@
 package rsarl.rollout.candidates;
 
-import rsarl.rollout.assets.Assets;
-
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import rsarl.rewards.Problem;
 import rsarl.rewards.Verifier;
@@ -44,7 +42,6 @@ public final class CandidatePool {
 
     /** Samples the missing candidates; returns the pool's metrics (pass@1 = mean score of the pool). */
     public StateMetrics run(RsaLoop.Listener progress) {
-        Assets.createMissing(config.backend(), config.data(), System.err);
         List<Problem> problems = ProblemSet.load(config.data(), problemReader);
         int m = config.candidates().perProblem();
         Path output = Path.of(config.output()).toAbsolutePath();

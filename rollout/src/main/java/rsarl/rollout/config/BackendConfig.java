@@ -1,7 +1,5 @@
 package rsarl.rollout.config;
 
-import rsarl.rollout.assets.Assets;
-
 import java.util.Set;
 
 /**
@@ -17,11 +15,9 @@ import java.util.Set;
  * @param backoffS       openai: first retry delay in seconds, doubled each retry (default 1)
  * @param device         local: {@code cpu} or {@code gpu} (default cpu)
  * @param maxBatch       local: most rows decoded together in one batch (default 32)
- * @param init           local: create a random model in {@code model} when that folder has no config.json
  */
 public record BackendConfig(String type, String baseUrl, String model, String apiKeyEnv, Integer maxConcurrency,
-                            Double timeoutS, Integer maxRetries, Double backoffS, String device, Integer maxBatch,
-                            Assets.ModelInit init) {
+                            Double timeoutS, Integer maxRetries, Double backoffS, String device, Integer maxBatch) {
 
     public static final Set<String> TYPES = Set.of("openai", "local");
 
@@ -43,9 +39,6 @@ public record BackendConfig(String type, String baseUrl, String model, String ap
         Check.atLeast("max_batch", maxBatch, 1);
         Check.atLeast("max_concurrency", maxConcurrency, 1);
         Check.atLeast("max_retries", maxRetries, 0);
-        if (init != null && !type.equals("local")) {
-            throw new IllegalArgumentException("init: only a local backend can create its model");
-        }
         if (!(timeoutS > 0)) {
             throw new IllegalArgumentException("timeout_s: must be > 0, got " + timeoutS);
         }
@@ -54,20 +47,14 @@ public record BackendConfig(String type, String baseUrl, String model, String ap
         }
     }
 
-    /** Without {@code init}. */
-    public BackendConfig(String type, String baseUrl, String model, String apiKeyEnv, Integer maxConcurrency,
-                         Double timeoutS, Integer maxRetries, Double backoffS, String device, Integer maxBatch) {
-        this(type, baseUrl, model, apiKeyEnv, maxConcurrency, timeoutS, maxRetries, backoffS, device, maxBatch, null);
-    }
-
     /** Without {@code max_batch} (default). */
     public BackendConfig(String type, String baseUrl, String model, String apiKeyEnv, Integer maxConcurrency,
                          Double timeoutS, Integer maxRetries, Double backoffS, String device) {
-        this(type, baseUrl, model, apiKeyEnv, maxConcurrency, timeoutS, maxRetries, backoffS, device, null, null);
+        this(type, baseUrl, model, apiKeyEnv, maxConcurrency, timeoutS, maxRetries, backoffS, device, null);
     }
 
     public static BackendConfig local(String modelDir, String device) {
-        return new BackendConfig("local", null, modelDir, null, null, null, null, null, device, null, null);
+        return new BackendConfig("local", null, modelDir, null, null, null, null, null, device, null);
     }
 
     public static BackendConfig openai(String baseUrl, String model) {

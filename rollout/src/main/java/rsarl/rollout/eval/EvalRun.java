@@ -6,7 +6,6 @@ import rsarl.rewards.Verifier;
 import rsarl.rollout.backend.Backend;
 import rsarl.rollout.backend.BackendFactory;
 import rsarl.rollout.config.ConfigLoader;
-import rsarl.rollout.assets.Assets;
 import rsarl.rollout.config.EvalConfig;
 import rsarl.rollout.rsa.Generation;
 import rsarl.rollout.rsa.GenerationLog;
@@ -54,7 +53,6 @@ public final class EvalRun {
 
     /** Runs (or resumes) the evaluation; returns every state's metrics, seed by seed. */
     public List<StateMetrics> run(RsaLoop.Listener progress) {
-        Assets.createMissing(config.backend(), config.data(), System.err);
         List<Problem> problems = ProblemSet.load(config.data(), problemReader);
         Path out = config.outputPath();
         try {
