@@ -105,6 +105,19 @@ public final class Assets {
         }
     }
 
+    /**
+     * Creates what an eval config asks for and lacks: the local backend's model folder ({@code init}) and the
+     * problems file ({@code data.generate}).
+     */
+    public static void prepare(rsarl.rollout.config.EvalConfig cfg, PrintStream log) {
+        if (cfg.init() != null) {
+            ensureModel(Path.of(cfg.backend().model()), cfg.init(), log);
+        }
+        if (cfg.data().generate() != null) {
+            ensureProblems(Path.of(cfg.data().path()), cfg.data().generate(), log);
+        }
+    }
+
     /** Whether {@code dir} holds a model (its config.json). */
     public static boolean hasModel(Path dir) {
         return Files.isRegularFile(dir.resolve("config.json"));
