@@ -19,6 +19,9 @@ import picocli.CommandLine.Command;
                 EvalCommand.class,
                 CandidatesCommand.class,
                 ServeCommand.class,
+                SftCommand.class,
+                TrainCommand.class,
+                BenchTrainCommand.class,
         })
 public final class Rsa {
 

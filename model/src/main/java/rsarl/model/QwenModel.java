@@ -39,6 +39,8 @@ public final class QwenModel implements AutoCloseable {
     private final NDArray lmHead;
     private final NDArray invFreq;
     private final Path sourceDir;
+    /** False for a {@link #withWeights} view: closing it must not free the shared parameters. */
+    private final boolean ownsManager;
 
     private record Layer(NDArray inputNorm, NDArray q, NDArray qBias, NDArray k, NDArray kBias, NDArray v,
                          NDArray vBias, NDArray o, NDArray oBias, NDArray qNorm, NDArray kNorm, NDArray postNorm,
@@ -47,11 +49,17 @@ public final class QwenModel implements AutoCloseable {
 
     private QwenModel(QwenConfig config, NDManager manager, DataType computeType, Map<String, NDArray> params,
                       Path sourceDir) {
+        this(config, manager, computeType, params, sourceDir, null, true);
+    }
+
+    private QwenModel(QwenConfig config, NDManager manager, DataType computeType, Map<String, NDArray> params,
+                      Path sourceDir, NDArray sharedInvFreq, boolean ownsManager) {
         this.config = config;
         this.manager = manager;
         this.computeType = computeType;
         this.params = params;
         this.sourceDir = sourceDir;
+        this.ownsManager = ownsManager;
         this.embed = params.get("model.embed_tokens.weight");
         this.finalNorm = params.get("model.norm.weight");
         this.lmHead = config.tieWordEmbeddings() ? embed : params.get("lm_head.weight");
@@ -68,11 +76,41 @@ public final class QwenModel implements AutoCloseable {
                     params.get(p + "mlp.gate_proj.weight"), params.get(p + "mlp.up_proj.weight"),
                     params.get(p + "mlp.down_proj.weight"));
         }
+        if (sharedInvFreq != null) {
+            this.invFreq = sharedInvFreq;
+            return;
+        }
         // inv_freq[i] = theta^(-2i/d), in float64: angles for long contexts keep their precision.
         int half = config.headDim() / 2;
         double[] inv = new double[half];
         for (int i = 0; i < half; i++) inv[i] = Math.pow(config.ropeTheta(), -2.0 * i / config.headDim());
         this.invFreq = manager.create(inv);
+    }
+
+    /**
+     * A view of this model whose parameters named in {@code overrides} are replaced (same names and shapes; e.g.
+     * LoRA's differentiable {@code W + s B A}, or merged weights to sample from). It shares everything else, its
+     * {@link #forward} is differentiable w.r.t. the override tensors, and closing it frees nothing.
+     */
+    public QwenModel withWeights(Map<String, NDArray> overrides) {
+        Map<String, NDArray> merged = new LinkedHashMap<>(params);
+        for (Map.Entry<String, NDArray> e : overrides.entrySet()) {
+            NDArray old = params.get(e.getKey());
+            if (old == null) {
+                throw new IllegalArgumentException("override of unknown parameter " + e.getKey());
+            }
+            if (!old.getShape().equals(e.getValue().getShape())) {
+                throw new IllegalArgumentException("override of " + e.getKey() + " has shape " + e.getValue().getShape()
+                        + ", expected " + old.getShape());
+            }
+            merged.put(e.getKey(), e.getValue());
+        }
+        return new QwenModel(config, manager, computeType, merged, sourceDir, invFreq, false);
+    }
+
+    /** The folder this model was loaded from (its tokenizer files are copied on save). */
+    public Path sourceDir() {
+        return sourceDir;
     }
 
     /** Loads on the CPU in float32. */
@@ -330,6 +368,24 @@ public final class QwenModel implements AutoCloseable {
                 sourceDir, maxShardBytes);
     }
 
+    /**
+     * Overwrites every parameter in place with the float32 weights saved in {@code dir} (bit-exact for a folder
+     * written by {@link #save}); errors name the folder and the missing or mis-shaped tensor.
+     */
+    public void loadWeightsFrom(Path dir) {
+        try (Checkpoint ck = Checkpoint.open(dir); NDManager scratch = manager.newSubManager()) {
+            for (Map.Entry<String, NDArray> e : params.entrySet()) {
+                SafetensorsFile.Entry entry = ck.entry(e.getKey());
+                if (!entry.djlShape().equals(e.getValue().getShape())) {
+                    throw new IllegalArgumentException(dir + ": tensor " + e.getKey() + " has shape " + entry.djlShape()
+                            + ", expected " + e.getValue().getShape());
+                }
+                NDArray loaded = ck.load(e.getKey(), scratch, computeType);
+                e.getValue().set(loaded.toByteBuffer());
+            }
+        }
+    }
+
     /** The source config.json with its extra keys kept (dtype set to float32), or one made from the config. */
     private ObjectNode configJson() {
         if (sourceDir != null && Files.isRegularFile(sourceDir.resolve("config.json"))) {
@@ -366,6 +422,6 @@ public final class QwenModel implements AutoCloseable {
 
     @Override
     public void close() {
-        manager.close();
+        if (ownsManager) manager.close();
     }
 }

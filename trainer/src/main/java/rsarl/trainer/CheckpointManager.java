@@ -151,6 +151,19 @@ public final class CheckpointManager {
         return new Checkpoint(dir, step, state);
     }
 
+    /**
+     * Refuses to start a fresh run in a folder that already holds checkpoints: its saves would interleave with the
+     * old ones and a later {@code resume: auto} would pick up the wrong run.
+     */
+    public void requireNoCheckpoints() throws IOException {
+        List<Path> old = checkpoints();
+        if (!old.isEmpty()) {
+            throw new IllegalArgumentException("output_dir " + outputDir + " already holds "
+                    + old.get(old.size() - 1).getFileName() + "; set resume: auto to continue it, or use another"
+                    + " output_dir");
+        }
+    }
+
     /** Complete checkpoint folders, oldest first (by step number, not by name). */
     public List<Path> checkpoints() throws IOException {
         if (!Files.isDirectory(outputDir)) {

@@ -27,6 +27,19 @@ public final class GrpoTrainer {
     private final Rollouts rollouts;
     private final PolicyUpdate update;
     private final PrintStream log;
+    private AfterStep afterStep = step -> {};
+
+    /** Work after a step is logged and checkpointed (e.g. a periodic evaluation); must not touch training state. */
+    @FunctionalInterface
+    public interface AfterStep {
+        void after(long step) throws IOException;
+    }
+
+    /** Sets the hook run after every step; returns this. */
+    public GrpoTrainer afterStep(AfterStep hook) {
+        this.afterStep = hook;
+        return this;
+    }
 
     /**
      * @param reference frozen reference policy; may be null when {@code beta} is 0
@@ -63,6 +76,9 @@ public final class GrpoTrainer {
             long cursor = 0;
             double elapsedBefore = 0;
             CheckpointManager.Checkpoint from = resumePoint(ckpts);
+            if (from == null && !cfg.resumeAuto()) {
+                ckpts.requireNoCheckpoints();
+            }
             if (from != null) {
                 policy.restore(from.dir());
                 opt.load(from.optimizerFile());
@@ -99,6 +115,7 @@ public final class GrpoTrainer {
                                     SchedulerState.of(schedule, opt.step()));
                         });
                     }
+                    afterStep.after(step);
                     if (step == stopAfter) {
                         break;
                     }

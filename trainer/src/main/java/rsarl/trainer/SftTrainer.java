@@ -51,6 +51,9 @@ public final class SftTrainer {
         try (AdamW opt = new AdamW(cfg.adamHyper(), AdamW.HF_DECAY, device)) {
             long step = 0;
             long cursor = 0;
+            if (!cfg.resumeAuto()) {
+                ckpts.requireNoCheckpoints();
+            }
             if (cfg.resumeAuto()) {
                 var c = ckpts.latest().orElse(null);
                 if (c != null) {

@@ -2,6 +2,8 @@ package rsarl.trainer;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import rsarl.rollout.assets.Assets;
+
 import java.nio.file.Path;
 import java.util.List;
 
@@ -15,6 +17,7 @@ import java.util.List;
  */
 public record TrainConfig(
         String model,
+        Assets.ModelInit init,
         String refModel,
         String device,
         long seed,
@@ -27,6 +30,7 @@ public record TrainConfig(
         int maxCompletionLength,
         double temperature,
         double topP,
+        int generationBatchSize,
         AdvantageEstimator advantage,
         ScaleRewards scaleRewards,
         LossType lossType,
@@ -53,8 +57,12 @@ public record TrainConfig(
         LoraConfig lora,
         Eval eval) {
 
-    /** {@code data.*}: problems JSONL, candidate pools JSONL, verifier task name. */
-    public record Data(String problems, String pools, String task) {}
+    /**
+     * {@code data.*}: problems JSONL, candidate pools JSONL, verifier task name, and how to create the problems
+     * ({@code generate}) and the pools ({@code pools_generate}) when their files are missing.
+     */
+    public record Data(String problems, String pools, String task, Assets.DataGenerate generate,
+            Assets.PoolsGenerate poolsGenerate) {}
 
     /** {@code aggregation.*}: share of aggregation prompts per batch, candidates per prompt, their source. */
     public record Aggregation(double ratio, int k, AggregationSource source) {}
@@ -140,15 +148,23 @@ public record TrainConfig(
     void validate(String source) {
         ConfigChecks c = new ConfigChecks(source);
         c.required(model, "model");
-        c.existingDir(model, "model");
+        if (init == null) {
+            c.existingDir(model, "model");
+        }
         c.existingDir(refModel, "ref_model");
         c.required(outputDir, "output_dir");
         c.resume(resume, "resume");
         c.required(data, "data");
         if (data != null) {
             c.required(data.problems(), "data.problems");
-            c.existingFile(data.problems(), "data.problems");
-            c.existingFile(data.pools(), "data.pools");
+            if (data.generate() == null) {
+                c.existingFile(data.problems(), "data.problems");
+            }
+            if (data.poolsGenerate() == null) {
+                c.existingFile(data.pools(), "data.pools");
+            } else {
+                c.required(data.pools(), "data.pools");
+            }
             c.required(data.task(), "data.task");
         }
         c.required(aggregation, "aggregation");
@@ -166,6 +182,7 @@ public record TrainConfig(
         c.positive(maxCompletionLength, "max_completion_length");
         c.check(temperature > 0, "temperature", "must be > 0, got " + temperature);
         c.check(topP > 0 && topP <= 1, "top_p", "must be in (0, 1], got " + topP);
+        c.positive(generationBatchSize, "generation_batch_size");
         c.required(advantage, "advantage");
         c.required(scaleRewards, "scale_rewards");
         c.required(lossType, "loss_type");

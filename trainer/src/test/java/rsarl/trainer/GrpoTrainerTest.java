@@ -107,6 +107,17 @@ class GrpoTrainerTest {
         assertTrue(line.get("sampler_logprob_abs_diff").asDouble() < 1e-5);
         assertTrue(line.get("kl").asDouble() > 0, "beta > 0 and the policy moved after step 1");
         assertTrue(Files.isDirectory(dir.resolve("m/checkpoint-2/model")));
+
+        IllegalArgumentException again = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> train(config(dir, "m", "max_steps=2"), -1));
+        assertTrue(again.getMessage().contains("checkpoint-2") && again.getMessage().contains("resume: auto"),
+                again.getMessage());
+        float[] restored = train(config(dir, "m", "max_steps=2", "resume=auto"), -1); // already at max_steps
+        try (ai.djl.ndarray.NDManager tmp = ai.djl.ndarray.NDManager.newBaseManager()) {
+            assertArrayEquals(Safetensors.read(dir.resolve("m/checkpoint-2/model/model.safetensors"), tmp).tensors()
+                    .get("table").toFloatArray(), restored, 0f);
+        }
+        assertEquals(2, Files.readAllLines(dir.resolve("m/metrics.jsonl")).size());
     }
 
     private static List<String> withoutTimes(Path metrics) throws IOException {

@@ -30,8 +30,14 @@ public final class LocalEngine implements AutoCloseable {
     private final QwenModel model;
     private final QwenTokenizer tokenizer;
     private final List<Integer> eosIds;
+    private final boolean owns;
 
     private LocalEngine(Path dir, Device device, QwenModel model, QwenTokenizer tokenizer) {
+        this(dir, device, model, tokenizer, true);
+    }
+
+    private LocalEngine(Path dir, Device device, QwenModel model, QwenTokenizer tokenizer, boolean owns) {
+        this.owns = owns;
         this.dir = dir;
         this.device = device;
         this.model = model;
@@ -63,6 +69,15 @@ public final class LocalEngine implements AutoCloseable {
             tokenizer.close();
             throw e;
         }
+    }
+
+    /**
+     * An engine over a model and tokenizer that stay owned by the caller (closing the engine leaves them open):
+     * e.g. the trainer evaluating its current weights in process.
+     */
+    public static LocalEngine over(Path dir, QwenModel model, QwenTokenizer tokenizer) {
+        Device d = model.parameters().values().iterator().next().getDevice();
+        return new LocalEngine(dir, d, model, tokenizer, false);
     }
 
     /** Parses a device name: {@code cpu}, {@code gpu} (the first GPU) or {@code gpuN}. */
@@ -171,7 +186,9 @@ public final class LocalEngine implements AutoCloseable {
 
     @Override
     public void close() {
-        model.close();
-        tokenizer.close();
+        if (owns) {
+            model.close();
+            tokenizer.close();
+        }
     }
 }

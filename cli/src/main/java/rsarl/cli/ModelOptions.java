@@ -1,0 +1,31 @@
+package rsarl.cli;
+
+import picocli.CommandLine.Option;
+import rsarl.model.QwenModel;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Where a checkpoint is and how to run it: shared by the commands that load a model. */
+final class ModelOptions {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF-layout checkpoint directory")
+    Path dir;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu (default), cuda or cuda:N")
+    String device;
+
+    @Option(names = "--dtype", defaultValue = "fp32", description = "compute dtype: fp32 (default) or fp16")
+    String dtype;
+
+    /** Fails fast, naming the folder, when it is not there (before a tokenizer or weights are read). */
+    void checkDir() {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(dir + ": no such model directory (expected config.json and *.safetensors)");
+        }
+    }
+
+    QwenModel load() {
+        checkDir();
+        return QwenModel.load(dir, QwenModel.device(device), QwenModel.computeType(dtype));
+    }
+}

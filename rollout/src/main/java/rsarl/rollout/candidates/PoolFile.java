@@ -1,0 +1,79 @@
+package rsarl.rollout.candidates;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads candidate pools, the JSONL that {@code rsa candidates} ({@link CandidatePool}) writes: one line per candidate
+ * with {@code problem_id}, {@code response}, {@code score} and optionally {@code slot} (candidates are ordered by
+ * slot, then by line). Errors name the file and line.
+ */
+public final class PoolFile {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One candidate solution of a problem. */
+    public record Candidate(String response, double score) {
+    }
+
+    private PoolFile() {
+    }
+
+    /** Candidates per problem id, in file order of first appearance. */
+    public static Map<String, List<Candidate>> read(Path file) {
+        Map<String, List<double[]>> order = new LinkedHashMap<>();
+        Map<String, List<Candidate>> out = new LinkedHashMap<>();
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            int n = 0;
+            while ((line = r.readLine()) != null) {
+                n++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode node;
+                try {
+                    node = JSON.readTree(line);
+                } catch (IOException e) {
+                    throw new IllegalArgumentException(file + ":" + n + ": not valid JSON");
+                }
+                JsonNode id = node.get("problem_id");
+                JsonNode response = node.get("response");
+                JsonNode score = node.get("score");
+                if (id == null || !id.isTextual() || response == null || !response.isTextual()) {
+                    throw new IllegalArgumentException(file + ":" + n + ": needs text fields 'problem_id' and"
+                            + " 'response'");
+                }
+                if (score != null && !score.isNumber()) {
+                    throw new IllegalArgumentException(file + ":" + n + ": 'score' must be a number");
+                }
+                List<Candidate> list = out.computeIfAbsent(id.asText(), k -> new ArrayList<>());
+                List<double[]> keys = order.computeIfAbsent(id.asText(), k -> new ArrayList<>());
+                keys.add(new double[] {node.path("slot").asInt(Integer.MAX_VALUE), n, list.size()});
+                list.add(new Candidate(response.asText(), score == null ? Double.NaN : score.asDouble()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot read candidate pools: " + e.getMessage(), e);
+        }
+        Map<String, List<Candidate>> sorted = new LinkedHashMap<>();
+        out.forEach((id, list) -> {
+            List<double[]> keys = new ArrayList<>(order.get(id));
+            keys.sort(Comparator.<double[]>comparingDouble(k -> k[0]).thenComparingDouble(k -> k[1]));
+            List<Candidate> s = new ArrayList<>();
+            keys.forEach(k -> s.add(list.get((int) k[2])));
+            sorted.put(id, List.copyOf(s));
+        });
+        return sorted;
+    }
+}

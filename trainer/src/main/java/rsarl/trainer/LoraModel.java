@@ -1,0 +1,73 @@
+package rsarl.trainer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A frozen model trained through LoRA adapters: forwards run with {@code W + (alpha/r) B A} substituted for each
+ * adapted weight, the optimizer sees only A and B, saves write the merged model in the HF layout plus the exact
+ * adapters ({@code adapter.safetensors}) so that a resume continues bit-identically.
+ */
+public final class LoraModel implements TrainableModel, AutoCloseable {
+    public static final String ADAPTER_FILE = "adapter.safetensors";
+
+    /** What LoRA needs from the underlying model. */
+    public interface Backbone {
+        /** All parameters by HF name (the base weights; never modified by LoRA). */
+        Map<String, NDArray> parameters();
+
+        /** Logits [B, P + C, V] with the given parameters replacing the model's own of the same name. */
+        NDArray logits(TokenBatch batch, Map<String, NDArray> overrides);
+
+        /** Writes the model in the HF layout with {@code weights} as its parameters. */
+        void save(Path dir, Map<String, NDArray> weights) throws IOException;
+    }
+
+    private final Backbone backbone;
+    private final LoraSet lora;
+
+    public LoraModel(Backbone backbone, LoraConfig config, long seed, ai.djl.Device device) {
+        this.backbone = backbone;
+        this.lora = new LoraSet(backbone.parameters(), config, seed, device);
+    }
+
+    public LoraSet lora() {
+        return lora;
+    }
+
+    @Override
+    public NDArray logits(TokenBatch batch) {
+        return backbone.logits(batch, lora.effectiveWeights());
+    }
+
+    @Override
+    public Map<String, NDArray> trainableParameters() {
+        return lora.trainableParameters();
+    }
+
+    @Override
+    public void save(Path dir) throws IOException {
+        try (NDManager tmp = NDManager.newBaseManager()) {
+            backbone.save(dir, lora.merged(backbone.parameters(), tmp));
+        }
+    }
+
+    @Override
+    public void saveTrainable(Path checkpointDir) throws IOException {
+        lora.save(checkpointDir.resolve(ADAPTER_FILE));
+    }
+
+    @Override
+    public void restore(Path checkpointDir) throws IOException {
+        lora.load(checkpointDir.resolve(ADAPTER_FILE));
+    }
+
+    @Override
+    public void close() {
+        lora.close();
+    }
+}

@@ -1,0 +1,62 @@
+package rsarl.trainer;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import rsarl.model.QwenModel;
+import rsarl.model.QwenTokenizer;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Loading the Qwen pieces a training run needs, with errors that name the config key. */
+final class QwenModels {
+    private QwenModels() {}
+
+    static Device device(String name) {
+        try {
+            return QwenModel.device(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("key 'device': " + e.getMessage(), e);
+        }
+    }
+
+    /** Loads {@code dir} in float32 on {@code device}; {@code key} names the config key in errors. */
+    static QwenModel load(String dir, Device device, String key) {
+        try {
+            return QwenModel.load(Path.of(dir), device, DataType.FLOAT32);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("key '" + key + "': cannot load model " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    static QwenTokenizer tokenizer(String dir, String key) {
+        if (!Files.isRegularFile(Path.of(dir).resolve("tokenizer.json"))) {
+            throw new IllegalArgumentException("key '" + key + "': " + dir + " has no tokenizer.json");
+        }
+        return QwenTokenizer.load(Path.of(dir));
+    }
+
+    /** Full fine-tuning, or LoRA adapters over a frozen backbone when {@code lora.rank > 0}. */
+    static TrainableModel trainable(QwenModel model, LoraConfig lora, long seed, Device device) {
+        if (lora.enabled()) {
+            return new LoraModel(new QwenPolicy(model, false), lora, seed, device);
+        }
+        return new QwenPolicy(model, true);
+    }
+
+    /** Padding id: masked everywhere, so any valid id works; {@code <|endoftext|>} when the tokenizer has it. */
+    static int padId(QwenTokenizer tok) {
+        int id = tok.tokenId(QwenTokenizer.END_OF_TEXT);
+        return id >= 0 ? id : 0;
+    }
+
+    static void closeIfNeeded(TrainableModel m) {
+        if (m instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}

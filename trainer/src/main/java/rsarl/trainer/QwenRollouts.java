@@ -1,0 +1,194 @@
+package rsarl.trainer;
+
+import ai.djl.ndarray.NDManager;
+import rsarl.model.ChatMessage;
+import rsarl.model.ChatTemplate;
+import rsarl.model.Completion;
+import rsarl.model.GenerationRequest;
+import rsarl.model.Generator;
+import rsarl.model.QwenModel;
+import rsarl.model.QwenTokenizer;
+import rsarl.model.SamplingParams;
+import rsarl.rewards.Problem;
+import rsarl.rollout.prompt.PromptBuilder;
+import rsarl.rollout.rsa.DerivedSeeds;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The rollouts of aggregation-aware RL on a Qwen model: each plan's prompt comes from {@link PromptBuilder} (the
+ * standard prompt, or the aggregation prompt with K candidates from the pool or, for {@code aggregation.source:
+ * policy}, sampled from the current policy with the standard prompt first), is chat-templated, and gets G samples
+ * from {@link Generator}; the decoded completions are scored by a {@link Scorer}.
+ *
+ * <p>Prompts longer than {@code max_prompt_length} are left-truncated (their last tokens are kept, as TRL does): the
+ * end of a prompt holds the closing instruction and the generation prompt, which the completion follows. Each step
+ * that truncates says so on the log.
+ *
+ * <p>Determinism: every request's seed is a pure function of (step seed, plan index, sample index), so a resumed run
+ * replays the same rollouts whatever else shares the batch.
+ */
+public final class QwenRollouts implements Rollouts {
+    /** Reward of one decoded completion. */
+    @FunctionalInterface
+    public interface Scorer {
+        double score(Problem problem, String completionText);
+    }
+
+    /** The model to sample from at this step (current weights; LoRA merged into {@code scratch}). */
+    @FunctionalInterface
+    public interface Weights {
+        QwenModel current(NDManager scratch);
+    }
+
+    /**
+     * @param maxBatch most rows the generator decodes together
+     */
+    public record Settings(int maxPromptLength, int maxCompletionLength, double temperature, double topP,
+            int maxBatch) {}
+
+    private static final long CANDIDATE_STREAM = 0x43414e44L;
+
+    private final Weights weights;
+    private final QwenTokenizer tokenizer;
+    private final List<Problem> problems;
+    private final List<List<String>> pools;
+    private final int k;
+    private final Scorer scorer;
+    private final Settings settings;
+    private final PrintStream log;
+
+    /**
+     * @param pools candidate texts per problem (same order as {@code problems}); null when no plan uses the pool
+     * @param k candidates per aggregation prompt ({@code aggregation.k})
+     */
+    public QwenRollouts(Weights weights, QwenTokenizer tokenizer, List<Problem> problems, List<List<String>> pools,
+            int k, Scorer scorer, Settings settings, PrintStream log) {
+        this.weights = weights;
+        this.tokenizer = tokenizer;
+        this.problems = problems;
+        this.pools = pools;
+        this.k = k;
+        this.scorer = scorer;
+        this.settings = settings;
+        this.log = log;
+    }
+
+    /** The request seed of sample {@code i} of plan {@code plan} at a step (in [0, 2^31)). */
+    static long requestSeed(long stepSeed, int plan, long i) {
+        return DerivedSeeds.mix(stepSeed, plan, i) >>> 33;
+    }
+
+    @Override
+    public Result rollout(long step, List<BatchPlanner.PromptPlan> plans, int numGenerations, long stepSeed) {
+        double genSeconds = 0;
+        double scoreSeconds = 0;
+        try (NDManager scratch = NDManager.newBaseManager()) {
+            QwenModel model = weights.current(scratch);
+            Generator generator = new Generator(model).withMaxBatch(settings.maxBatch());
+            SamplingParams params = new SamplingParams(settings.temperature(), settings.topP(), 0, 0,
+                    settings.maxCompletionLength(), tokenizer.eosIds(), List.of());
+
+            long t0 = System.nanoTime();
+            List<List<String>> policyCandidates = policyCandidates(plans, generator, params, stepSeed);
+            List<int[]> prompts = new ArrayList<>();
+            int truncated = 0;
+            for (int p = 0; p < plans.size(); p++) {
+                int[] ids = tokenizer.encode(ChatTemplate.render(messages(plans.get(p), policyCandidates.get(p)),
+                        true));
+                if (ids.length > settings.maxPromptLength()) {
+                    ids = Arrays.copyOfRange(ids, ids.length - settings.maxPromptLength(), ids.length);
+                    truncated++;
+                }
+                prompts.add(ids);
+            }
+            if (truncated > 0) {
+                log.println("step " + step + ": " + truncated + " of " + plans.size() + " prompts longer than"
+                        + " max_prompt_length = " + settings.maxPromptLength() + " were left-truncated");
+            }
+            List<GenerationRequest> requests = new ArrayList<>();
+            for (int p = 0; p < plans.size(); p++) {
+                for (int i = 0; i < numGenerations; i++) {
+                    requests.add(new GenerationRequest(prompts.get(p), params, requestSeed(stepSeed, p, i)));
+                }
+            }
+            List<Completion> completions = generator.generate(requests);
+            genSeconds = (System.nanoTime() - t0) / 1e9;
+
+            long t1 = System.nanoTime();
+            List<Group> groups = new ArrayList<>();
+            for (int p = 0; p < plans.size(); p++) {
+                Problem problem = problems.get(plans.get(p).problem());
+                List<Completion> mine = completions.subList(p * numGenerations, (p + 1) * numGenerations);
+                double[] rewards = new double[numGenerations];
+                for (int i = 0; i < numGenerations; i++) {
+                    rewards[i] = scorer.score(problem, tokenizer.decode(mine.get(i).tokenIds(), true));
+                }
+                groups.add(new Group(plans.get(p).kind(), prompts.get(p), List.copyOf(mine), rewards));
+            }
+            scoreSeconds = (System.nanoTime() - t1) / 1e9;
+            return new Result(groups, genSeconds, scoreSeconds);
+        }
+    }
+
+    /** The conversation of one plan: the standard prompt, or the aggregation prompt with its K candidates. */
+    private List<ChatMessage> messages(BatchPlanner.PromptPlan plan, List<String> sampled) {
+        Problem problem = problems.get(plan.problem());
+        if (plan.kind() == BatchPlanner.Kind.STANDARD) {
+            return PromptBuilder.standardMessages(problem);
+        }
+        List<String> candidates = sampled;
+        if (candidates == null) {
+            List<String> pool = pools.get(plan.problem());
+            candidates = new ArrayList<>();
+            for (int c : plan.candidates()) {
+                candidates.add(pool.get(c));
+            }
+        }
+        return PromptBuilder.aggregationMessages(problem, candidates);
+    }
+
+    /**
+     * For {@code source: policy}: K fresh standard-prompt samples of the current policy per aggregation plan (null
+     * for plans that take their candidates from the pool or are standard).
+     */
+    private List<List<String>> policyCandidates(List<BatchPlanner.PromptPlan> plans, Generator generator,
+            SamplingParams params, long stepSeed) {
+        List<List<String>> out = new ArrayList<>();
+        List<GenerationRequest> requests = new ArrayList<>();
+        for (int p = 0; p < plans.size(); p++) {
+            BatchPlanner.PromptPlan plan = plans.get(p);
+            boolean fromPolicy = plan.kind() == BatchPlanner.Kind.AGGREGATION && plan.candidates().length == 0;
+            out.add(null);
+            if (fromPolicy) {
+                int[] ids = tokenizer.encode(ChatTemplate.render(PromptBuilder.standardMessages(
+                        problems.get(plan.problem())), true));
+                if (ids.length > settings.maxPromptLength()) {
+                    ids = Arrays.copyOfRange(ids, ids.length - settings.maxPromptLength(), ids.length);
+                }
+                for (int j = 0; j < k; j++) {
+                    requests.add(new GenerationRequest(ids, params, requestSeed(stepSeed ^ CANDIDATE_STREAM, p, j)));
+                }
+            }
+        }
+        if (requests.isEmpty()) {
+            return out;
+        }
+        List<Completion> sampled = generator.generate(requests);
+        int next = 0;
+        for (int p = 0; p < plans.size(); p++) {
+            BatchPlanner.PromptPlan plan = plans.get(p);
+            if (plan.kind() == BatchPlanner.Kind.AGGREGATION && plan.candidates().length == 0) {
+                List<String> texts = new ArrayList<>();
+                for (int j = 0; j < k; j++) {
+                    texts.add(tokenizer.decode(sampled.get(next++).tokenIds(), true));
+                }
+                out.set(p, texts);
+            }
+        }
+        return out;
+    }
+}
