@@ -2,7 +2,7 @@
 # Throughput of `rsa serve` (HTTP + batching scheduler, driven by the openai backend) vs the Generator called
 # directly, on the same seeded requests.
 # Usage: scripts/bench-serve.sh MODEL_DIR [--requests R] [--concurrency C] [--max-tokens M] [--max-batch B]
-#        [--batch-wait-ms W] [--fill-wait-ms F] [--device D]
+#        [--batch-wait-ms W] [--fill-wait-ms F] [--repeat K] [--device D]
 # Torch threads: RSA_THREADS (default 2).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

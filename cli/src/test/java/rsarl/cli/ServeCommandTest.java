@@ -6,8 +6,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
-import rsarl.rewards.ProblemReader;
-import rsarl.rewards.Verifiers;
 import rsarl.rewards.puzzle.Puzzles;
 
 import java.io.PrintWriter;
@@ -151,13 +149,15 @@ class ServeCommandTest {
                     seeds: [1, 2]
                     output_dir: "%s"
                     """.formatted(s.baseUrl(), data, family, out));
-            StringWriter evalOut = new StringWriter();
-            StringWriter evalErr = new StringWriter();
-            CommandLine cl = new CommandLine(new EvalCommand(Verifiers::forTask, ProblemReader::read, Wiring.backends()));
-            cl.setOut(new PrintWriter(evalOut, true));
-            cl.setErr(new PrintWriter(evalErr, true));
-            cl.setExecutionExceptionHandler(new OneLineErrors());
-            int code = cl.execute("--config", yaml.toString(), "--no-progress");
+            java.io.PrintStream oldErr = System.err;
+            java.io.ByteArrayOutputStream evalErr = new java.io.ByteArrayOutputStream();
+            int code;
+            try {
+                System.setErr(new java.io.PrintStream(evalErr, true, java.nio.charset.StandardCharsets.UTF_8));
+                code = Rsa.run("eval", "--config", yaml.toString(), "--no-progress");
+            } finally {
+                System.setErr(oldErr);
+            }
             assertEquals(0, code, evalErr.toString());
         }
         // seeds x steps metric lines; seeds x problems x population x steps generations.

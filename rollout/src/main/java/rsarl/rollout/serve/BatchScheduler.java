@@ -14,9 +14,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
- * Turns concurrent requests into batches: one thread takes the first pending row, waits up to
- * {@code batchWait} for more (never past {@code maxBatch} rows), and runs them all through one generate
- * call. Rows that arrive while a batch decodes wait for the next one. Callers wait on futures.
+ * Turns concurrent requests into batches: one thread takes the first pending row, keeps collecting while rows
+ * arrive less than {@code batchWait} apart (never past {@code maxBatch} rows), and runs them all through one
+ * generate call. Rows that arrive while a batch decodes wait for the next one. Callers wait on futures.
  *
  * <p>Closed-loop clients (C workers, each sending its next request when the last one returns) would otherwise
  * split into two half-size groups that take turns: the rows queued behind a batch start alone while the
@@ -44,6 +44,8 @@ public final class BatchScheduler implements AutoCloseable {
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong rows = new AtomicLong();
     private final AtomicLong largest = new AtomicLong();
+    private final AtomicLong busyNanos = new AtomicLong();
+    private final java.util.ArrayDeque<Integer> recent = new java.util.ArrayDeque<>();
 
     /** A scheduler that never waits past {@code batchWait} (no fill wait). */
     public BatchScheduler(Function<List<GenerationRequest>, List<Completion>> generate, int maxBatch,
@@ -96,6 +98,18 @@ public final class BatchScheduler implements AutoCloseable {
         return rows.get();
     }
 
+    /** Sizes of the last (up to 256) batches, oldest first: for benchmarks and tuning the waits. */
+    public List<Integer> recentBatchSizes() {
+        synchronized (recent) {
+            return List.copyOf(recent);
+        }
+    }
+
+    /** Time spent inside generate calls so far, in nanoseconds. */
+    public long busyNanos() {
+        return busyNanos.get();
+    }
+
     /** The most rows one batch has held. */
     public long largestBatch() {
         return largest.get();
@@ -103,6 +117,7 @@ public final class BatchScheduler implements AutoCloseable {
 
     private void loop() {
         boolean ending = false;
+        int target = 1;
         while (!ending) {
             List<Pending> batch = new ArrayList<>();
             try {
@@ -112,7 +127,7 @@ public final class BatchScheduler implements AutoCloseable {
                 long start = System.nanoTime();
                 long deadline = start + waitNanos;
                 long fillDeadline = start + fillWaitNanos;
-                int target = Math.min(maxBatch, Math.max(1, expected));
+                target = Math.min(maxBatch, Math.max(1, expected));
                 while (batch.size() < maxBatch) {
                     Pending p = queue.poll();
                     if (p == null) {
@@ -126,13 +141,19 @@ public final class BatchScheduler implements AutoCloseable {
                         break;
                     }
                     batch.add(p);
+                    // While rows keep coming (a burst ramping up), keep collecting: the wait restarts on each one.
+                    deadline = Math.min(fillDeadline, Math.max(deadline, System.nanoTime() + waitNanos));
                 }
             } catch (InterruptedException e) {
                 fail(batch, new RejectedExecutionException("the server is shutting down"));
                 break;
             }
             run(batch);
-            expected = batch.size() + queue.size();
+            // Demand seen now: this batch's rows (their clients are about to send more) and those queued behind it.
+            // A batch that gave up short of its target means demand fell: halve the expectation, not more, so
+            // a pause between bursts does not make the next burst start in small pieces.
+            int observed = batch.size() + queue.size();
+            expected = batch.size() >= target ? Math.max(expected, observed) : Math.max(observed, expected / 2);
         }
         // Only an interrupt leaves rows behind; they get an answer rather than hanging their callers.
         List<Pending> left = new ArrayList<>();
@@ -144,11 +165,17 @@ public final class BatchScheduler implements AutoCloseable {
     private void run(List<Pending> batch) {
         List<GenerationRequest> requests = new ArrayList<>(batch.size());
         for (Pending p : batch) requests.add(p.request());
+        long t0 = System.nanoTime();
         try {
             List<Completion> out = generate.apply(requests);
+            busyNanos.addAndGet(System.nanoTime() - t0);
             batches.incrementAndGet();
             rows.addAndGet(batch.size());
             largest.accumulateAndGet(batch.size(), Math::max);
+            synchronized (recent) {
+                if (recent.size() == 256) recent.removeFirst();
+                recent.addLast(batch.size());
+            }
             for (int i = 0; i < batch.size(); i++) batch.get(i).result().complete(out.get(i));
         } catch (RuntimeException | Error e) {
             fail(batch, e);
