@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,7 +16,6 @@ import rsarl.model.Generator;
 import rsarl.model.QwenModel;
 import rsarl.model.SamplingParams;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -25,37 +25,40 @@ import java.util.concurrent.Callable;
  * Greedy decoding speed on random prompts, with this machine's fp32 matmul speed measured in the same process
  * so numbers from different machines can be compared. Used by scripts/bench-generate.sh.
  */
-@Command(name = "bench-generate", hidden = true, description = "Benchmark batched greedy decoding (one JSON line).")
+@Command(name = "bench-generate", mixinStandardHelpOptions = true,
+        description = "Benchmark batched greedy decoding on random prompts (one JSON line, with this machine's "
+                + "fp32 matmul GFLOP/s).")
 final class BenchGenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR")
-    Path model;
+    @Mixin
+    ModelOptions model = new ModelOptions();
 
-    @Option(names = "--batch", defaultValue = "1")
+    @Option(names = "--batch", defaultValue = "1", description = "rows decoded together, default ${DEFAULT-VALUE}")
     int batch;
 
-    @Option(names = "--prompt", defaultValue = "64", description = "prompt length in tokens")
+    @Option(names = "--prompt", defaultValue = "64", description = "prompt length in tokens, default ${DEFAULT-VALUE}")
     int promptLen;
 
-    @Option(names = "--new", defaultValue = "64", description = "new tokens per row")
+    @Option(names = "--new", defaultValue = "64", description = "new tokens per row, default ${DEFAULT-VALUE}")
     int newTokens;
 
-    @Option(names = "--seed", defaultValue = "0")
+    @Option(names = "--seed", defaultValue = "0", description = "seed of the random prompts, default ${DEFAULT-VALUE}")
     long seed;
 
     @Override
     public Integer call() {
         double gflops = matmulGflops();
-        try (QwenModel m = QwenModel.load(model)) {
+        try (QwenModel m = model.load()) {
             Generator gen = new Generator(m).withMaxBatch(Math.max(1, batch));
             int vocab = m.config().vocabSize();
-            gen.generate(requests(vocab, Math.min(batch, 2), Math.min(promptLen, 16), 4, seed + 1)); // warm-up
+            // warm-up with the same shapes (first calls of a shape allocate and pick kernels)
+            gen.generate(requests(vocab, batch, promptLen, Math.min(newTokens, 3), seed + 1));
             List<Completion> out = gen.generate(requests(vocab, batch, promptLen, newTokens, seed));
             Generator.Stats st = gen.lastStats();
             ObjectNode o = new ObjectMapper().createObjectNode();
-            o.put("model", model.toString());
+            o.put("model", model.dir.toString());
             o.put("params", m.parameters().values().stream().mapToLong(p -> p.getShape().size()).sum());
             o.put("batch", batch);
             o.put("prompt", promptLen);

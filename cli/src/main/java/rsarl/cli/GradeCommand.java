@@ -62,11 +62,12 @@ final class GradeCommand implements Callable<Integer> {
         List<Item> items = new ArrayList<>();
         ProblemReader.forEachLine(input, (node, lineNo) -> {
             JsonNode r = node.get("response");
-            if (r == null || r.isNull()) {
+            if (r == null) {
                 throw new IllegalArgumentException("missing 'response'");
             }
             Problem p = ProblemReader.fromJson(node, task, input + ":" + lineNo, lineNo);
-            items.add(new Item(p, r.isTextual() ? r.asText() : r.toString()));
+            // null (a failed generation) grades as an empty response: score 0
+            items.add(new Item(p, r.isNull() ? "" : r.isTextual() ? r.asText() : r.toString()));
         });
         Grade[] grades = gradeAll(verifier, items);
         double sum = 0;

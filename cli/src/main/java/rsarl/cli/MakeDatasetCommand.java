@@ -6,15 +6,22 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import rsarl.rewards.Problem;
+import rsarl.rewards.ProblemReader;
 import rsarl.rewards.puzzle.Puzzle;
 import rsarl.rewards.puzzle.Puzzles;
+import rsarl.rollout.prompt.PromptBuilder;
 
 import java.io.BufferedWriter;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code rsa make-dataset}: writes seeded puzzle problems (with reference solutions) as JSONL. */
@@ -43,6 +50,14 @@ final class MakeDatasetCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "output JSONL file")
     Path out;
 
+    @Option(names = "--sft-out", paramLabel = "FILE", description = "also write SFT pairs {prompt, response}: the "
+            + "standard RSA prompt of each problem and its reference solution")
+    Path sftOut;
+
+    @Option(names = "--exclude", paramLabel = "FILE", description = "problems JSONL whose questions must not appear "
+            + "(e.g. a held-out eval set); excluded puzzles are replaced by later ones of the same seed")
+    Path exclude;
+
     static final class Families implements Iterable<String> {
         @Override
         public java.util.Iterator<String> iterator() {
@@ -60,30 +75,82 @@ final class MakeDatasetCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--n must be >= 0, got " + n);
         }
         String family = task.substring("puzzle:".length());
-        List<Puzzle> puzzles = Puzzles.generate(family, n, seed, difficulty);
-        Path abs = out.toAbsolutePath();
+        Set<String> excluded = exclude == null ? Set.of() : excludedQuestions(exclude);
+        List<Problem> problems = select(family, excluded);
+        List<String> lines = new ArrayList<>(problems.size());
+        List<String> sftLines = new ArrayList<>(problems.size());
+        for (Problem p : problems) {
+            ObjectNode o = JSON.createObjectNode();
+            o.put("id", p.id());
+            o.put("prompt", p.prompt());
+            o.put("answer", p.answer());
+            o.put("task", task);
+            o.put("solution", p.metadata().get("solution").asText());
+            o.set("metadata", p.metadata());
+            lines.add(JSON.writeValueAsString(o));
+            ObjectNode pair = JSON.createObjectNode();
+            pair.put("prompt", PromptBuilder.standardPrompt(p));
+            pair.put("response", p.metadata().get("solution").asText());
+            sftLines.add(JSON.writeValueAsString(pair));
+        }
+        write(out, lines);
+        if (sftOut != null) {
+            write(sftOut, sftLines);
+        }
+        spec.commandLine().getErr().printf("wrote %d problems (%s, difficulty %d, seed %d) to %s%s%n",
+                problems.size(), task, difficulty, seed, out, sftOut == null ? "" : " and SFT pairs to " + sftOut);
+        spec.commandLine().getErr().flush();
+        return 0;
+    }
+
+    /**
+     * The first {@code n} puzzles of the seed whose question is not excluded; ids keep the puzzle's index in the
+     * seed's sequence ({@code <family>-<seed>-<i>}), so the same puzzle has the same id with or without exclusions.
+     */
+    private List<Problem> select(String family, Set<String> excluded) {
+        int want = n;
+        int generated = excluded.isEmpty() ? n : Math.max(2 * n, n + 64);
+        while (true) {
+            List<Puzzle> puzzles = Puzzles.generate(family, generated, seed, difficulty);
+            List<Problem> out = new ArrayList<>(want);
+            for (int i = 0; i < puzzles.size() && out.size() < want; i++) {
+                Puzzle p = puzzles.get(i);
+                if (!excluded.contains(p.question())) {
+                    out.add(p.toProblem(family + "-" + seed + "-" + i));
+                }
+            }
+            if (out.size() == want) {
+                return out;
+            }
+            if (generated >= 16 * n + 1024) {
+                throw new IllegalArgumentException("--exclude " + exclude + ": only " + out.size() + " of " + generated
+                        + " generated " + family + " puzzles (difficulty " + difficulty + ") are not excluded; "
+                        + "ask for fewer (--n) or raise --difficulty");
+            }
+            generated *= 2;
+        }
+    }
+
+    private static Set<String> excludedQuestions(Path file) {
+        Set<String> out = new HashSet<>();
+        for (Problem p : ProblemReader.read(file)) {
+            out.add(p.prompt());
+        }
+        return out;
+    }
+
+    private static void write(Path file, List<String> lines) throws IOException {
+        Path abs = file.toAbsolutePath();
         if (abs.getParent() != null) {
             Files.createDirectories(abs.getParent());
         }
         Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
         try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            for (int i = 0; i < puzzles.size(); i++) {
-                Puzzle p = puzzles.get(i);
-                ObjectNode o = JSON.createObjectNode();
-                o.put("id", family + "-" + seed + "-" + i);
-                o.put("prompt", p.question());
-                o.put("answer", p.answer());
-                o.put("task", task);
-                o.put("solution", p.solution());
-                o.set("metadata", p.metadata());
-                w.write(JSON.writeValueAsString(o));
+            for (String line : lines) {
+                w.write(line);
                 w.write('\n');
             }
         }
         Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        spec.commandLine().getErr().printf("wrote %d problems (%s, difficulty %d, seed %d) to %s%n",
-                puzzles.size(), task, difficulty, seed, out);
-        spec.commandLine().getErr().flush();
-        return 0;
     }
 }

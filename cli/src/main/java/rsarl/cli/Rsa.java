@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 BenchRewardsCommand.class,
                 EvalCommand.class,
                 CandidatesCommand.class,
+                ServeCommand.class,
                 SftCommand.class,
                 TrainCommand.class,
                 BenchTrainCommand.class,
@@ -32,7 +33,9 @@ public final class Rsa {
     public static int run(String... args) {
         DjlEnvironment.configure();
         CommandLine cl = new CommandLine(new Rsa());
-        cl.setExecutionExceptionHandler(new OneLineErrors());
+        OneLineErrors errors = new OneLineErrors();
+        cl.setExecutionExceptionHandler(errors);
+        cl.setParameterExceptionHandler(errors);
         return cl.execute(args);
     }
 }

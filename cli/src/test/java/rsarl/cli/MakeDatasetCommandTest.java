@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rsarl.rewards.Problem;
 import rsarl.rewards.ProblemReader;
+import rsarl.rollout.prompt.PromptBuilder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,6 +64,46 @@ class MakeDatasetCommandTest {
         GradeCommandTest.run("make-dataset", "--task", "puzzle:countdown", "--n", "30", "--seed", "2", "--difficulty", "2", "--out", c.toString());
         assertEquals(Files.readString(a), Files.readString(b));
         assertNotEquals(Files.readString(a), Files.readString(c));
+    }
+
+    @Test
+    void writesSftPairsWithTheStandardRsaPromptAndTheReferenceSolution() throws Exception {
+        Path data = dir.resolve("arith.jsonl");
+        Path sft = dir.resolve("sft.jsonl");
+        Object[] r = GradeCommandTest.run("make-dataset", "--task", "puzzle:arith", "--n", "20", "--seed", "5",
+                "--difficulty", "2", "--out", data.toString(), "--sft-out", sft.toString());
+        assertEquals(0, r[0], () -> (String) r[2]);
+        List<Problem> problems = ProblemReader.read(data);
+        List<JsonNode> pairs = GradeCommandTest.readJsonl(sft);
+        assertEquals(20, pairs.size());
+        for (int i = 0; i < 20; i++) {
+            Problem p = problems.get(i);
+            assertEquals(PromptBuilder.standardPrompt(p), pairs.get(i).get("prompt").asText());
+            assertEquals(p.metadata().get("solution").asText(), pairs.get(i).get("response").asText());
+            assertTrue(pairs.get(i).get("response").asText().endsWith("<answer>" + p.answer() + "</answer>"));
+        }
+    }
+
+    @Test
+    void excludeKeepsHeldOutQuestionsOutAndStillWritesNProblems() throws Exception {
+        Path heldOut = dir.resolve("eval.jsonl");
+        Path train = dir.resolve("train.jsonl");
+        // difficulty 1 arith has few distinct questions, so the same seed's first 50 overlap heavily
+        GradeCommandTest.run("make-dataset", "--task", "puzzle:arith", "--n", "50", "--seed", "9", "--out", heldOut.toString());
+        Object[] r = GradeCommandTest.run("make-dataset", "--task", "puzzle:arith", "--n", "200", "--seed", "9",
+                "--exclude", heldOut.toString(), "--out", train.toString());
+        assertEquals(0, r[0], () -> (String) r[2]);
+        List<Problem> held = ProblemReader.read(heldOut);
+        List<Problem> kept = ProblemReader.read(train);
+        assertEquals(200, kept.size());
+        var questions = new HashSet<>(held.stream().map(Problem::prompt).toList());
+        assertTrue(kept.stream().noneMatch(p -> questions.contains(p.prompt())));
+        assertEquals(200, new HashSet<>(kept.stream().map(Problem::id).toList()).size());
+
+        Object[] bad = GradeCommandTest.run("make-dataset", "--task", "puzzle:arith", "--n", "5", "--seed", "9",
+                "--exclude", dir.resolve("missing.jsonl").toString(), "--out", train.toString());
+        assertNotEquals(0, bad[0]);
+        assertTrue(((String) bad[2]).contains("missing.jsonl"), (String) bad[2]);
     }
 
     @Test

@@ -117,6 +117,11 @@ class ModelCommandsTest {
         r = rsa("score", "--model", tmp.resolve("nope").toString(), "--input-ids", "5,6");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("config.json"), r.err());
+        r = rsa("score", "--model", out.toString(), "--input-ids", "5,6", "--device", "tpu");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("unknown device 'tpu'"), r.err());
+        Result half = rsa("score", "--model", out.toString(), "--input-ids", "5,6,7", "--dtype", "fp16", "--json");
+        assertEquals(0, half.code(), half.err());
         r = rsa("init-model", "--preset", "huge", "--tokenizer", tokenizer().toString(), "--out", tmp.resolve("x").toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("unknown preset"), r.err());

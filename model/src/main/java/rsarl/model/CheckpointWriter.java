@@ -30,7 +30,8 @@ import java.util.stream.Stream;
  */
 public final class CheckpointWriter {
     public static final long DEFAULT_MAX_SHARD_BYTES = 2L << 30;
-    private static final long CHUNK_BYTES = 64L << 20;
+    /** Bytes of one tensor copied to the heap at a time while writing (tests lower it). */
+    static long chunkBytes = 64L << 20;
     static final List<String> SIDE_FILES = List.of("tokenizer.json", "tokenizer_config.json", "generation_config.json");
 
     /** Produces the tensor named {@code name}; arrays made in {@code scratch} are freed after writing. */
@@ -141,7 +142,7 @@ public final class CheckpointWriter {
 
     /**
      * DJL copies an array to the Java heap to read it, so a big tensor is written in row chunks: the heap never
-     * holds more than {@link #CHUNK_BYTES} of it.
+     * holds more than {@link #chunkBytes} of it.
      */
     private static void writeTensor(FileChannel ch, NDArray a, NDManager scratch) throws IOException {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
@@ -150,7 +151,7 @@ public final class CheckpointWriter {
         Shape shape = a.getShape();
         long rows = shape.dimension() == 0 ? 1 : shape.get(0);
         long rowBytes = rows == 0 ? 0 : shape.size() * 4 / rows;
-        if (shape.dimension() < 2 || rows * rowBytes <= CHUNK_BYTES) {
+        if (shape.dimension() < 2 || rows * rowBytes <= chunkBytes) {
             try (NDManager m = scratch.newSubManager()) {
                 NDArray f = a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false);
                 if (f != a) f.attach(m);
@@ -158,7 +159,7 @@ public final class CheckpointWriter {
             }
             return;
         }
-        long step = Math.max(1, CHUNK_BYTES / rowBytes);
+        long step = Math.max(1, chunkBytes / rowBytes);
         for (long r0 = 0; r0 < rows; r0 += step) {
             try (NDManager m = scratch.newSubManager()) {
                 NDArray part = a.get(m, new ai.djl.ndarray.index.NDIndex("{}:{}", r0, Math.min(rows, r0 + step)));

@@ -2,6 +2,7 @@ package rsarl.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
 import java.util.ArrayList;
@@ -22,6 +23,8 @@ import java.util.function.IntConsumer;
  */
 public final class Generator {
     private static final int INITIAL_NEW_CAPACITY = 128;
+    /** Prompt columns per prefill forward (package-private so tests can force chunking). */
+    int prefillChunk = 256;
     /** Stop strings are searched in the text of this many tokens more than the longest stop string's length. */
     private static final int STOP_TAIL_SLACK = 8;
 
@@ -201,9 +204,17 @@ public final class Generator {
                     mask[at] = real >= 0 ? 1 : 0;
                 }
             }
-            try (NDManager m = model.manager().newSubManager()) {
-                Shape s = new Shape(b, promptMax);
-                return dist(m, model.forwardLast(m.create(ids, s), m.create(pos, s), m.create(mask, s), cache));
+            // Long prompts go through in column chunks (the cache carries the prefix), so attention scores
+            // stay [B, heads, chunk, T] instead of [B, heads, T, T].
+            for (int c0 = 0; ; c0 += prefillChunk) {
+                int c1 = Math.min(promptMax, c0 + prefillChunk);
+                try (NDManager m = model.manager().newSubManager()) {
+                    NDArray in = m.create(ids, new Shape(b, promptMax)).get(new NDIndex(":, {}:{}", c0, c1));
+                    NDArray at = m.create(pos, new Shape(b, promptMax)).get(new NDIndex(":, {}:{}", c0, c1));
+                    NDArray keys = m.create(mask, new Shape(b, promptMax)).get(new NDIndex(":, 0:{}", c1));
+                    NDArray logits = model.forwardLast(in, at, keys, cache);
+                    if (c1 == promptMax) return dist(m, logits);
+                }
             }
         }
 
@@ -250,9 +261,14 @@ public final class Generator {
         /** Picks request {@code req}'s next token, records it and its raw log-prob, and marks it finished if so. */
         private int choose(int req, Dist dist, int off, int vocab) {
             SamplingParams p = requests.get(req).params();
-            int token = p.temperature() == 0
-                    ? Sampler.argmax(dist.logprobs(), off, vocab)
-                    : Sampler.pick(Sampler.weightsFromProbs(dist.probs(), off, vocab), p, rngs[req]);
+            int token;
+            if (p.temperature() == 0) {
+                token = Sampler.argmax(dist.logprobs(), off, vocab);
+            } else if (p.topK() <= 0 && p.topP() >= 1 && p.minP() == 0) {
+                token = Sampler.sampleAll(dist.probs(), off, vocab, rngs[req]);
+            } else {
+                token = Sampler.pick(Sampler.weightsFromProbs(dist.probs(), off, vocab), p, rngs[req]);
+            }
             List<Integer> mine = tokens.get(req);
             mine.add(token);
             logprobs.get(req).add(dist.logprobs()[off + token]);

@@ -30,8 +30,8 @@ import java.util.Map;
  * Java heap. BF16 is widened to float32 in Java because DJL aborts on bf16 arrays.
  */
 public final class SafetensorsFile implements AutoCloseable {
-    /** Bytes copied per chunk: bounds the native scratch memory of one load step. */
-    private static final long CHUNK_BYTES = 128L << 20;
+    /** Bytes copied per chunk: bounds the native scratch memory of one load step (tests lower it). */
+    static long chunkBytes = 128L << 20;
     private static final long MAX_HEADER = 100L << 20;
 
     /** Header entry: data lies at [begin, end) relative to the end of the header. */
@@ -167,7 +167,7 @@ public final class SafetensorsFile implements AutoCloseable {
         long numel = e.numel();
         if (numel == 0) return manager.zeros(e.djlShape(), target);
         long rowElems = numel / rows;
-        long rowsPerChunk = Math.max(1, CHUNK_BYTES / (rowElems * esize));
+        long rowsPerChunk = Math.max(1, chunkBytes / (rowElems * esize));
         NDList pieces = new NDList();
         try {
             for (long r0 = 0; r0 < rows; r0 += rowsPerChunk) {

@@ -47,6 +47,24 @@ final class Sampler {
         return pick(weights(logits, off, vocab, p.temperature()), p, rng);
     }
 
+    /** Plain sampling (no filter) straight from a row of probabilities: no per-step allocation. */
+    static int sampleAll(float[] probs, int off, int vocab, SplittableRandom rng) {
+        double total = 0;
+        for (int i = 0; i < vocab; i++) total += probs[off + i];
+        double u = rng.nextDouble() * total;
+        double acc = 0;
+        int last = 0;
+        for (int i = 0; i < vocab; i++) {
+            float q = probs[off + i];
+            if (q > 0) {
+                acc += q;
+                last = i;
+                if (u < acc) return i;
+            }
+        }
+        return last;
+    }
+
     /** Weights from a row of (tempered) probabilities, scaled so the most likely token has weight 1. */
     static double[] weightsFromProbs(float[] probs, int off, int vocab) {
         float max = 0;

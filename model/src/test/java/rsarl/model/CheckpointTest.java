@@ -70,6 +70,29 @@ class CheckpointTest {
         assertEquals(0, (8 + head.getLong()) % 8, "data section must start 8-byte aligned");
     }
 
+    /** Big tensors are read and written in row chunks; tiny chunks must give the same bits. */
+    @Test
+    void chunkedReadAndWriteAreBitExact() throws IOException {
+        long read = SafetensorsFile.chunkBytes;
+        long write = CheckpointWriter.chunkBytes;
+        Path out = tmp.resolve("chunked");
+        Map<String, RawSafetensors.Tensor> base = RawSafetensors.read(Fixtures.dir(Fixtures.QWEN2).resolve("model.safetensors"));
+        Path bf = copyFixture(Fixtures.QWEN2, "bf");
+        RawSafetensors.write(bf.resolve("model.safetensors"), base, "BF16");
+        try (QwenModel a = QwenModel.load(Fixtures.dir(Fixtures.QWEN2)); QwenModel bfWhole = QwenModel.load(bf)) {
+            SafetensorsFile.chunkBytes = 1000;
+            CheckpointWriter.chunkBytes = 3000;
+            a.save(out);
+            try (QwenModel b = QwenModel.load(out); QwenModel bfChunked = QwenModel.load(bf)) {
+                assertSameParameters(a, b);
+                assertSameParameters(bfWhole, bfChunked);
+            }
+        } finally {
+            SafetensorsFile.chunkBytes = read;
+            CheckpointWriter.chunkBytes = write;
+        }
+    }
+
     @Test
     void shardedCheckpointLoadsLikeSingleFile() {
         Path out = tmp.resolve("sharded");
@@ -167,6 +190,17 @@ class CheckpointTest {
         writeHeaderOnly(f, "{\"w\":{\"dtype\":\"F32\",\"shape\":[4,4],\"data_offsets\":[0,32]}}", 64);
         e = assertThrows(IllegalArgumentException.class, () -> QwenModel.load(d));
         assertTrue(e.getMessage().contains("tensor w") && e.getMessage().contains("need 64"), e.getMessage());
+    }
+
+    @Test
+    void unsupportedDtypeIsNamed() throws IOException {
+        Path d = copyFixture(Fixtures.QWEN3, "dtype");
+        Path f = d.resolve("model.safetensors");
+        writeHeaderOnly(f, "{\"model.embed_tokens.weight\":{\"dtype\":\"I64\",\"shape\":[384,64],"
+                + "\"data_offsets\":[0,196608]}}", 196608);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> QwenModel.load(d));
+        assertTrue(e.getMessage().contains("model.embed_tokens.weight") && e.getMessage().contains("unsupported dtype I64"),
+                e.getMessage());
     }
 
     private static void writeHeaderOnly(Path f, String json, int dataBytes) throws IOException {

@@ -63,9 +63,15 @@ class GeneratorTest {
         JsonNode seqs = Fixtures.expected(Fixtures.QWEN3).get("sequences");
         List<GenerationRequest> reqs = new ArrayList<>();
         for (JsonNode s : seqs) reqs.add(req(Fixtures.ints(s.get("input_ids")), SamplingParams.greedy(8), 0));
-        List<Completion> out = new Generator(model).generate(reqs);
-        for (int i = 0; i < reqs.size(); i++) {
-            assertArrayEquals(Fixtures.ints(seqs.get(i).get("greedy").get("tokens")), out.get(i).tokenIds());
+        for (int chunk : new int[] {256, 3}) { // 3: the prompts are prefilled in several column chunks
+            Generator gen = new Generator(model);
+            gen.prefillChunk = chunk;
+            List<Completion> out = gen.generate(reqs);
+            for (int i = 0; i < reqs.size(); i++) {
+                JsonNode greedy = seqs.get(i).get("greedy");
+                assertArrayEquals(Fixtures.ints(greedy.get("tokens")), out.get(i).tokenIds(), "chunk " + chunk);
+                assertArrayEquals(Fixtures.floats(greedy.get("token_logprobs")), out.get(i).logprobs(), 1e-4f);
+            }
         }
     }
 
@@ -73,7 +79,7 @@ class GeneratorTest {
     void logprobsEqualTeacherForcedLogprobs() {
         int[] prompt = {9, 8, 7, 6, 5};
         List<Completion> out = new Generator(model).generate(List.of(
-                req(prompt, sampled(10), 3), req(new int[] {1, 2}, new SamplingParams(0.7, 1, 0, 0, 10, List.of(), List.of()), 4)));
+                req(prompt, sampled(10), 3), req(new int[] {1, 2}, SamplingParams.of(0.7, 1, 10), 4)));
         int[][] prompts = {prompt, {1, 2}};
         for (int r = 0; r < 2; r++) {
             Completion c = out.get(r);

@@ -58,6 +58,18 @@ class SamplerTest {
     }
 
     @Test
+    void unfilteredSamplingMatchesProbabilities() {
+        SplittableRandom rng = new SplittableRandom(5);
+        float[] probs = {0.1f, 0f, 0.6f, 0.3f};
+        int[] counts = new int[4];
+        int n = 20000;
+        for (int i = 0; i < n; i++) counts[Sampler.sampleAll(probs, 0, 4, rng)]++;
+        assertEquals(0, counts[1]);
+        assertEquals(0.6, counts[2] / (double) n, 0.02);
+        assertEquals(0.1, counts[0] / (double) n, 0.02);
+    }
+
+    @Test
     void nucleusOnLargeVocabularyEqualsFullSort() {
         Random r = new Random(3);
         int vocab = 50_000;

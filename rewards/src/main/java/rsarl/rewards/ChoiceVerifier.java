@@ -24,7 +24,8 @@ public final class ChoiceVerifier implements Verifier {
     private static final Pattern PAREN_LETTER = Pattern.compile("\\(([A-Z])\\)");
     private static final Pattern TOKEN = Pattern.compile("[\\p{L}\\p{N}]+");
     private static final Set<String> FILLER = Set.of("option", "choice", "answer", "the", "is", "correct", "final",
-            "letter", "my");
+            "letter", "my", "think", "believe", "guess", "would", "say", "pick", "choose", "go", "with", "it", "be",
+            "should", "must", "probably", "so", "therefore", "thus", "hence");
     private static final Set<String> CONNECTOR = Set.of("and", "or", "also", "both");
 
     @Override
@@ -76,8 +77,9 @@ public final class ChoiceVerifier implements Verifier {
             tokens.add(tm.group());
         }
         int i = 0;
-        while (i < tokens.size() && FILLER.contains(tokens.get(i).toLowerCase(Locale.ROOT))) {
-            i++;
+        while (i < tokens.size() && (FILLER.contains(tokens.get(i).toLowerCase(Locale.ROOT))
+                || (tokens.get(i).equals("I") && i + 1 < tokens.size() && FILLER.contains(tokens.get(i + 1).toLowerCase(Locale.ROOT))))) {
+            i++; // "I think it is B": the pronoun I is not option I
         }
         Set<Character> letters = new LinkedHashSet<>();
         if (whole && tokens.size() - i == 1) {

@@ -29,6 +29,8 @@ class ChoiceVerifierTest {
             "C) 42",
             "Thinking done.\nThe answer is 42",
             "<answer>C</answer>",
+            "Answer: I think it is C",
+            "So the final answer is: I would pick (C).",
     })
     void findsTheChosenLetter(String response) {
         Grade g = v.grade(response, p);
@@ -77,6 +79,13 @@ class ChoiceVerifierTest {
     void nothingFound() {
         assertNull(v.extract("I refuse to pick any option here because all of them are plausible in some way, sorry.\nOk.", p));
         assertEquals(0.0, v.grade("", p).score());
+    }
+
+    @Test
+    void optionIIsStillALetterWhenChosen() {
+        Problem ten = new Problem("q", "Which?", "I", "choice", List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"), null, null);
+        assertEquals(1.0, v.grade("The answer is I.", ten).score());
+        assertEquals(1.0, v.grade("\\boxed{I}", ten).score());
     }
 
     @Test

@@ -62,6 +62,13 @@ class CodeVerifierTest {
     }
 
     @Test
+    void humanEvalCheckFunction() throws Exception {
+        Problem p = problem("{\"test\": \"def check(candidate):\\n    assert candidate(2) == 3\\n\", \"entry_point\": \"inc\"}");
+        assertEquals(1.0, v.grade(fenced("def inc(x):\n    return x + 1"), p).score());
+        assertEquals(0.0, v.grade(fenced("def inc(x):\n    return x"), p).score());
+    }
+
+    @Test
     void lastPythonBlockIsUsed() throws Exception {
         Problem p = problem(STDIO);
         String response = "```python\nprint(5)\n```\nBetter:\n```python\na, b = map(int, input().split())\nprint(a + b)\n```";

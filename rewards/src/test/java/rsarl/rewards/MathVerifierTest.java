@@ -43,6 +43,8 @@ class MathVerifierTest {
             "2^{10} | 1024",
             "10^{-2} | 0.01",
             "3! | 6",
+            "2\\sqrt{2} | 2√2",
+            "x^2 | x²",
             // percent, degrees, units, text noise
             "25\\% | 25",
             "25\\% | 0.25",
@@ -159,6 +161,7 @@ class MathVerifierTest {
         assertEquals(0.0, score("1", "\\boxed{1 \\text{ or } 2}"));
         assertEquals(0.0, score("1", "\\boxed{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}"));
         assertEquals(0.0, score("x", "\\boxed{}"));
+        assertEquals(0.0, score("5", "We have $x = 5$ so far, hence \\boxed{\\frac{1}{2"), "truncated boxed");
         assertEquals(0.0, score("4", "no answer here, just text that goes on for a long while and never concludes at all..."));
     }
 

@@ -15,7 +15,8 @@ import java.util.List;
  *       argument lists and return values, else stdin and expected stdout);</li>
  *   <li>a list of {@code {"input": "...", "output": "..."}} (stdin/stdout);</li>
  *   <li>a list of {@code {"fn_name": "f", "args": [...], "expected": ...}} (function calls);</li>
- *   <li>a list of strings: assert statements (MBPP / HumanEval style);</li>
+ *   <li>a list of strings: assert statements (MBPP style);</li>
+ *   <li>{@code {"test": "def check(candidate): ...", "entry_point": "f"}} (HumanEval);</li>
  *   <li>any of these as a JSON string.</li>
  * </ul>
  */
@@ -66,6 +67,11 @@ public final class CodeTests {
                     out.add(new Stdio(text(ins.get(i)), text(outs.get(i))));
                 }
             }
+        } else if (tests.isObject() && tests.has("test")) {
+            // HumanEval: a check(candidate) function plus the entry point name
+            String test = tests.get("test").asText();
+            String entry = tests.path("entry_point").asText("");
+            out.add(new Assert(entry.isEmpty() ? test : test + "\ncheck(" + entry + ")\n"));
         } else if (tests.isArray()) {
             for (JsonNode t : tests) {
                 out.add(one(t));

@@ -34,7 +34,7 @@ public final class LatexNormalizer {
             {"\\infty", " oo "}, {"∞", " oo "}, {"\\pi", " pi "}, {"π", " pi "},
             {"\\cup", " ∪ "}, {"\\emptyset", "\\{\\}"}, {"\\varnothing", "\\{\\}"}, {"∅", "\\{\\}"},
             {"\\lvert", "|"}, {"\\rvert", "|"}, {"\\vert", "|"}, {"\\mid", "|"},
-            {"−", "-"}, {"\\minus", "-"},
+            {"−", "-"}, {"\\minus", "-"}, {"√", "\\sqrt"}, {"²", "^2"}, {"³", "^3"},
     };
 
     /** Stands for a LaTeX row break {@code \\} after normalization. */

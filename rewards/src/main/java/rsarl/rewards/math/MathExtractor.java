@@ -27,6 +27,9 @@ public final class MathExtractor {
         if (boxed != null) {
             return boxed.trim();
         }
+        if (response.contains("\\boxed") || response.contains("\\fbox")) {
+            return null; // the last \boxed is cut off: no fallback to earlier math that happens to match
+        }
         int[] math = lastMathSpan(response);
         Matcher m = ANSWER_LINE.matcher(response);
         int lineStart = -1;

@@ -14,6 +14,8 @@ import java.util.SplittableRandom;
 public final class Puzzles {
 
     private static final Map<String, PuzzleFamily> FAMILIES = new LinkedHashMap<>();
+    private static final java.util.regex.Pattern SEPARATORS = java.util.regex.Pattern.compile("[,\\s]+");
+    private static final java.util.regex.Pattern INTEGER = java.util.regex.Pattern.compile("[+-]?\\d{1,15}");
 
     static {
         for (PuzzleFamily f : List.of(new ArithmeticFamily(), new ChainFamily(), new CountdownFamily(),
@@ -79,11 +81,11 @@ public final class Puzzles {
             t = t.substring(1, t.length() - 1);
         }
         List<Long> out = new ArrayList<>();
-        for (String part : t.split("[,\\s]+")) {
+        for (String part : SEPARATORS.split(t)) {
             if (part.isEmpty()) {
                 continue;
             }
-            if (!part.matches("[+-]?\\d{1,15}")) {
+            if (!INTEGER.matcher(part).matches()) {
                 return null;
             }
             out.add(Long.parseLong(part));
