@@ -20,8 +20,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
 /** {@code rsa make-dataset}: writes seeded puzzle problems (with reference solutions) as JSONL. */
@@ -54,6 +56,15 @@ final class MakeDatasetCommand implements Callable<Integer> {
             + "standard RSA prompt of each problem and its reference solution")
     Path sftOut;
 
+    @Option(names = "--sft-layout-share", defaultValue = "0", paramLabel = "F", description = "share of SFT pairs "
+            + "whose prompt is an aggregation prompt with K distractor candidates (reference solutions of other "
+            + "problems, so useless for this one): teaches reading the long prompt layout, not aggregating (default 0)")
+    double sftLayoutShare;
+
+    @Option(names = "--sft-layout-k", defaultValue = "4", paramLabel = "K",
+            description = "distractor candidates per layout pair (default ${DEFAULT-VALUE})")
+    int sftLayoutK;
+
     @Option(names = "--exclude", paramLabel = "FILE", description = "problems JSONL whose questions must not appear "
             + "(e.g. a held-out eval set); excluded puzzles are replaced by later ones of the same seed")
     Path exclude;
@@ -77,9 +88,18 @@ final class MakeDatasetCommand implements Callable<Integer> {
         String family = task.substring("puzzle:".length());
         Set<String> excluded = exclude == null ? Set.of() : excludedQuestions(exclude);
         List<Problem> problems = select(family, excluded);
+        if (!(sftLayoutShare >= 0 && sftLayoutShare <= 1)) {
+            throw new IllegalArgumentException("--sft-layout-share must be in [0, 1], got " + sftLayoutShare);
+        }
+        if (sftLayoutShare > 0 && (sftLayoutK < 1 || sftLayoutK >= problems.size())) {
+            throw new IllegalArgumentException("--sft-layout-k must be in [1, n-1] = [1, " + (problems.size() - 1)
+                    + "], got " + sftLayoutK);
+        }
+        SplittableRandom layoutRng = new SplittableRandom(seed ^ 0x5DEECE66DL);
         List<String> lines = new ArrayList<>(problems.size());
         List<String> sftLines = new ArrayList<>(problems.size());
-        for (Problem p : problems) {
+        for (int idx = 0; idx < problems.size(); idx++) {
+            Problem p = problems.get(idx);
             ObjectNode o = JSON.createObjectNode();
             o.put("id", p.id());
             o.put("prompt", p.prompt());
@@ -89,7 +109,9 @@ final class MakeDatasetCommand implements Callable<Integer> {
             o.set("metadata", p.metadata());
             lines.add(JSON.writeValueAsString(o));
             ObjectNode pair = JSON.createObjectNode();
-            pair.put("prompt", PromptBuilder.standardPrompt(p));
+            boolean layout = sftLayoutShare > 0 && layoutRng.nextDouble() < sftLayoutShare;
+            pair.put("prompt", layout ? PromptBuilder.aggregationPrompt(p, distractors(problems, idx, layoutRng))
+                    : PromptBuilder.standardPrompt(p));
             pair.put("response", p.metadata().get("solution").asText());
             sftLines.add(JSON.writeValueAsString(pair));
         }
@@ -129,6 +151,22 @@ final class MakeDatasetCommand implements Callable<Integer> {
             }
             generated *= 2;
         }
+    }
+
+    /** Reference solutions of {@code sftLayoutK} distinct other problems (never problem {@code self}'s own). */
+    private List<String> distractors(List<Problem> problems, int self, SplittableRandom rnd) {
+        Set<Integer> picked = new LinkedHashSet<>();
+        while (picked.size() < sftLayoutK) {
+            int j = rnd.nextInt(problems.size());
+            if (j != self) {
+                picked.add(j);
+            }
+        }
+        List<String> out = new ArrayList<>();
+        for (int j : picked) {
+            out.add(problems.get(j).metadata().get("solution").asText());
+        }
+        return out;
     }
 
     private static Set<String> excludedQuestions(Path file) {

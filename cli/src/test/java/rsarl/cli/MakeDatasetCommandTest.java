@@ -85,6 +85,32 @@ class MakeDatasetCommandTest {
     }
 
     @Test
+    void layoutShareRendersSomeSftPromptsAsAggregationPromptsWithOtherProblemsSolutions() throws Exception {
+        Path data = dir.resolve("arith.jsonl");
+        Path sft = dir.resolve("sft.jsonl");
+        Object[] r = GradeCommandTest.run("make-dataset", "--task", "puzzle:arith", "--n", "200", "--seed", "4",
+                "--difficulty", "2", "--out", data.toString(), "--sft-out", sft.toString(), "--sft-layout-share", "0.25");
+        assertEquals(0, r[0], () -> (String) r[2]);
+        List<Problem> problems = ProblemReader.read(data);
+        List<JsonNode> pairs = GradeCommandTest.readJsonl(sft);
+        int layout = 0;
+        for (int i = 0; i < problems.size(); i++) {
+            Problem p = problems.get(i);
+            String prompt = pairs.get(i).get("prompt").asText();
+            assertEquals(p.metadata().get("solution").asText(), pairs.get(i).get("response").asText());
+            if (prompt.equals(PromptBuilder.standardPrompt(p))) {
+                continue;
+            }
+            layout++;
+            assertTrue(prompt.contains("# Candidate solutions") && prompt.contains("Candidate 4 (end)")
+                    && !prompt.contains("Candidate 5"), prompt);
+            assertTrue(prompt.contains(p.prompt()), prompt);
+            assertTrue(!prompt.contains(p.metadata().get("solution").asText()), "own solution leaked: " + prompt);
+        }
+        assertTrue(layout > 25 && layout < 75, "layout pairs: " + layout);
+    }
+
+    @Test
     void excludeKeepsHeldOutQuestionsOutAndStillWritesNProblems() throws Exception {
         Path heldOut = dir.resolve("eval.jsonl");
         Path train = dir.resolve("train.jsonl");

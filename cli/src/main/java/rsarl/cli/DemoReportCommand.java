@@ -1,0 +1,177 @@
+package rsarl.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.lines.SeriesLines;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code rsa demo-report} (hidden, used by scripts/demo.sh): reads the summary.json of several {@code rsa eval}
+ * runs, prints one table row per model (pass@1 at state 1 and state T, majority at T, the RSA gain), and writes the
+ * table as Markdown plus one plot comparing every model's pass@1 over the population states.
+ */
+@Command(name = "demo-report", hidden = true, mixinStandardHelpOptions = true,
+        description = "Compare rsa eval runs: table (stdout and --markdown) and pass@1-per-state plot (--plot).")
+final class DemoReportCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Color[] COLORS = {new Color(31, 119, 180), new Color(214, 39, 40), new Color(44, 160, 44),
+            new Color(148, 103, 189), new Color(255, 127, 14)};
+
+    @Option(names = "--run", required = true, paramLabel = "LABEL=DIR",
+            description = "an eval output directory (holding summary.json) and its label; repeatable, in table order")
+    List<String> runs;
+
+    @Option(names = "--markdown", paramLabel = "FILE", description = "also write the table as Markdown")
+    Path markdown;
+
+    @Option(names = "--plot", paramLabel = "FILE.png", description = "write pass@1 (solid) and majority (dashed) per state")
+    Path plot;
+
+    @Option(names = "--title", defaultValue = "RSA on the demo task", description = "plot and table title")
+    String title;
+
+    @Spec
+    CommandSpec spec;
+
+    /** One model's curve: pass@1 and majority per population state (index 0 = state 1). */
+    record Curve(String label, Path dir, double[] steps, double[] pass1, double[] majority, double[] passN) {
+        double first(double[] xs) {
+            return xs[0];
+        }
+
+        double last(double[] xs) {
+            return xs[xs.length - 1];
+        }
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        List<Curve> curves = new ArrayList<>();
+        for (String run : runs) {
+            int eq = run.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--run " + run + ": expected LABEL=DIR");
+            }
+            curves.add(read(run.substring(0, eq), Path.of(run.substring(eq + 1))));
+        }
+        String table = table(curves);
+        spec.commandLine().getOut().print(table);
+        spec.commandLine().getOut().flush();
+        if (markdown != null) {
+            write(markdown, "# " + title + "\n\n" + table);
+        }
+        if (plot != null) {
+            plot(curves, plot, title);
+        }
+        return 0;
+    }
+
+    static Curve read(String label, Path dir) throws IOException {
+        Path file = dir.resolve("summary.json");
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readString(file));
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(file + ": not found (did rsa eval finish?)");
+        }
+        JsonNode states = root.path("states");
+        if (!states.isArray() || states.isEmpty()) {
+            throw new IllegalArgumentException(file + ": no 'states'");
+        }
+        int n = states.size();
+        double[] steps = new double[n];
+        double[] p1 = new double[n];
+        double[] maj = new double[n];
+        double[] pn = new double[n];
+        for (int i = 0; i < n; i++) {
+            JsonNode s = states.get(i);
+            steps[i] = s.path("step").asDouble(i + 1);
+            p1[i] = mean(s, "pass@1", file);
+            maj[i] = mean(s, "majority", file);
+            pn[i] = mean(s, "pass@n", file);
+        }
+        return new Curve(label, dir, steps, p1, maj, pn);
+    }
+
+    private static double mean(JsonNode state, String key, Path file) {
+        JsonNode v = state.path(key).path("mean");
+        if (!v.isNumber()) {
+            throw new IllegalArgumentException(file + ": state " + state.path("step").asText("?") + " has no " + key + ".mean");
+        }
+        return v.asDouble();
+    }
+
+    /** The Markdown table: model | pass@1 state 1 | pass@1 state T | majority state T | pass@N state T | gain. */
+    static String table(List<Curve> curves) {
+        int t = (int) curves.get(0).last(curves.get(0).steps());
+        StringBuilder sb = new StringBuilder();
+        sb.append("| model | pass@1 state 1 | pass@1 state ").append(t).append(" | majority state 1 | majority state ")
+                .append(t).append(" | pass@N state ").append(t).append(" | RSA gain (pass@1) |\n");
+        sb.append("|---|---:|---:|---:|---:|---:|---:|\n");
+        for (Curve c : curves) {
+            sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %+.3f |%n", c.label(),
+                    c.first(c.pass1()), c.last(c.pass1()), c.first(c.majority()), c.last(c.majority()),
+                    c.last(c.passN()), c.last(c.pass1()) - c.first(c.pass1())));
+        }
+        return sb.toString();
+    }
+
+    static void plot(List<Curve> curves, Path file, String title) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        XYChart chart = new XYChartBuilder().width(800).height(500).title(title)
+                .xAxisTitle("population state (step)").yAxisTitle("accuracy").build();
+        chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0).setLegendPosition(Styler.LegendPosition.InsideSE)
+                .setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setXAxisDecimalPattern("0");
+        for (int i = 0; i < curves.size(); i++) {
+            Curve c = curves.get(i);
+            Color color = COLORS[i % COLORS.length];
+            XYSeries p1 = chart.addSeries(c.label() + " pass@1", c.steps(), c.pass1());
+            p1.setLineColor(color);
+            p1.setMarkerColor(color);
+            p1.setMarker(SeriesMarkers.CIRCLE);
+            XYSeries maj = chart.addSeries(c.label() + " majority", c.steps(), c.majority());
+            maj.setLineColor(color);
+            maj.setMarkerColor(color);
+            maj.setMarker(SeriesMarkers.NONE);
+            maj.setLineStyle(SeriesLines.DASH_DASH);
+        }
+        Path abs = file.toAbsolutePath();
+        if (abs.getParent() != null) {
+            Files.createDirectories(abs.getParent());
+        }
+        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp.png");
+        BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
+        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void write(Path file, String text) throws IOException {
+        Path abs = file.toAbsolutePath();
+        if (abs.getParent() != null) {
+            Files.createDirectories(abs.getParent());
+        }
+        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
+        Files.writeString(tmp, text);
+        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

@@ -1,0 +1,54 @@
+package rsarl.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DemoReportCommandTest {
+    @TempDir
+    Path dir;
+
+    private Path summary(String name, double[] pass1, double[] majority) throws Exception {
+        Path d = dir.resolve(name);
+        Files.createDirectories(d);
+        StringBuilder states = new StringBuilder();
+        for (int i = 0; i < pass1.length; i++) {
+            states.append(i > 0 ? "," : "").append("{\"step\":").append(i + 1)
+                    .append(",\"pass@1\":{\"mean\":").append(pass1[i]).append(",\"std\":0}")
+                    .append(",\"majority\":{\"mean\":").append(majority[i]).append(",\"std\":0}")
+                    .append(",\"pass@n\":{\"mean\":0.9,\"std\":0}}");
+        }
+        Files.writeString(d.resolve("summary.json"), "{\"states\":[" + states + "]}");
+        return d;
+    }
+
+    @Test
+    void tablePlotAndMarkdownFromEvalSummaries() throws Exception {
+        Path a = summary("a", new double[] {0.40, 0.35, 0.30}, new double[] {0.5, 0.4, 0.3});
+        Path b = summary("b", new double[] {0.40, 0.55, 0.625}, new double[] {0.5, 0.6, 0.7});
+        Path md = dir.resolve("out/results.md");
+        Path png = dir.resolve("out/compare.png");
+        Object[] r = GradeCommandTest.run("demo-report", "--run", "standard=" + a, "--run", "agg=" + b,
+                "--markdown", md.toString(), "--plot", png.toString());
+        assertEquals(0, r[0], () -> (String) r[2]);
+        String out = (String) r[1];
+        assertTrue(out.contains("| pass@1 state 3 |"), out);
+        assertTrue(out.contains("| standard | 0.400 | 0.300 | 0.500 | 0.300 | 0.900 | -0.100 |"), out);
+        assertTrue(out.contains("| agg | 0.400 | 0.625 | 0.500 | 0.700 | 0.900 | +0.225 |"), out);
+        assertTrue(Files.readString(md).contains(out));
+        assertTrue(Files.size(png) > 1000);
+    }
+
+    @Test
+    void missingSummaryNamesTheFile() {
+        Object[] r = GradeCommandTest.run("demo-report", "--run", "x=" + dir.resolve("nope"));
+        assertNotEquals(0, r[0]);
+        assertTrue(((String) r[2]).contains("nope/summary.json"), (String) r[2]);
+    }
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# The end-to-end demo, CPU only, no downloads (about 20 minutes on 2 cores):
+#   1. the project's tokenizer and a random tiny Qwen3 ("small" preset, 3.3M weights)
+#   2. puzzle data (arithmetic with worked steps): SFT pairs, RL problems, held-out eval problems
+#   3. SFT on the reference solutions            -> models/sft (the base of both RL runs)
+#   4. candidate pools of the frozen SFT model   -> data/pools.jsonl
+#   5. standard RL and aggregation-aware RL, same seed and step budget -> models/standard-rl, models/agg-rl
+#   6. RSA evaluation (N=8, K=4, T=3) of all three -> table, results.md, compare.png, eval/*/accuracy.png
+# Everything goes under checkpoints/demo/. Stages whose outputs exist are skipped, so a rerun (or a rerun after a
+# kill) continues where it stopped; delete checkpoints/demo to start over. RSA_THREADS sets torch's threads (2).
+# DEMO_SMOKE=1 runs every stage at toy sizes into checkpoints/demo-smoke (a minute or two: checks the wiring only).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export RSA_THREADS="${RSA_THREADS:-2}"
+rsa="$root/scripts/rsa"
+cfg=configs/demo
+out=checkpoints/demo
+task="puzzle:arith"
+difficulty=1
+n_eval=24; n_sft=7200; n_rl=96
+sft_set=(); pools_set=(); rl_set=(); eval_set=()
+if [[ "${DEMO_SMOKE:-0}" == 1 ]]; then
+  out=checkpoints/demo-smoke
+  n_eval=4; n_sft=64; n_rl=8
+  sft_set=(--set max_steps=3)
+  pools_set=(--set candidates.per_problem=4)
+  rl_set=(--set max_steps=2 --set batch_size=4 --set num_generations=2)
+  eval_set=(--set rsa.population=4 --set rsa.steps=2)
+fi
+# The configs name checkpoints/demo/...; the commands below pass the same paths under $out explicitly.
+mkdir -p "$out/data" "$out/models" "$out/logs"
+
+timings=()
+demo_start=$SECONDS
+
+# quiet: drops DJL's start-up log lines (GPU probing, platform detection).
+quiet() {
+  grep --line-buffered -v -e 'WARN ai.djl' -e 'INFO ai.djl' || true
+}
+
+# stage NAME DONE_PATH COMMAND...: runs COMMAND (output to logs/NAME.log and the terminal) unless DONE_PATH exists.
+stage() {
+  local name="$1" done="$2"
+  shift 2
+  if [[ -e "$done" ]]; then
+    echo "== $name: already done ($done)"
+    timings+=("$name|skipped")
+    return
+  fi
+  echo "== $name"
+  local t0=$SECONDS
+  "$@" 2>&1 | quiet | tee "$out/logs/$name.log"
+  timings+=("$name|$((SECONDS - t0)) s")
+}
+
+# link_latest RUN_DIR NAME: points models/NAME at the newest checkpoint's model folder of RUN_DIR.
+link_latest() {
+  local last
+  last="$(ls -d "$1"/checkpoint-*/model 2>/dev/null | sort -V | tail -n 1)"
+  if [[ -z "$last" ]]; then
+    echo "demo: no checkpoint in $1" >&2
+    exit 1
+  fi
+  ln -sfn "$(realpath --relative-to="$out/models" "$last")" "$out/models/$2"
+}
+
+make_data() {
+  "$rsa" make-dataset --task "$task" --difficulty $difficulty --n $n_eval --seed 1000 --out "$out/data/eval.jsonl"
+  "$rsa" make-dataset --task "$task" --difficulty $difficulty --n $n_sft --seed 1 --exclude "$out/data/eval.jsonl" \
+    --out "$out/data/sft-problems.jsonl" --sft-out "$out/data/sft.jsonl.tmp"
+  "$rsa" make-dataset --task "$task" --difficulty $difficulty --n $n_rl --seed 2 --exclude "$out/data/eval.jsonl" \
+    --out "$out/data/rl.jsonl"
+  mv "$out/data/sft.jsonl.tmp" "$out/data/sft.jsonl"
+}
+
+init_model() {
+  "$rsa" make-tokenizer --out "$out/tokenizer"
+  "$rsa" init-model --preset small --seed 0 --tokenizer "$out/tokenizer/tokenizer.json" --out "$out/models/init.tmp"
+  mv "$out/models/init.tmp" "$out/models/init"
+}
+
+train_sft() {
+  "$rsa" sft --config "$cfg/sft.yaml" --set "model=$out/models/init" --set "output_dir=$out/sft" \
+    --set "data.train=$out/data/sft.jsonl" "${sft_set[@]}"
+  link_latest "$out/sft" sft
+}
+
+pools() {
+  "$rsa" candidates --config "$cfg/candidates.yaml" --no-progress --set "backend.model=$out/models/sft" \
+    --set "data.path=$out/data/rl.jsonl" --set "output=$out/data/pools.jsonl" "${pools_set[@]}"
+  touch "$out/data/pools.done"
+}
+
+train_rl() { # train_rl NAME
+  "$rsa" train --config "$cfg/$1.yaml" --set "model=$out/models/sft" --set "output_dir=$out/$1" \
+    --set "data.problems=$out/data/rl.jsonl" --set "data.pools=$out/data/pools.jsonl" "${rl_set[@]}"
+  link_latest "$out/$1" "$1"
+}
+
+evaluate() { # evaluate NAME
+  "$rsa" eval --config "$cfg/eval.yaml" --no-progress --set "backend.model=$out/models/$1" \
+    --set "data.path=$out/data/eval.jsonl" --set "output_dir=$out/eval/$1" "${eval_set[@]}"
+}
+
+stage build "" "$rsa" --version
+stage init "$out/models/init" init_model
+stage data "$out/data/sft.jsonl" make_data
+stage sft "$out/models/sft" train_sft
+stage pools "$out/data/pools.done" pools
+stage standard-rl "$out/models/standard-rl" train_rl standard-rl
+stage agg-rl "$out/models/agg-rl" train_rl agg-rl
+for m in sft standard-rl agg-rl; do
+  stage "eval-$m" "$out/eval/$m/summary.json" evaluate "$m"
+done
+
+echo
+echo "== results: RSA on $(wc -l < "$out/data/eval.jsonl") held-out $task problems (difficulty $difficulty)"
+"$rsa" demo-report --title "RSA on held-out $task: SFT base vs standard RL vs aggregation-aware RL" \
+  --run "SFT (base)=$out/eval/sft" --run "standard RL=$out/eval/standard-rl" \
+  --run "aggregation-aware RL=$out/eval/agg-rl" --markdown "$out/results.md" --plot "$out/compare.png" \
+  2> >(quiet >&2)
+{
+  echo
+  echo "Stage timings (RSA_THREADS=$RSA_THREADS):"
+  echo
+  echo "| stage | wall time |"
+  echo "|---|---:|"
+  for t in "${timings[@]}"; do
+    echo "| ${t%%|*} | ${t#*|} |"
+  done
+  echo "| total | $((SECONDS - demo_start)) s |"
+} | tee -a "$out/results.md"
+echo
+echo "wrote $out/results.md, $out/compare.png and $out/eval/<model>/accuracy.png"
