@@ -25,7 +25,9 @@ import java.util.concurrent.Callable;
  * Greedy decoding speed on random prompts, with this machine's fp32 matmul speed measured in the same process
  * so numbers from different machines can be compared. Used by scripts/bench-generate.sh.
  */
-@Command(name = "bench-generate", hidden = true, description = "Benchmark batched greedy decoding (one JSON line).")
+@Command(name = "bench-generate", mixinStandardHelpOptions = true,
+        description = "Benchmark batched greedy decoding on random prompts (one JSON line, with this machine's "
+                + "fp32 matmul GFLOP/s).")
 final class BenchGenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -33,16 +35,16 @@ final class BenchGenerateCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model = new ModelOptions();
 
-    @Option(names = "--batch", defaultValue = "1")
+    @Option(names = "--batch", defaultValue = "1", description = "rows decoded together, default ${DEFAULT-VALUE}")
     int batch;
 
-    @Option(names = "--prompt", defaultValue = "64", description = "prompt length in tokens")
+    @Option(names = "--prompt", defaultValue = "64", description = "prompt length in tokens, default ${DEFAULT-VALUE}")
     int promptLen;
 
-    @Option(names = "--new", defaultValue = "64", description = "new tokens per row")
+    @Option(names = "--new", defaultValue = "64", description = "new tokens per row, default ${DEFAULT-VALUE}")
     int newTokens;
 
-    @Option(names = "--seed", defaultValue = "0")
+    @Option(names = "--seed", defaultValue = "0", description = "seed of the random prompts, default ${DEFAULT-VALUE}")
     long seed;
 
     @Override

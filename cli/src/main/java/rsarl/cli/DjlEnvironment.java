@@ -13,6 +13,8 @@ final class DjlEnvironment {
         System.setProperty("OPT_OUT_TRACKING", "true");
         setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
+        // On CPU-only machines DJL warns on every start that it cannot count GPUs; errors still show.
+        setIfAbsent("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
         String threads = System.getenv("RSA_THREADS");
         if (threads != null && !threads.isBlank()) {
             setIfAbsent("ai.djl.pytorch.num_threads", threads.trim());

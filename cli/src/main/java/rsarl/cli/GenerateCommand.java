@@ -11,13 +11,16 @@ import rsarl.model.Completion;
 import rsarl.model.GenerationRequest;
 import rsarl.model.Generator;
 import rsarl.model.QwenModel;
+import rsarl.model.QwenTokenizer;
 import rsarl.model.SamplingParams;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
 /** Continues one prompt with the model (KV-cache decoding). */
-@Command(name = "generate", mixinStandardHelpOptions = true, description = "Continue a prompt given as token ids.")
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Continue a prompt: token ids (prints ids), or text via --prompt/--raw (prints text).")
 final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -26,7 +29,7 @@ final class GenerateCommand implements Callable<Integer> {
     ModelOptions model = new ModelOptions();
 
     @Mixin
-    TokenIdsOption prompt = new TokenIdsOption();
+    TokenIdsOption input = new TokenIdsOption();
 
     @Option(names = "--max-new-tokens", defaultValue = "64", description = "default: ${DEFAULT-VALUE}")
     int maxNewTokens;
@@ -46,24 +49,47 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "sampling seed, default ${DEFAULT-VALUE}")
     long seed;
 
-    @Option(names = "--json", description = "print {\"token_ids\": [...], \"logprobs\": [...], \"finish_reason\": ...}")
+    @Option(names = "--stop", paramLabel = "TEXT", description = "stop once the output contains TEXT (repeatable; "
+            + "uses DIR/tokenizer.json)")
+    List<String> stop = new ArrayList<>();
+
+    @Option(names = "--json", description = "print {\"token_ids\": [...], \"logprobs\": [...], \"finish_reason\": ...}"
+            + " (with \"text\" first for --prompt/--raw)")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        SamplingParams params = new SamplingParams(temperature, topP, topK, minP, maxNewTokens, List.of(), List.of());
-        try (QwenModel m = model.load()) {
-            int[] ids = prompt.ids(m.config().vocabSize(), model.dir.toString());
-            Completion c = new Generator(m).generate(List.of(new GenerationRequest(ids, params, seed))).get(0);
+        input.validate();
+        model.checkDir();
+        // Built once here so bad sampling options fail before the model loads.
+        SamplingParams params = new SamplingParams(temperature, topP, topK, minP, maxNewTokens, List.of(), stop);
+        QwenTokenizer tok = null;
+        if (input.isText()) {
+            tok = TokenIdsOption.tokenizer(model.dir, input.textOption());
+        } else if (!stop.isEmpty()) {
+            tok = TokenIdsOption.tokenizer(model.dir, "--stop");
+        }
+        try (QwenTokenizer closeTok = tok; QwenModel m = model.load()) {
+            int[] ids = input.ids(m.config().vocabSize(), model.dir.toString(), tok);
+            // Text prompts also stop on the tokenizer's eos ids (the model config may list fewer).
+            List<Integer> stopIds = tok == null ? List.of() : tok.eosIds();
+            params = new SamplingParams(temperature, topP, topK, minP, maxNewTokens, stopIds, stop);
+            Generator generator = new Generator(m);
+            if (tok != null) generator = generator.withDetokenizer(tok::decode);
+            Completion c = generator.generate(List.of(new GenerationRequest(ids, params, seed))).get(0);
+            String text = input.isText() ? tok.decode(c.tokenIds(), true) : null;
             var out = spec.commandLine().getOut();
             if (json) {
                 ObjectNode o = new ObjectMapper().createObjectNode();
+                if (text != null) o.put("text", text);
                 var t = o.putArray("token_ids");
                 for (int x : c.tokenIds()) t.add(x);
                 var l = o.putArray("logprobs");
                 for (float x : c.logprobs()) l.add(x);
                 o.put("finish_reason", c.finishReason());
                 out.println(o);
+            } else if (text != null) {
+                out.println(text);
             } else {
                 StringBuilder sb = new StringBuilder();
                 for (int x : c.tokenIds()) sb.append(sb.length() == 0 ? "" : ",").append(x);

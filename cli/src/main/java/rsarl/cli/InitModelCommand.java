@@ -31,13 +31,14 @@ final class InitModelCommand implements Callable<Integer> {
             completionCandidates = Presets.class)
     String preset;
 
-    @Option(names = "--tokenizer", required = true, paramLabel = "FILE", description = "tokenizer.json")
+    @Option(names = "--tokenizer", required = true, paramLabel = "FILE",
+            description = "tokenizer.json: sets vocab_size and eos ids; copied into DIR with tokenizer_config.json")
     Path tokenizer;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "output checkpoint directory")
     Path out;
 
-    @Option(names = "--seed", defaultValue = "0")
+    @Option(names = "--seed", defaultValue = "0", description = "weight init seed, default ${DEFAULT-VALUE}")
     long seed;
 
     static final class Presets extends ArrayList<String> {

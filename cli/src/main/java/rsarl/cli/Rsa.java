@@ -18,9 +18,11 @@ import picocli.CommandLine.Command;
                 BenchRewardsCommand.class,
                 EvalCommand.class,
                 CandidatesCommand.class,
+                ServeCommand.class,
                 SftCommand.class,
                 DemoReportCommand.class,
                 TrainCommand.class,
+                BenchTrainCommand.class,
         })
 public final class Rsa {
 
@@ -32,7 +34,9 @@ public final class Rsa {
     public static int run(String... args) {
         DjlEnvironment.configure();
         CommandLine cl = new CommandLine(new Rsa());
-        cl.setExecutionExceptionHandler(new OneLineErrors());
+        OneLineErrors errors = new OneLineErrors();
+        cl.setExecutionExceptionHandler(errors);
+        cl.setParameterExceptionHandler(errors);
         return cl.execute(args);
     }
 }

@@ -9,12 +9,14 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import rsarl.model.LogProbs;
 import rsarl.model.QwenModel;
+import rsarl.model.QwenTokenizer;
 
 import java.util.concurrent.Callable;
 
 /** Per-token log-probabilities of a sequence under a model. */
 @Command(name = "score", mixinStandardHelpOptions = true,
-        description = "Print log p(token | prefix) for every token after the first.")
+        description = "Print log p(token | prefix) for every token after the first "
+                + "(prompt as --input-ids, --prompt or --raw).")
 final class ScoreCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -23,15 +25,18 @@ final class ScoreCommand implements Callable<Integer> {
     ModelOptions model = new ModelOptions();
 
     @Mixin
-    TokenIdsOption prompt = new TokenIdsOption();
+    TokenIdsOption input = new TokenIdsOption();
 
     @Option(names = "--json", description = "print {\"token_logprobs\": [...]}")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        try (QwenModel m = model.load()) {
-            int[] ids = prompt.ids(m.config().vocabSize(), model.dir.toString());
+        input.validate();
+        model.checkDir();
+        QwenTokenizer tok = input.isText() ? TokenIdsOption.tokenizer(model.dir, input.textOption()) : null;
+        try (QwenTokenizer closeTok = tok; QwenModel m = model.load()) {
+            int[] ids = input.ids(m.config().vocabSize(), model.dir.toString(), tok);
             float[] lp = LogProbs.tokenLogprobs(m, ids);
             var out = spec.commandLine().getOut();
             if (json) {

@@ -45,7 +45,12 @@ class TrainCommandTest {
                 "max_prompt_length: 1024",
                 "max_completion_length: 8",
                 "advantage: rloo",
-                "learning_rate: 1.0e-3",
+                "learning_rate: 1.0e-2",
+                // A random model earns no reward, so no policy gradient: decoupled weight decay under a cosine
+                // schedule still moves the weights every step by an amount that depends on the restored state.
+                "weight_decay: 0.1",
+                "lr_scheduler_type: cosine",
+                "warmup_steps: 1",
                 "max_steps: " + MAX_STEPS,
                 "save_steps: 1",
                 "save_total_limit: 2",
@@ -93,14 +98,62 @@ class TrainCommandTest {
         assertEquals(0, resumed.exitValue(), Files.readString(dir.resolve("killed.log")));
 
         String weights = "checkpoint-" + MAX_STEPS + "/model/model.safetensors";
-        assertArrayEquals(Files.readAllBytes(dir.resolve("straight").resolve(weights)),
-                Files.readAllBytes(dir.resolve("killed").resolve(weights)));
+        byte[] straight = Files.readAllBytes(dir.resolve("straight").resolve(weights));
+        assertArrayEquals(straight, Files.readAllBytes(dir.resolve("killed").resolve(weights)));
+        assertFalse(java.util.Arrays.equals(straight, Files.readAllBytes(dir.resolve("model/model.safetensors"))),
+                "training moved the weights");
+        assertFalse(java.util.Arrays.equals(straight, Files.readAllBytes(dir.resolve("killed/checkpoint-"
+                + (MAX_STEPS - 1) + "/model/model.safetensors"))), "every step moves them");
         List<String> a = withoutTimes(dir.resolve("straight/metrics.jsonl"));
         assertEquals(MAX_STEPS, a.size());
         assertEquals(a, withoutTimes(dir.resolve("killed/metrics.jsonl")));
         ObjectNode last = (ObjectNode) new ObjectMapper().readTree(a.get(MAX_STEPS - 1));
         assertTrue(last.get("sampler_logprob_abs_diff").asDouble() < 1e-4, last.toString());
         assertTrue(last.has("reward_mean_aggregation") && last.has("truncated_fraction"), last.toString());
+    }
+
+    @Test
+    void evaluatesTheCurrentWeightsEveryNSteps(@TempDir Path dir) throws IOException {
+        Path cfg = config(dir);
+        Path evalCfg = dir.resolve("eval.yaml");
+        Files.writeString(evalCfg, String.join("\n",
+                "backend: {type: local, model: ignored-during-training}",
+                "data: {path: " + dir.resolve("problems.jsonl") + ", task: \"puzzle:arith\", limit: 2}",
+                "rsa: {population: 2, k: 2, steps: 2}",
+                "sampling: {max_tokens: 6}",
+                "output_dir: ignored",
+                ""));
+        // The eval data must exist before training starts: create the problems first with a zero-step-like run.
+        assertEquals(0, rsa("train", "--config", cfg.toString(), "--set", "output_dir=" + dir.resolve("warm"),
+                "--set", "max_steps=1"));
+        assertEquals(0, rsa("train", "--config", cfg.toString(), "--set", "output_dir=" + dir.resolve("run"),
+                "--set", "max_steps=3", "--set", "eval.every_steps=2", "--set", "eval.config=" + evalCfg));
+        List<String> lines = Files.readAllLines(dir.resolve("run/eval_metrics.jsonl"));
+        assertEquals(2, lines.size(), "step 2 and the last step: " + lines);
+        ObjectMapper om = new ObjectMapper();
+        assertEquals(2, om.readTree(lines.get(0)).get("step").asInt());
+        assertEquals(3, om.readTree(lines.get(1)).get("step").asInt());
+        assertEquals(2, om.readTree(lines.get(1)).get("states").size(), "one line per RSA state");
+        assertTrue(Files.isRegularFile(dir.resolve("run/eval/step-2/generations.jsonl")));
+        assertEquals(2 * 2 * 2, Files.readAllLines(dir.resolve("run/eval/step-2/generations.jsonl")).size());
+    }
+
+    @Test
+    void paperConfigBinds(@TempDir Path dir) throws IOException {
+        Path paper = Path.of("../configs/train/paper-qwen3-4b.yaml");
+        Files.createDirectories(dir.resolve("m"));
+        Files.writeString(dir.resolve("p.jsonl"), "");
+        rsarl.trainer.TrainConfig c = rsarl.trainer.TrainConfig.load(paper, List.of("model=" + dir.resolve("m"),
+                "data.problems=" + dir.resolve("p.jsonl"), "data.pools=" + dir.resolve("p.jsonl")));
+        assertEquals(rsarl.trainer.AdvantageEstimator.RLOO, c.advantage());
+        assertEquals(4, c.numGenerations());
+        assertEquals(256, c.perDeviceTrainBatchSize());
+        assertEquals(0.5, c.aggregation().ratio());
+        assertEquals(4, c.aggregation().k());
+        assertEquals(33792, c.maxPromptLength());
+        assertEquals(8192, c.maxCompletionLength());
+        assertEquals(1e-6, c.learningRate());
+        assertEquals(0.0, c.beta());
     }
 
     private static List<String> withoutTimes(Path metrics) throws IOException {
@@ -126,6 +179,9 @@ class TrainCommandTest {
                 {"train", "--config", cfg.toString(), "--set", "output_dir=" + dir.resolve("o"), "--set",
                         "data.generate.task=puzzle:nope", "data.generate"},
                 {"train", "--config", cfg.toString(), "--set", "learning_rate=fast", "learning_rate"},
+                {"train", "--config", cfg.toString(), "--set", "init.preset=huge", "init"},
+                {"train", "--config", cfg.toString(), "--set", "output_dir=" + dir.resolve("o"), "--set",
+                        "data.task=astrology", "data.task"},
                 {"sft", "--config", cfg.toString(), "data.problems"}}) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             picocli.CommandLine cl = new picocli.CommandLine(new Rsa());

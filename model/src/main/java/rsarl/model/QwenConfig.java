@@ -108,9 +108,12 @@ public record QwenConfig(String modelType, int vocabSize, int hiddenSize, int in
         if (Files.isRegularFile(gen)) {
             eos.addAll(ids(readJson(gen).get("eos_token_id"), gen + ": key eos_token_id"));
         }
+        // Read outside the try: their messages already name the file.
+        int vocab = integer(root, "vocab_size", file);
+        int intermediate = integer(root, "intermediate_size", file);
+        int layers = integer(root, "num_hidden_layers", file);
         try {
-            return new QwenConfig(modelType, integer(root, "vocab_size", file), hidden,
-                    integer(root, "intermediate_size", file), integer(root, "num_hidden_layers", file),
+            return new QwenConfig(modelType, vocab, hidden, intermediate, layers,
                     heads, kvHeads, headDim, theta, eps, tied, bias, new ArrayList<>(eos));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
@@ -150,6 +153,7 @@ public record QwenConfig(String modelType, int vocabSize, int hiddenSize, int in
     }
 
     static JsonNode readJson(Path file) {
+        if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": not found");
         try {
             return JSON.readTree(file.toFile());
         } catch (JsonProcessingException e) {

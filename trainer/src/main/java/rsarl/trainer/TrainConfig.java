@@ -166,6 +166,13 @@ public record TrainConfig(
                 c.required(data.pools(), "data.pools");
             }
             c.required(data.task(), "data.task");
+            if (data.task() != null) {
+                try {
+                    rsarl.rewards.Verifiers.forTask(data.task());
+                } catch (IllegalArgumentException e) {
+                    c.check(false, "data.task", e.getMessage());
+                }
+            }
         }
         c.required(aggregation, "aggregation");
         if (aggregation != null) {

@@ -62,11 +62,19 @@ public final class TrainRun {
 
     /** Trains to {@code max_steps} (or stops after step {@code stopAfter}; -1 for none); returns the last step. */
     public static long run(TrainConfig cfg, PrintStream log, long stopAfter) throws IOException {
-        Verifier verifier = Verifiers.forTask(cfg.data().task());
         EvalConfig evalCfg = cfg.eval() != null && cfg.eval().everySteps() > 0
                 ? EvalConfig.load(Path.of(cfg.eval().config()), List.of("output_dir=unused")) : null;
         prepareAssets(cfg, log);
+        // Problems without a task of their own get data.task; a mixed file (math + puzzles) keeps each line's.
         List<Problem> problems = ProblemReader.read(Path.of(cfg.data().problems()), cfg.data().task());
+        Map<String, Verifier> verifiers = new java.util.HashMap<>();
+        for (Problem p : problems) {
+            try {
+                verifiers.computeIfAbsent(p.task(), Verifiers::forTask);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("data.problems: problem '" + p.id() + "': " + e.getMessage(), e);
+            }
+        }
         List<List<String>> pools = needsPools(cfg) ? pools(Path.of(cfg.data().pools()), problems) : null;
         BatchPlanner planner = new BatchPlanner(problems.size(), cfg.perDeviceTrainBatchSize(),
                 cfg.aggregation().ratio(), cfg.aggregation().k(), cfg.aggregation().source(),
@@ -83,7 +91,7 @@ public final class TrainRun {
                         ? scratch -> model.withWeights(lm.lora().merged(model.parameters(), scratch))
                         : scratch -> model;
                 QwenRollouts rollouts = new QwenRollouts(weights, tok, problems, pools, cfg.aggregation().k(),
-                        (p, text) -> verifier.grade(text, p).score(),
+                        (p, text) -> verifiers.get(p.task()).grade(text, p).score(),
                         new QwenRollouts.Settings(cfg.maxPromptLength(), cfg.maxCompletionLength(), cfg.temperature(),
                                 cfg.topP(), cfg.generationBatchSize()), log);
                 GrpoTrainer trainer = new GrpoTrainer(cfg, planner, policy,

@@ -58,8 +58,16 @@ public final class Assets {
             if (preset == null || preset.isBlank()) {
                 throw new IllegalArgumentException("preset: required");
             }
+            if (!rsarl.model.ModelPresets.NAMES.contains(preset)) {
+                throw new IllegalArgumentException("preset: unknown '" + preset + "' (known: "
+                        + String.join(", ", rsarl.model.ModelPresets.NAMES) + ")");
+            }
             seed = seed == null ? 0L : seed;
             vocabSize = vocabSize == null ? BpeTokenizerBuilder.DEFAULT_VOCAB_SIZE : vocabSize;
+            int min = 256 + BpeTokenizerBuilder.ADDED_TOKENS.size();
+            if (vocabSize < min || vocabSize > 65_536) {
+                throw new IllegalArgumentException("vocab_size: must be in [" + min + ", 65536], got " + vocabSize);
+            }
         }
     }
 
@@ -105,6 +113,19 @@ public final class Assets {
         }
     }
 
+    /**
+     * Creates what an eval config asks for and lacks: the local backend's model folder ({@code init}) and the
+     * problems file ({@code data.generate}).
+     */
+    public static void prepare(rsarl.rollout.config.EvalConfig cfg, PrintStream log) {
+        if (cfg.init() != null) {
+            ensureModel(Path.of(cfg.backend().model()), cfg.init(), log);
+        }
+        if (cfg.data().generate() != null) {
+            ensureProblems(Path.of(cfg.data().path()), cfg.data().generate(), log);
+        }
+    }
+
     /** Whether {@code dir} holds a model (its config.json). */
     public static boolean hasModel(Path dir) {
         return Files.isRegularFile(dir.resolve("config.json"));
@@ -116,6 +137,10 @@ public final class Assets {
             return false;
         }
         Path abs = dir.toAbsolutePath();
+        if (!isEmptyOrAbsent(abs)) {
+            throw new IllegalArgumentException(dir + " exists but holds no config.json: not creating a model over"
+                    + " its files (remove the folder or point the config at another one)");
+        }
         Path tokDir = abs.resolveSibling("." + abs.getFileName() + ".tokenizer-" + System.nanoTime());
         try {
             log.println("creating tokenizer (vocab " + init.vocabSize() + ") and a random " + init.preset()
@@ -215,6 +240,17 @@ public final class Assets {
             throw new UncheckedIOException("cannot move " + partial + " to " + file + ": " + e.getMessage(), e);
         }
         return true;
+    }
+
+    private static boolean isEmptyOrAbsent(Path dir) {
+        if (!Files.exists(dir)) {
+            return true;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static void deleteTree(Path root) {

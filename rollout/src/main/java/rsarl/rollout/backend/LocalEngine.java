@@ -129,7 +129,12 @@ public final class LocalEngine implements AutoCloseable {
 
     /** Token ids of the conversation in Qwen ChatML, ending with the assistant generation prompt. */
     public int[] chatPrompt(List<ChatMessage> messages) {
-        return tokenizer.encode(ChatTemplate.render(messages, true));
+        return chatPrompt(messages, true);
+    }
+
+    /** As {@link #chatPrompt(List)}; {@code enableThinking=false} pre-fills an empty think block (Qwen3). */
+    public int[] chatPrompt(List<ChatMessage> messages, boolean enableThinking) {
+        return tokenizer.encode(ChatTemplate.render(messages, true, enableThinking));
     }
 
     /** Token ids of a plain text prompt (special tokens in the text are kept whole). */

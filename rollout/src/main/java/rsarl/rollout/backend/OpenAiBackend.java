@@ -179,7 +179,7 @@ public final class OpenAiBackend implements Backend {
                 retryAfter = retryAfter(response);
             } catch (IOException e) {
                 // Timeouts and refused/reset connections are transient on a busy server.
-                lastProblem = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                lastProblem = describe(e);
             }
             if (attempt < tries) {
                 Thread.sleep(backoff(attempt, retryAfter).toMillis());
@@ -257,12 +257,43 @@ public final class OpenAiBackend implements Backend {
         }
         JsonNode content = message.get("content");
         String text = content == null || content.isNull() ? "" : content.asText();
+        // Servers run with a reasoning parser move the thinking out of `content`; RSA shows candidates in
+        // full, so it goes back in, in the model's own <think> form.
+        String reasoning = firstText(message, "reasoning_content", "reasoning");
+        if (reasoning != null) {
+            text = "<think>\n" + reasoning + "\n</think>\n\n" + text;
+        }
         String finish = choice.path("finish_reason").asText("stop");
         JsonNode usage = root.path("usage");
         int promptTokens = usage.path("prompt_tokens").isIntegralNumber() ? usage.get("prompt_tokens").asInt() : -1;
         int completionTokens = usage.path("completion_tokens").isIntegralNumber()
                 ? usage.get("completion_tokens").asInt() : -1;
         return new BackendResult(text, promptTokens, completionTokens, finish);
+    }
+
+    /** The exception and its first cause with a message (the JDK client's ConnectException has none itself). */
+    private static String describe(IOException e) {
+        StringBuilder sb = new StringBuilder(e.getClass().getSimpleName());
+        Throwable t = e;
+        while (t != null && t.getMessage() == null) {
+            t = t.getCause();
+        }
+        if (t != null) {
+            sb.append(": ").append(t.getMessage());
+        } else if (e instanceof java.net.ConnectException) {
+            sb.append(": cannot connect (is the server up?)");
+        }
+        return sb.toString();
+    }
+
+    private static String firstText(JsonNode node, String... keys) {
+        for (String key : keys) {
+            JsonNode v = node.get(key);
+            if (v != null && v.isTextual() && !v.asText().isBlank()) {
+                return v.asText();
+            }
+        }
+        return null;
     }
 
     private static String snippet(String body) {

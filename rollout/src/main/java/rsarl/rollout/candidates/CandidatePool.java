@@ -42,6 +42,10 @@ public final class CandidatePool {
 
     /** Samples the missing candidates; returns the pool's metrics (pass@1 = mean score of the pool). */
     public StateMetrics run(RsaLoop.Listener progress) {
+        if (config.data().generate() != null) {
+            rsarl.rollout.assets.Assets.ensureProblems(Path.of(config.data().path()), config.data().generate(),
+                    System.err);
+        }
         List<Problem> problems = ProblemSet.load(config.data(), problemReader);
         int m = config.candidates().perProblem();
         Path output = Path.of(config.output()).toAbsolutePath();

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -135,6 +137,25 @@ public final class ConfigLoader {
         node.set(keys[keys.length - 1], value);
     }
 
+    private static String typeName(Class<?> type) {
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "an integer";
+        }
+        if (type == Double.class || type == double.class || type == Float.class || type == float.class) {
+            return "a number";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (java.util.Collection.class.isAssignableFrom(type)) {
+            return "a list";
+        }
+        return "a mapping";
+    }
+
     private static String describe(JsonMappingException e) {
         String path = e.getPath().stream()
                 .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
@@ -148,11 +169,16 @@ public final class ConfigLoader {
             String msg = iae.getMessage();
             return path.isEmpty() ? msg : path + "." + msg;
         }
+        if (e instanceof MismatchedInputException mi && mi.getTargetType() != null) {
+            String got = e instanceof InvalidFormatException f && f.getValue() != null
+                    ? ", got " + (f.getValue() instanceof String ? "\"" + f.getValue() + "\"" : f.getValue()) : "";
+            return path + ": expected " + typeName(mi.getTargetType()) + got;
+        }
         String msg = e.getOriginalMessage();
         int cut = msg.indexOf('\n');
         if (cut > 0) {
             msg = msg.substring(0, cut);
         }
-        return "key '" + path + "': " + msg;
+        return path + ": " + msg;
     }
 }

@@ -1,20 +1,26 @@
 package rsarl.rollout.config;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import rsarl.rollout.assets.Assets;
 
 import java.nio.file.Path;
 import java.util.List;
 
 /**
  * The config of {@code rsa eval}. {@code seeds} (when given) runs every listed seed, otherwise
- * {@code seed} alone (default 1234).
+ * {@code seed} alone (default 1234). {@code init} (local backends) and {@code data.generate} create the model
+ * folder and the problems file when they are missing ({@link Assets}).
  */
 public record EvalConfig(BackendConfig backend, DataConfig data, RsaConfig rsa, SamplingConfig sampling,
-                         Long seed, List<Long> seeds, String outputDir) {
+                         Long seed, List<Long> seeds, String outputDir, Assets.ModelInit init) {
     public EvalConfig {
         Check.required("backend", backend);
         Check.required("data", data);
         Check.required("output_dir", outputDir);
+        if (init != null && !"local".equals(backend.type())) {
+            throw new IllegalArgumentException("init: creates a local model folder; backend.type must be local, got '"
+                    + backend.type() + "'");
+        }
         rsa = Check.or(rsa, RsaConfig.defaults());
         sampling = Check.or(sampling, SamplingConfig.defaults());
         seed = Check.or(seed, 1234L);
@@ -27,6 +33,11 @@ public record EvalConfig(BackendConfig backend, DataConfig data, RsaConfig rsa, 
             }
             seeds = List.copyOf(seeds);
         }
+    }
+
+    public EvalConfig(BackendConfig backend, DataConfig data, RsaConfig rsa, SamplingConfig sampling,
+                      Long seed, List<Long> seeds, String outputDir) {
+        this(backend, data, rsa, sampling, seed, seeds, outputDir, null);
     }
 
     /** The seeds to run, in order. */

@@ -53,6 +53,7 @@ public final class EvalRun {
 
     /** Runs (or resumes) the evaluation; returns every state's metrics, seed by seed. */
     public List<StateMetrics> run(RsaLoop.Listener progress) {
+        rsarl.rollout.assets.Assets.prepare(config, System.err);
         List<Problem> problems = ProblemSet.load(config.data(), problemReader);
         Path out = config.outputPath();
         try {

@@ -89,6 +89,12 @@ public final class FakeOpenAiServer implements AutoCloseable {
         return maxInFlight.get();
     }
 
+    /** Attempts the server received for the request with this seed. */
+    public int attempts(long seed) {
+        AtomicInteger n = attemptsBySeed.get(seed);
+        return n == null ? 0 : n.get();
+    }
+
     /** Successful replies sent. */
     public int served() {
         return served.get();
@@ -110,6 +116,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
     private void handle(HttpExchange ex) throws IOException {
         int now = inFlight.incrementAndGet();
         maxInFlight.accumulateAndGet(now, Math::max);
+        boolean[] counted = {true};
         try {
             JsonNode body = JSON.readTree(ex.getRequestBody().readAllBytes());
             long seed = body.path("seed").asLong();
@@ -118,6 +125,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
             if (delayMs > 0) {
                 Thread.sleep(delayMs);
             }
+            leave(counted);
             if (action instanceof Drop) {
                 ex.close(); // no status line: the client sees the connection closed
                 return;
@@ -149,6 +157,14 @@ public final class FakeOpenAiServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            leave(counted);
+        }
+    }
+
+    /** A request stops counting as in flight before its reply is sent (the client may send the next one at once). */
+    private void leave(boolean[] counted) {
+        if (counted[0]) {
+            counted[0] = false;
             inFlight.decrementAndGet();
         }
     }

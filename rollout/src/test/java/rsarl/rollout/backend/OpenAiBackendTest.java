@@ -95,7 +95,10 @@ class OpenAiBackendTest {
             for (int i = 0; i < 12; i++) {
                 assertEquals(FakeOpenAiServer.replyText(1000 + i, "question " + i), results.get(i).text());
             }
-            assertEquals(48, b.attempts());
+            for (int i = 0; i < 12; i++) {
+                assertEquals(4, server.attempts(1000 + i)); // three faults, then the success
+            }
+            assertTrue(b.attempts() >= 48, "attempts " + b.attempts());
             assertEquals(12, server.served());
         }
     }
@@ -108,6 +111,22 @@ class OpenAiBackendTest {
             assertTrue(e.getMessage().contains(server.baseUrl() + "/chat/completions"), e.getMessage());
             assertTrue(e.getMessage().contains("HTTP 502"), e.getMessage());
             assertTrue(e.getMessage().contains("after 3 attempts"), e.getMessage());
+            assertEquals(3, b.attempts());
+        }
+    }
+
+    @Test
+    void unreachableServerIsRetriedThenNamed() throws IOException {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort(); // closed again: nothing listens there
+        }
+        String url = "http://127.0.0.1:" + port + "/v1";
+        try (OpenAiBackend b = new OpenAiBackend(new OpenAiBackend.Options(url, "m", null, 1, Duration.ofSeconds(5), 2,
+                Duration.ofMillis(1)))) {
+            BackendException e = assertThrows(BackendException.class, () -> b.generate(requests(1)));
+            assertTrue(e.getMessage().contains(url + "/chat/completions"), e.getMessage());
+            assertTrue(e.getMessage().contains("ConnectException: "), e.getMessage());
             assertEquals(3, b.attempts());
         }
     }
@@ -138,6 +157,19 @@ class OpenAiBackendTest {
     }
 
     @Test
+    void separatedReasoningIsPutBackInFront() {
+        server.faults((seed, attempt) -> new FakeOpenAiServer.Raw("{\"choices\": [{\"finish_reason\": \"length\","
+                + " \"message\": {\"role\": \"assistant\", \"reasoning_content\": \"2+3 is 5\","
+                + " \"content\": \"\\\\boxed{5}\"}}]}"));
+        try (OpenAiBackend b = backend(1, 0, Duration.ofSeconds(10))) {
+            BackendResult r = b.generate(requests(1)).get(0);
+            assertEquals("<think>\n2+3 is 5\n</think>\n\n\\boxed{5}", r.text());
+            assertEquals("length", r.finishReason());
+            assertEquals(-1, r.completionTokens());
+        }
+    }
+
+    @Test
     void timeoutsAreRetriedThenReported() {
         server.delayMs(1500);
         try (OpenAiBackend b = backend(1, 1, Duration.ofMillis(200))) {
@@ -156,6 +188,22 @@ class OpenAiBackendTest {
         assertTrue(server.maxInFlight() <= 3, "max in flight " + server.maxInFlight());
         assertTrue(server.maxInFlight() >= 1);
         assertEquals(24, server.served());
+    }
+
+    @Test
+    void configNamesAMissingKeyVariableAndUnavailableTypes() {
+        String unset = "RSA_TEST_SURELY_UNSET_KEY_" + System.nanoTime();
+        var cfg = new rsarl.rollout.config.BackendConfig("openai", server.baseUrl(), "m", unset, 4, 5.0, 0, 0.01, null);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OpenAiBackend.fromConfig(cfg));
+        assertTrue(e.getMessage().contains("backend.api_key_env") && e.getMessage().contains(unset), e.getMessage());
+        IllegalArgumentException l = assertThrows(IllegalArgumentException.class,
+                () -> new rsarl.rollout.config.BackendConfig("tgi", null, "dir", null, null, null, null, null, null));
+        assertTrue(l.getMessage().contains("type") && l.getMessage().contains("tgi"), l.getMessage());
+        try (Backend b = BackendFactory.builtIn().open(rsarl.rollout.config.BackendConfig.openai(server.baseUrl(), "m"))) {
+            assertEquals(FakeOpenAiServer.replyText(1000, "question 0"), b.generate(requests(1)).get(0).text());
+            assertTrue(b.describe().contains(server.baseUrl()));
+        }
+        assertTrue(server.authHeaders().stream().allMatch(String::isEmpty));
     }
 
     @Test

@@ -1,0 +1,125 @@
+package rsarl.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import rsarl.rollout.backend.LocalEngine;
+import rsarl.rollout.serve.OpenAiServer;
+import rsarl.rollout.serve.ServeOptions;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * {@code rsa serve}: an OpenAI-compatible HTTP server over a local model folder. Runs until SIGTERM/SIGINT
+ * (a shutdown hook lets requests in flight finish) or, in-process, until its thread is interrupted.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Serve a model folder over an OpenAI-compatible API (/v1/chat/completions, /v1/completions, "
+                + "/v1/models, /health); concurrent requests are decoded together in batches.")
+final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "model folder (weights, config.json, tokenizer.json)")
+    Path model;
+
+    @Option(names = "--port", defaultValue = "8000", description = "TCP port; 0 picks a free one (default ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to bind (default ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = "--max-batch", defaultValue = "32", description = "most rows decoded together (default ${DEFAULT-VALUE})")
+    int maxBatch;
+
+    @Option(names = "--batch-wait-ms", defaultValue = "5",
+            description = "how long to wait for more requests before a batch starts (default ${DEFAULT-VALUE})")
+    int batchWaitMs;
+
+    @Option(names = "--fill-wait-ms", defaultValue = "250",
+            description = "longer wait used while fewer requests have arrived than were in flight when the last "
+                    + "batch ended, so closed-loop clients fill one batch (default ${DEFAULT-VALUE})")
+    int fillWaitMs;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpuN (default ${DEFAULT-VALUE})")
+    String device;
+
+    @Option(names = "--served-model-name", description = "name clients pass as 'model' (default: the folder name)")
+    String servedModelName;
+
+    @Option(names = "--default-max-tokens", defaultValue = "1024",
+            description = "chat reply cap when a request sets no max_tokens (default ${DEFAULT-VALUE})")
+    int defaultMaxTokens;
+
+    @Option(names = "--shutdown-grace-s", defaultValue = "30",
+            description = "how long shutdown waits for requests in flight (default ${DEFAULT-VALUE})")
+    int graceSeconds;
+
+    @Override
+    public Integer call() {
+        if (maxBatch < 1) throw new IllegalArgumentException("--max-batch must be >= 1, got " + maxBatch);
+        if (batchWaitMs < 0) throw new IllegalArgumentException("--batch-wait-ms must be >= 0, got " + batchWaitMs);
+        if (fillWaitMs < batchWaitMs) {
+            throw new IllegalArgumentException("--fill-wait-ms must be >= --batch-wait-ms (" + batchWaitMs + "), got " + fillWaitMs);
+        }
+        if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be in [0, 65535], got " + port);
+        if (defaultMaxTokens < 1) {
+            throw new IllegalArgumentException("--default-max-tokens must be >= 1, got " + defaultMaxTokens);
+        }
+        try {
+            LocalEngine.device(device);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--" + e.getMessage(), e);
+        }
+        LocalEngine engine;
+        try {
+            engine = LocalEngine.load(model, device);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--model: " + e.getMessage(), e);
+        }
+        String name = servedModelName != null ? servedModelName : engine.name();
+        ServeOptions options = new ServeOptions(host, port, name, maxBatch, Duration.ofMillis(batchWaitMs),
+                Duration.ofMillis(fillWaitMs), defaultMaxTokens, Duration.ofSeconds(graceSeconds));
+        OpenAiServer server;
+        try {
+            server = OpenAiServer.start(engine, options);
+        } catch (IOException | RuntimeException e) {
+            engine.close();
+            throw new IllegalArgumentException("--host/--port: cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+        AtomicBoolean stopped = new AtomicBoolean();
+        CountDownLatch done = new CountDownLatch(1);
+        Runnable stop = () -> {
+            if (stopped.compareAndSet(false, true)) {
+                server.close();
+                engine.close();
+                done.countDown();
+            }
+        };
+        Thread hook = new Thread(stop, "rsa-serve-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("rsa serve: listening on " + server.baseUrl() + " (model " + name + ")");
+        out.flush();
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            // In-process use (tests, embedding): an interrupt stops the server like SIGTERM does.
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is already running and does the same.
+            }
+            stop.run();
+        }
+        return 0;
+    }
+
+}

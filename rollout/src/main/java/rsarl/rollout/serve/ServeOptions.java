@@ -1,0 +1,51 @@
+package rsarl.rollout.serve;
+
+import java.time.Duration;
+
+/**
+ * Settings of the OpenAI-compatible server.
+ *
+ * @param host             address to bind (127.0.0.1 keeps the server private to this machine)
+ * @param port             TCP port; 0 picks a free one
+ * @param servedModelName  the name clients pass as {@code model}
+ * @param maxBatch         most rows (choices) decoded together in one generate call
+ * @param batchWait        how long the scheduler waits for more requests before starting a batch
+ * @param fillWait         how long it waits instead while fewer rows have arrived than were in flight when the
+ *                         last batch ended (closed-loop clients about to send their next requests)
+ * @param defaultMaxTokens chat reply length cap when a request names none
+ * @param shutdownGrace    how long closing waits for requests in flight
+ */
+public record ServeOptions(String host, int port, String servedModelName, int maxBatch, Duration batchWait,
+                           Duration fillWait, int defaultMaxTokens, Duration shutdownGrace) {
+    public ServeOptions {
+        if (host == null || host.isBlank()) throw new IllegalArgumentException("host: required");
+        if (port < 0 || port > 65535) throw new IllegalArgumentException("port: must be in [0, 65535], got " + port);
+        if (servedModelName == null || servedModelName.isBlank()) {
+            throw new IllegalArgumentException("served model name: required");
+        }
+        if (maxBatch < 1) throw new IllegalArgumentException("max batch: must be >= 1, got " + maxBatch);
+        if (batchWait.isNegative()) throw new IllegalArgumentException("batch wait: must be >= 0, got " + batchWait);
+        if (fillWait.compareTo(batchWait) < 0) {
+            throw new IllegalArgumentException("fill wait: must be >= batch wait (" + batchWait + "), got " + fillWait);
+        }
+        if (defaultMaxTokens < 1) {
+            throw new IllegalArgumentException("default max tokens: must be >= 1, got " + defaultMaxTokens);
+        }
+    }
+
+    /** Loopback, 32 rows, 5 ms batch wait, 250 ms fill wait, 1024 default reply tokens, 30 s grace. */
+    public static ServeOptions defaults(String servedModelName, int port) {
+        return new ServeOptions("127.0.0.1", port, servedModelName, 32, Duration.ofMillis(5), Duration.ofMillis(250),
+                1024, Duration.ofSeconds(30));
+    }
+
+    public ServeOptions withMaxBatch(int rows) {
+        return new ServeOptions(host, port, servedModelName, rows, batchWait, fillWait, defaultMaxTokens, shutdownGrace);
+    }
+
+    /** Sets both waits (the fill wait is raised to the batch wait when below it). */
+    public ServeOptions withWaits(Duration batch, Duration fill) {
+        return new ServeOptions(host, port, servedModelName, maxBatch, batch, fill.compareTo(batch) < 0 ? batch : fill,
+                defaultMaxTokens, shutdownGrace);
+    }
+}
