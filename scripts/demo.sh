@@ -25,7 +25,7 @@ if [[ "${DEMO_SMOKE:-0}" == 1 ]]; then
   n_eval=4; n_sft=64; n_rl=8
   sft_set=(--set max_steps=3)
   pools_set=(--set candidates.per_problem=4)
-  rl_set=(--set max_steps=2 --set batch_size=4 --set num_generations=2)
+  rl_set=(--set max_steps=2 --set batch_size=4 --set num_generations=2 --set micro_batch_size=4)
   eval_set=(--set rsa.population=4 --set rsa.steps=2)
 fi
 # The configs name checkpoints/demo/...; the commands below pass the same paths under $out explicitly.
