@@ -81,4 +81,15 @@ public final class Gradients {
     private static ai.djl.Device firstDevice(Collection<NDArray> params) {
         return params.isEmpty() ? ai.djl.Device.cpu() : params.iterator().next().getDevice();
     }
+
+    /**
+     * Stops a diverged step before the optimizer writes NaN/Inf into the weights: the loss and the global gradient
+     * norm must be finite. Checkpoints already written stay as they are, so the run can resume with another setting.
+     */
+    public static void requireFinite(double loss, double gradNorm) {
+        if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
+            throw new ArithmeticException("training diverged: loss " + loss + ", gradient norm " + gradNorm
+                    + " (weights left unchanged; lower learning_rate or max_grad_norm and resume from the last checkpoint)");
+        }
+    }
 }

@@ -125,7 +125,9 @@ public final class PolicyUpdate {
                     }
                 }
             }
-            normSum += Gradients.clipGlobalNorm(params.values(), maxGradNorm);
+            double gradNorm = Gradients.clipGlobalNorm(params.values(), maxGradNorm);
+            Gradients.requireFinite(stepLoss, gradNorm);
+            normSum += gradNorm;
             lr = schedule.lr(optimizer.step());
             optimizer.update(params, lr);
             Gradients.zero(params.values());

@@ -10,6 +10,8 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class GradientsTest {
     /** Gradients [3, 4] and [12] (from d/dp sum(p * c) = c): global norm sqrt(9 + 16 + 144) = 13. */
@@ -39,6 +41,28 @@ class GradientsTest {
             assertEquals(0.0, Gradients.globalNorm(List.of(p1, p2)));
             // the getGradient() calls in the assertions above added 3 handles; Gradients itself added none
             assertEquals(before + 3, m.getManagedArrays().size());
+        }
+    }
+
+    @Test
+    void aNonFiniteLossOrGradientNormStopsTheStep() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray p1 = m.create(new float[] {1, 1});
+            NDArray p2 = m.create(new float[] {1});
+            p1.setRequiresGradient(true);
+            p2.setRequiresGradient(true);
+            backward(m, p1, p2);
+            try (NDManager sub = m.newSubManager()) {
+                NDArray g = p1.getGradient();
+                g.tempAttach(sub);
+                g.set(new ai.djl.ndarray.index.NDIndex("0"), Float.NaN);
+            }
+            double norm = Gradients.clipGlobalNorm(List.of(p1, p2), 1.0);
+            assertTrue(Double.isNaN(norm));
+            ArithmeticException e = assertThrows(ArithmeticException.class, () -> Gradients.requireFinite(0.5, norm));
+            assertTrue(e.getMessage().contains("diverged"), e.getMessage());
+            assertThrows(ArithmeticException.class, () -> Gradients.requireFinite(Double.POSITIVE_INFINITY, 1.0));
+            Gradients.requireFinite(0.5, 13.0);
         }
     }
 
