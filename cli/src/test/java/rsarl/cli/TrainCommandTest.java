@@ -75,6 +75,16 @@ class TrainCommandTest {
     }
 
     @Test
+    void samplerAndTrainerLogprobsAgreeAtATemperatureBelowOne(@TempDir Path dir) throws Exception {
+        Path cfg = config(dir);
+        assertEquals(0, rsa("train", "--config", cfg.toString(), "--set", "output_dir=" + dir.resolve("t07"),
+                "--set", "temperature=0.7", "--set", "max_steps=1"));
+        List<String> lines = Files.readAllLines(dir.resolve("t07/metrics.jsonl"));
+        ObjectNode first = (ObjectNode) new ObjectMapper().readTree(lines.get(0));
+        assertTrue(first.get("sampler_logprob_abs_diff").asDouble() < 1e-4, first.toString());
+    }
+
+    @Test
     void killedRunResumesToBitIdenticalWeights(@TempDir Path dir) throws Exception {
         Path cfg = config(dir);
         // Uninterrupted, in this process; it also creates the model, the problems and the pools.

@@ -83,13 +83,14 @@ public final class Gradients {
     }
 
     /**
-     * Stops a diverged step before the optimizer writes NaN/Inf into the weights: the loss and the global gradient
-     * norm must be finite. Checkpoints already written stay as they are, so the run can resume with another setting.
+     * Stops a diverged step before the optimizer writes NaN into the weights. Only the loss is checked: an infinite
+     * gradient norm on its own is handled as torch's {@code clip_grad_norm_} does (the clip scale goes to 0).
+     * Checkpoints already written stay as they are, so the run can resume with another setting.
      */
-    public static void requireFinite(double loss, double gradNorm) {
-        if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
-            throw new ArithmeticException("training diverged: loss " + loss + ", gradient norm " + gradNorm
-                    + " (weights left unchanged; lower learning_rate or max_grad_norm and resume from the last checkpoint)");
+    public static void requireFiniteLoss(double loss) {
+        if (!Double.isFinite(loss)) {
+            throw new ArithmeticException("training diverged: loss " + loss
+                    + " (weights left unchanged; lower learning_rate and resume from the last checkpoint)");
         }
     }
 }

@@ -117,7 +117,10 @@ public final class PolicyUpdate {
                             List<float[]> sampler = chunks.get(k).stream().map(Sample::samplerLogprobs).toList();
                             if (sampler.stream().allMatch(java.util.Objects::nonNull)) {
                                 NDArray s = tb.perToken(m, sampler);
-                                diffSum += s.sub(logp.stopGradient()).abs().mul(mask).sum()
+                                // The sampler records log-probs of the raw distribution: compare like with like.
+                                NDArray raw = temperature == 1.0 ? logp.stopGradient()
+                                        : tb.completionLogprobs(logits.stopGradient(), ids, 1.0);
+                                diffSum += s.sub(raw).abs().mul(mask).sum()
                                         .toType(DataType.FLOAT64, false).getDouble();
                                 diffTokens += tb.maskedTokens();
                             }
@@ -126,7 +129,7 @@ public final class PolicyUpdate {
                 }
             }
             double gradNorm = Gradients.clipGlobalNorm(params.values(), maxGradNorm);
-            Gradients.requireFinite(stepLoss, gradNorm);
+            Gradients.requireFiniteLoss(stepLoss);
             normSum += gradNorm;
             lr = schedule.lr(optimizer.step());
             optimizer.update(params, lr);

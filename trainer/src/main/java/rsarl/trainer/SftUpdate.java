@@ -77,7 +77,7 @@ public final class SftUpdate {
             }
         }
         double norm = Gradients.clipGlobalNorm(params.values(), maxGradNorm);
-        Gradients.requireFinite(loss, norm);
+        Gradients.requireFiniteLoss(loss);
         double lr = schedule.lr(optimizer.step());
         optimizer.update(params, lr);
         Gradients.zero(params.values());
