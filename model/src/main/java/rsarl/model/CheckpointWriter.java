@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -104,17 +105,47 @@ public final class CheckpointWriter {
         return shards;
     }
 
+    /**
+     * One safetensors file of arrays kept in their own dtypes (trainer state: optimizer moments, LoRA adapters)
+     * with a {@code __metadata__} string map; replaces {@code file} if it exists.
+     */
+    public static void writeTensors(Path file, Map<String, NDArray> tensors, Map<String, String> metadata)
+            throws IOException {
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        Map<String, DataType> types = new LinkedHashMap<>();
+        tensors.forEach((k, a) -> {
+            shapes.put(k, a.getShape());
+            types.put(k, a.getDataType());
+        });
+        // Scratch memory on the arrays' own device (chunk copies of a big tensor stay there).
+        try (NDManager scratch = tensors.isEmpty() ? NDManager.newBaseManager()
+                : tensors.values().iterator().next().getManager().newSubManager()) {
+            writeFile(file, shapes, types::get, metadata, (name, m) -> tensors.get(name), scratch);
+        }
+    }
+
     /** One float32 safetensors file; the header is space-padded so the data starts 8-byte aligned. */
     static void writeFile(Path file, Map<String, Shape> shapes, TensorSource source, NDManager manager) throws IOException {
+        writeFile(file, shapes, name -> DataType.FLOAT32, Map.of("format", "pt"), source, manager);
+    }
+
+    /** {@code types} gives each tensor's stored dtype (arrays of another type are converted while writing). */
+    private static void writeFile(Path file, Map<String, Shape> shapes, Function<String, DataType> types,
+                                  Map<String, String> metadata, TensorSource source, NDManager manager)
+            throws IOException {
         ObjectNode header = QwenConfig.JSON.createObjectNode();
-        header.putObject("__metadata__").put("format", "pt");
+        if (!metadata.isEmpty()) {
+            ObjectNode meta = header.putObject("__metadata__");
+            metadata.forEach(meta::put);
+        }
         long off = 0;
         for (Map.Entry<String, Shape> e : shapes.entrySet()) {
+            DataType type = types.apply(e.getKey());
             ObjectNode t = header.putObject(e.getKey());
-            t.put("dtype", "F32");
+            t.put("dtype", SafetensorsFile.dtypeCode(type, e.getKey()));
             var sh = t.putArray("shape");
             for (long d : e.getValue().getShape()) sh.add(d);
-            long n = e.getValue().size() * 4;
+            long n = e.getValue().size() * type.getNumOfBytes();
             t.putArray("data_offsets").add(off).add(off + n);
             off += n;
         }
@@ -124,7 +155,8 @@ public final class CheckpointWriter {
         head.putLong(padded).put(json);
         while (head.hasRemaining()) head.put((byte) ' ');
         head.flip();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
             writeAll(ch, head);
             for (Map.Entry<String, Shape> e : shapes.entrySet()) {
                 try (NDManager scratch = manager.newSubManager()) {
@@ -133,7 +165,7 @@ public final class CheckpointWriter {
                         throw new IllegalStateException("tensor " + e.getKey() + " has shape " + a.getShape()
                                 + ", expected " + e.getValue());
                     }
-                    writeTensor(ch, a, scratch);
+                    writeTensor(ch, a, types.apply(e.getKey()), scratch);
                 }
             }
             ch.force(true);
@@ -144,16 +176,16 @@ public final class CheckpointWriter {
      * DJL copies an array to the Java heap to read it, so a big tensor is written in row chunks: the heap never
      * holds more than {@link #chunkBytes} of it.
      */
-    private static void writeTensor(FileChannel ch, NDArray a, NDManager scratch) throws IOException {
+    private static void writeTensor(FileChannel ch, NDArray a, DataType type, NDManager scratch) throws IOException {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
             throw new UnsupportedOperationException("safetensors writing needs a little-endian machine");
         }
         Shape shape = a.getShape();
         long rows = shape.dimension() == 0 ? 1 : shape.get(0);
-        long rowBytes = rows == 0 ? 0 : shape.size() * 4 / rows;
+        long rowBytes = rows == 0 ? 0 : shape.size() * type.getNumOfBytes() / rows;
         if (shape.dimension() < 2 || rows * rowBytes <= chunkBytes) {
             try (NDManager m = scratch.newSubManager()) {
-                NDArray f = a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false);
+                NDArray f = a.getDataType() == type ? a : a.toType(type, false);
                 if (f != a) f.attach(m);
                 writeAll(ch, f.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN));
             }
@@ -163,7 +195,7 @@ public final class CheckpointWriter {
         for (long r0 = 0; r0 < rows; r0 += step) {
             try (NDManager m = scratch.newSubManager()) {
                 NDArray part = a.get(m, new ai.djl.ndarray.index.NDIndex("{}:{}", r0, Math.min(rows, r0 + step)));
-                NDArray f = part.toType(DataType.FLOAT32, true);
+                NDArray f = part.toType(type, true);
                 f.attach(m);
                 writeAll(ch, f.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN));
             }

@@ -27,7 +27,8 @@ import java.util.Map;
 /**
  * One safetensors file, read through memory maps: the JSON header is parsed once, and each tensor is copied
  * chunk by chunk from the mapped file straight into native memory, so loading never holds a checkpoint on the
- * Java heap. BF16 is widened to float32 in Java because DJL aborts on bf16 arrays.
+ * Java heap. BF16 is widened to float32 in Java because DJL aborts on bf16 arrays. Also reads trainer state
+ * (F64/I64/I32/U8/BOOL tensors and the {@code __metadata__} string map) in its stored dtype.
  */
 public final class SafetensorsFile implements AutoCloseable {
     /** Bytes copied per chunk: bounds the native scratch memory of one load step (tests lower it). */
@@ -51,12 +52,30 @@ public final class SafetensorsFile implements AutoCloseable {
     private final FileChannel channel;
     private final long dataStart;
     private final Map<String, Entry> entries;
+    private final Map<String, String> metadata;
 
-    private SafetensorsFile(Path path, FileChannel channel, long dataStart, Map<String, Entry> entries) {
+    private SafetensorsFile(Path path, FileChannel channel, long dataStart, Map<String, Entry> entries,
+                            Map<String, String> metadata) {
         this.path = path;
         this.channel = channel;
         this.dataStart = dataStart;
         this.entries = entries;
+        this.metadata = metadata;
+    }
+
+    /** A whole file: its tensors (stored dtypes, file order) and its {@code __metadata__} map. */
+    public record Contents(Map<String, NDArray> tensors, Map<String, String> metadata) {}
+
+    /**
+     * Reads every tensor of {@code path} into {@code manager} (trainer state); a missing, truncated or corrupt file
+     * is an {@link IOException} whose message starts with the file.
+     */
+    public static Contents readAll(Path path, NDManager manager) throws IOException {
+        try (SafetensorsFile f = open(path)) {
+            return new Contents(f.loadAll(manager), f.metadata());
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            throw new IOException(e.getMessage(), e);
+        }
     }
 
     public static SafetensorsFile open(Path path) {
@@ -88,12 +107,16 @@ public final class SafetensorsFile implements AutoCloseable {
             if (header == null || !header.isObject()) throw bad(path, "header is not a JSON object");
             long dataLen = size - 8 - headerLen;
             Map<String, Entry> entries = new LinkedHashMap<>();
+            Map<String, String> metadata = new LinkedHashMap<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> f = it.next();
-                if (f.getKey().equals("__metadata__")) continue;
+                if (f.getKey().equals("__metadata__")) {
+                    f.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                    continue;
+                }
                 entries.put(f.getKey(), parseEntry(path, f.getKey(), f.getValue(), dataLen));
             }
-            return new SafetensorsFile(path, ch, 8 + headerLen, entries);
+            return new SafetensorsFile(path, ch, 8 + headerLen, entries, Collections.unmodifiableMap(metadata));
         } catch (IOException e) {
             closeQuietly(ch);
             throw new UncheckedIOException(path + ": cannot read: " + e.getMessage(), e);
@@ -137,10 +160,34 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /** Bytes per element, or -1 for dtypes this reader cannot load. */
     static int elementSize(String dtype) {
+        return dtype.equals("BF16") ? 2 : storedType(dtype) == null ? -1 : storedType(dtype).getNumOfBytes();
+    }
+
+    /** The DJL type of a safetensors dtype code (null for BF16, which is widened, and unknown codes). */
+    private static DataType storedType(String dtype) {
         return switch (dtype) {
-            case "F32" -> 4;
-            case "F16", "BF16" -> 2;
-            default -> -1;
+            case "F32" -> DataType.FLOAT32;
+            case "F64" -> DataType.FLOAT64;
+            case "F16" -> DataType.FLOAT16;
+            case "I64" -> DataType.INT64;
+            case "I32" -> DataType.INT32;
+            case "U8" -> DataType.UINT8;
+            case "BOOL" -> DataType.BOOLEAN;
+            default -> null;
+        };
+    }
+
+    /** The safetensors dtype code of a DJL type; errors name the tensor. */
+    static String dtypeCode(DataType type, String name) {
+        return switch (type) {
+            case FLOAT32 -> "F32";
+            case FLOAT64 -> "F64";
+            case FLOAT16 -> "F16";
+            case INT64 -> "I64";
+            case INT32 -> "I32";
+            case UINT8 -> "U8";
+            case BOOLEAN -> "BOOL";
+            default -> throw new IllegalArgumentException("tensor " + name + ": unsupported dtype " + type);
         };
     }
 
@@ -152,20 +199,49 @@ public final class SafetensorsFile implements AutoCloseable {
         return Collections.unmodifiableMap(entries);
     }
 
+    /** The header's {@code __metadata__} string map (empty when absent). */
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    /** Every tensor in its stored dtype (BF16 widened to float32), in file order, named after its entry. */
+    public Map<String, NDArray> loadAll(NDManager manager) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (String name : entries.keySet()) {
+            NDArray a = load(name, manager, null);
+            a.setName(name);
+            out.put(name, a);
+        }
+        return out;
+    }
+
     public Entry entry(String name) {
         Entry e = entries.get(name);
         if (e == null) throw bad(path, "missing tensor " + name);
         return e;
     }
 
-    /** Copies one tensor into a new array of {@code target} type (float32 or float16) owned by {@code manager}. */
+    /**
+     * Copies one tensor into a new array owned by {@code manager}, converted to {@code target} (float32 or
+     * float16), or in its stored dtype when {@code target} is null.
+     */
     public NDArray load(String name, NDManager manager, DataType target) {
         Entry e = entry(name);
         int esize = elementSize(e.dtype());
-        if (esize < 0) throw bad(path, "tensor " + name + ": unsupported dtype " + e.dtype() + " (F32, F16, BF16)");
+        boolean floating = e.dtype().equals("F32") || e.dtype().equals("F16") || e.dtype().equals("BF16");
+        if (target != null && !floating) {
+            throw bad(path, "tensor " + name + ": unsupported dtype " + e.dtype() + " (F32, F16, BF16)");
+        }
+        if (esize < 0) {
+            throw bad(path, "tensor " + name + ": unsupported dtype " + e.dtype()
+                    + " (F32, F16, BF16, F64, I64, I32, U8, BOOL)");
+        }
         long rows = e.shape().length == 0 ? 1 : e.shape()[0];
         long numel = e.numel();
-        if (numel == 0) return manager.zeros(e.djlShape(), target);
+        if (numel == 0) {
+            DataType t = target != null ? target : e.dtype().equals("BF16") ? DataType.FLOAT32 : storedType(e.dtype());
+            return manager.zeros(e.djlShape(), t);
+        }
         long rowElems = numel / rows;
         long rowsPerChunk = Math.max(1, chunkBytes / (rowElems * esize));
         NDList pieces = new NDList();
@@ -214,12 +290,12 @@ public final class SafetensorsFile implements AutoCloseable {
                 throw new UnsupportedOperationException("safetensors loading needs a little-endian machine");
             }
             data = mapped;
-            stored = e.dtype().equals("F32") ? DataType.FLOAT32 : DataType.FLOAT16;
+            stored = storedType(e.dtype());
         }
         // create() wraps the buffer without copying; the copy below gives the array memory of its own.
         try (NDManager scratch = manager.newSubManager()) {
             NDArray view = scratch.create(data, shape, stored);
-            NDArray owned = stored == target ? view.duplicate() : view.toType(target, true);
+            NDArray owned = target == null || stored == target ? view.duplicate() : view.toType(target, true);
             owned.attach(manager);
             return owned;
         }

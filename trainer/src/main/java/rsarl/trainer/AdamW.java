@@ -4,6 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 
+import rsarl.model.CheckpointWriter;
+import rsarl.model.SafetensorsFile;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,7 +104,7 @@ public final class AdamW implements AutoCloseable {
         meta.put("beta2", Double.toString(hyper.beta2()));
         meta.put("eps", Double.toString(hyper.eps()));
         meta.put("weight_decay", Double.toString(hyper.weightDecay()));
-        Safetensors.write(file, tensors, meta);
+        CheckpointWriter.writeTensors(file, tensors, meta);
     }
 
     /** Replaces this optimizer's state by the one in {@code file}; errors name the file and the bad entry. */
@@ -110,7 +113,7 @@ public final class AdamW implements AutoCloseable {
             throw new IOException(file + ": optimizer state is missing");
         }
         try (NDManager tmp = state.newSubManager()) {
-            Safetensors.Contents c = Safetensors.read(file, tmp);
+            SafetensorsFile.Contents c = SafetensorsFile.readAll(file, tmp);
             String s = c.metadata().get("step");
             if (s == null) {
                 throw new IOException(file + ": no 'step' in the safetensors metadata");

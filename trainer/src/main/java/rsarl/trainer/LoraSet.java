@@ -3,6 +3,9 @@ package rsarl.trainer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
+import rsarl.model.CheckpointWriter;
+import rsarl.model.SafetensorsFile;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -81,13 +84,13 @@ public final class LoraSet implements AutoCloseable {
 
     /** Saves A and B exactly (a resumed run continues from these, not from merged weights). */
     public void save(Path file) throws IOException {
-        Safetensors.write(file, trainableParameters(), Map.of("format", "lora"));
+        CheckpointWriter.writeTensors(file, trainableParameters(), Map.of("format", "lora"));
     }
 
     /** Restores A and B in place; errors name the file and the missing or mis-shaped tensor. */
     public void load(Path file) throws IOException {
         try (NDManager tmp = manager.newSubManager()) {
-            Map<String, NDArray> saved = Safetensors.read(file, tmp).tensors();
+            Map<String, NDArray> saved = SafetensorsFile.readAll(file, tmp).tensors();
             Map<String, NDArray> live = trainableParameters();
             if (!saved.keySet().equals(live.keySet())) {
                 throw new IOException(file + ": adapters " + saved.keySet() + " do not match the configured ones "

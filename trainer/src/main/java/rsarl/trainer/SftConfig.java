@@ -2,6 +2,8 @@ package rsarl.trainer;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import rsarl.rollout.config.ConfigLoader;
+
 import java.nio.file.Path;
 import java.util.List;
 
@@ -41,13 +43,13 @@ public record SftConfig(
     public record Data(String train, String eval, String systemPrompt) {}
 
     public static SftConfig load(Path file, List<String> overrides) {
-        ObjectNode user = YamlConfig.read(file);
-        YamlConfig.alias(user, "batch_size", "per_device_train_batch_size", file.toString());
+        ObjectNode user = ConfigLoader.read(file);
+        ConfigLoader.alias(user, "batch_size", "per_device_train_batch_size", file.toString());
         for (String o : overrides) {
-            YamlConfig.set(user, o.startsWith("batch_size=") ? "per_device_train_batch_size" + o.substring(10) : o);
+            ConfigLoader.applyOverride(user, o.startsWith("batch_size=") ? "per_device_train_batch_size" + o.substring(10) : o);
         }
-        ObjectNode tree = YamlConfig.merge(YamlConfig.readResource(SftConfig.class, "sft-defaults.yaml"), user);
-        SftConfig c = YamlConfig.bind(tree, SftConfig.class, file.toString());
+        ObjectNode tree = ConfigLoader.merge(ConfigLoader.readResource(SftConfig.class, "sft-defaults.yaml"), user);
+        SftConfig c = ConfigLoader.bind(tree, SftConfig.class, file.toString());
         c.validate(file.toString());
         return c;
     }
@@ -91,7 +93,7 @@ public record SftConfig(
     }
 
     public String hash() {
-        return YamlConfig.hash(this, "resume", "max_steps");
+        return ConfigLoader.hash(this, "resume", "max_steps");
     }
 
     void validate(String source) {

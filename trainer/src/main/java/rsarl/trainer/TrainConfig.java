@@ -3,6 +3,7 @@ package rsarl.trainer;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import rsarl.rollout.assets.Assets;
+import rsarl.rollout.config.ConfigLoader;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -72,13 +73,13 @@ public record TrainConfig(
 
     /** Reads {@code file}, applies {@code --set} overrides, binds and validates; errors name the file and key. */
     public static TrainConfig load(Path file, List<String> overrides) {
-        ObjectNode user = YamlConfig.read(file);
-        YamlConfig.alias(user, "batch_size", "per_device_train_batch_size", file.toString());
+        ObjectNode user = ConfigLoader.read(file);
+        ConfigLoader.alias(user, "batch_size", "per_device_train_batch_size", file.toString());
         for (String o : overrides) {
-            YamlConfig.set(user, o.startsWith("batch_size=") ? "per_device_train_batch_size" + o.substring(10) : o);
+            ConfigLoader.applyOverride(user, o.startsWith("batch_size=") ? "per_device_train_batch_size" + o.substring(10) : o);
         }
-        ObjectNode tree = YamlConfig.merge(YamlConfig.readResource(TrainConfig.class, "train-defaults.yaml"), user);
-        TrainConfig c = YamlConfig.bind(tree, TrainConfig.class, file.toString());
+        ObjectNode tree = ConfigLoader.merge(ConfigLoader.readResource(TrainConfig.class, "train-defaults.yaml"), user);
+        TrainConfig c = ConfigLoader.bind(tree, TrainConfig.class, file.toString());
         c.validate(file.toString());
         return c;
     }
@@ -142,7 +143,7 @@ public record TrainConfig(
 
     /** Hash of everything but {@code resume} and {@code max_steps} (both may change between a run and its resume). */
     public String hash() {
-        return YamlConfig.hash(this, "resume", "max_steps");
+        return ConfigLoader.hash(this, "resume", "max_steps");
     }
 
     void validate(String source) {

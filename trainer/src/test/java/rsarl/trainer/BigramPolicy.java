@@ -4,6 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
+import rsarl.model.CheckpointWriter;
+import rsarl.model.SafetensorsFile;
+
 import java.util.Map;
 
 /** Test policy: next-token logits are a row of a trainable [V, V] table indexed by the current token. */
@@ -63,13 +66,14 @@ final class BigramPolicy implements TrainableModel, AutoCloseable {
     @Override
     public void save(java.nio.file.Path dir) throws java.io.IOException {
         java.nio.file.Files.createDirectories(dir);
-        Safetensors.write(dir.resolve("model.safetensors"), Map.of("table", table), Map.of());
+        CheckpointWriter.writeTensors(dir.resolve("model.safetensors"), Map.of("table", table), Map.of());
     }
 
     @Override
     public void restore(java.nio.file.Path checkpointDir) throws java.io.IOException {
         try (NDManager tmp = NDManager.newBaseManager()) {
-            table.set(Safetensors.read(checkpointDir.resolve("model/model.safetensors"), tmp).tensors().get("table")
+            table.set(SafetensorsFile.readAll(checkpointDir.resolve("model/model.safetensors"), tmp).tensors()
+                    .get("table")
                     .toFloatArray());
         }
     }

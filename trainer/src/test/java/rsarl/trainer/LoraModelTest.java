@@ -7,6 +7,9 @@ import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import rsarl.model.CheckpointWriter;
+import rsarl.model.SafetensorsFile;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +52,7 @@ class LoraModelTest {
         @Override
         public void save(Path dir, Map<String, NDArray> weights) throws IOException {
             Files.createDirectories(dir);
-            Safetensors.write(dir.resolve("model.safetensors"), weights, Map.of());
+            CheckpointWriter.writeTensors(dir.resolve("model.safetensors"), weights, Map.of());
         }
 
         @Override
@@ -83,7 +86,7 @@ class LoraModelTest {
             model.save(ckpt.resolve("model"));
             model.saveTrainable(ckpt);
             try (NDManager tmp = NDManager.newBaseManager()) {
-                float[] merged = Safetensors.read(ckpt.resolve("model/model.safetensors"), tmp).tensors()
+                float[] merged = SafetensorsFile.readAll(ckpt.resolve("model/model.safetensors"), tmp).tensors()
                         .get(Table.NAME).toFloatArray();
                 assertArrayEquals(effective, merged, 1e-6f);
             }

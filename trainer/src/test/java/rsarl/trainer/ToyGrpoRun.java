@@ -4,6 +4,9 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
+import rsarl.model.CheckpointWriter;
+import rsarl.model.SafetensorsFile;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,7 +51,7 @@ final class ToyGrpoRun {
             if (resume) {
                 var c = ckpts.latest().orElseThrow();
                 try (NDManager tmp = NDManager.newBaseManager()) {
-                    NDArray saved = Safetensors.read(c.modelDir().resolve("model.safetensors"), tmp).tensors()
+                    NDArray saved = SafetensorsFile.readAll(c.modelDir().resolve("model.safetensors"), tmp).tensors()
                             .get("table");
                     policy.table.set(saved.toFloatArray());
                 }
@@ -95,8 +98,8 @@ final class ToyGrpoRun {
                                 Map.of("sampler", rng.state()), log.lines(), 0, Map.of());
                         ckpts.save(st, opt, SchedulerState.of(schedule, opt.step()), dir -> {
                             java.nio.file.Files.createDirectories(dir);
-                            Safetensors.write(dir.resolve("model.safetensors"), Map.of("table", policy.table),
-                                    Map.of());
+                            CheckpointWriter.writeTensors(dir.resolve("model.safetensors"),
+                                    Map.of("table", policy.table), Map.of());
                         });
                     }
                     if (step == stopAfter) {

@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -16,20 +19,31 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Loads a YAML config file into a record, after applying {@code --set a.b.c=value} overrides to the
- * tree. Keys are snake_case (record components are camelCase). Unknown keys, wrong types and values
- * rejected by a record's own checks end in a {@link ConfigException} naming the file and key path.
+ * Loads YAML config files into records: optional defaults tree, then the user's file, then
+ * {@code --set a.b.c=value} overrides, then strict binding. Keys are snake_case (record components are
+ * camelCase). Unknown keys, wrong types, bad enum values and values rejected by a record's own checks end
+ * in a {@link ConfigException} naming the file and key path.
  *
  * <p>Validation convention for config records: a compact constructor that rejects a value throws
  * {@link IllegalArgumentException} whose message starts with the offending key ("k: must be ..."),
@@ -41,14 +55,27 @@ public final class ConfigLoader {
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .build();
 
-    /** Strict binder: no unknown keys, no "16" for 16, no 16.5 for an int. */
+    /** Strict binder: no unknown keys, no "16" for 16, no 16.5 for an int; enum names in any case. */
     private static final ObjectMapper BINDER = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
             .build();
+
+    /** Key-sorted JSON, so a config's hash does not depend on field order. */
+    private static final ObjectMapper SORTED = JsonMapper.builder()
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            .build();
+
+    static {
+        // "0.5" in quotes is a string: do not silently turn strings into numbers or booleans.
+        for (LogicalType t : new LogicalType[] {LogicalType.Integer, LogicalType.Float, LogicalType.Boolean}) {
+            BINDER.coercionConfigFor(t).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
+        }
+    }
 
     private ConfigLoader() {
     }
@@ -60,28 +87,66 @@ public final class ConfigLoader {
 
     /** Reads the YAML tree of {@code file} with the overrides applied (for callers that bind themselves). */
     public static ObjectNode readTree(Path file, List<String> overrides) {
-        JsonNode root;
-        try {
-            root = YAML.readTree(Files.readString(file));
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(file + ": config file not found");
-        } catch (JsonProcessingException e) {
-            int line = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
-            throw new ConfigException(file + (line > 0 ? ":" + line : "") + ": invalid YAML: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new ConfigException(file + ": cannot read config: " + e.getMessage());
-        }
-        if (root == null || root.isMissingNode() || root.isNull()) {
-            root = JsonNodeFactory.instance.objectNode();
-        }
-        if (!root.isObject()) {
-            throw new ConfigException(file + ": the top level of a config must be a mapping of keys");
-        }
-        ObjectNode tree = (ObjectNode) root;
+        ObjectNode tree = read(file);
         for (String assignment : overrides == null ? List.<String>of() : overrides) {
             applyOverride(tree, assignment);
         }
         return tree;
+    }
+
+    /** Parses a YAML file whose top level is a mapping; syntax errors name file, line and column. */
+    public static ObjectNode read(Path file) {
+        JsonNode root;
+        try {
+            root = YAML.readTree(Files.readString(file));
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file + ": config file not found", e);
+        } catch (JsonProcessingException e) {
+            var loc = e.getLocation();
+            String at = loc == null || loc.getLineNr() <= 0 ? "" : ":" + loc.getLineNr() + ":" + loc.getColumnNr();
+            throw new ConfigException(file + at + ": invalid YAML: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read config: " + e.getMessage(), e);
+        }
+        return asObject(root, file.toString());
+    }
+
+    /** Parses a YAML classpath resource (the defaults shipped next to a config record). */
+    public static ObjectNode readResource(Class<?> owner, String name) {
+        try (InputStream in = owner.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return asObject(YAML.readTree(in), name);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read resource " + name, e);
+        }
+    }
+
+    /** Deep-merges {@code over} into {@code base} (mappings merge key by key; anything else replaces). */
+    public static ObjectNode merge(ObjectNode base, ObjectNode over) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = over.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode old = base.get(e.getKey());
+            if (old instanceof ObjectNode o && e.getValue() instanceof ObjectNode n) {
+                merge(o, n);
+            } else {
+                base.set(e.getKey(), e.getValue().deepCopy());
+            }
+        }
+        return base;
+    }
+
+    /** Renames a top-level alias key to its canonical name; giving both is an error naming them. */
+    public static void alias(ObjectNode tree, String alias, String canonical, String source) {
+        if (!tree.has(alias)) {
+            return;
+        }
+        if (tree.has(canonical)) {
+            throw new ConfigException(source + ": keys '" + alias + "' and '" + canonical
+                    + "' mean the same thing; give only one");
+        }
+        tree.set(canonical, tree.remove(alias));
     }
 
     /** Binds a tree to a config record; {@code source} names the file in error messages. */
@@ -89,9 +154,9 @@ public final class ConfigLoader {
         try {
             return BINDER.treeToValue(tree, type);
         } catch (JsonMappingException e) {
-            throw new ConfigException(source + ": " + describe(e));
+            throw new ConfigException(source + ": " + describe(e, tree), e);
         } catch (JsonProcessingException e) {
-            throw new ConfigException(source + ": " + e.getOriginalMessage());
+            throw new ConfigException(source + ": " + firstLine(e.getOriginalMessage()), e);
         }
     }
 
@@ -100,7 +165,25 @@ public final class ConfigLoader {
         return BINDER.valueToTree(config);
     }
 
-    /** Applies one {@code a.b.c=value} override; the value is parsed as a YAML scalar or flow collection. */
+    /**
+     * Short stable hash of a bound config (snake_case keys, sorted), minus the given top-level keys; used to
+     * notice a resume with a different config.
+     */
+    public static String hash(Object config, String... ignoredKeys) {
+        ObjectNode tree = toTree(config);
+        tree.remove(Arrays.asList(ignoredKeys));
+        try {
+            byte[] bytes = SORTED.writeValueAsBytes(SORTED.treeToValue(tree, Object.class));
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)).substring(0, 16);
+        } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Applies one {@code a.b.c=value} override. The value is read as a YAML scalar or flow collection, so
+     * {@code 0.5}, {@code true}, {@code [q_proj, v_proj]} and {@code null} keep their types.
+     */
     public static void applyOverride(ObjectNode root, String assignment) {
         int eq = assignment.indexOf('=');
         if (eq <= 0) {
@@ -118,7 +201,7 @@ public final class ConfigLoader {
         try {
             value = text.isBlank() ? TextNode.valueOf(text) : YAML.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new ConfigException("--set " + assignment + ": value is not valid YAML: " + e.getOriginalMessage());
+            throw new ConfigException("--set " + assignment + ": value is not valid YAML: " + e.getOriginalMessage(), e);
         }
         if (value == null || value.isMissingNode()) {
             value = TextNode.valueOf(text);
@@ -137,7 +220,55 @@ public final class ConfigLoader {
         node.set(keys[keys.length - 1], value);
     }
 
+    private static String describe(JsonMappingException e, JsonNode tree) {
+        String path = path(e);
+        if (e instanceof UnrecognizedPropertyException u) {
+            String known = u.getKnownPropertyIds() == null ? "" : " (known keys: "
+                    + u.getKnownPropertyIds().stream().map(String::valueOf).sorted().collect(Collectors.joining(", ")) + ")";
+            return "unknown key '" + path + "'" + known;
+        }
+        if (e instanceof ValueInstantiationException && e.getCause() instanceof IllegalArgumentException iae) {
+            String msg = iae.getMessage();
+            return path.isEmpty() ? msg : path + "." + msg;
+        }
+        if (e instanceof InvalidFormatException f && f.getTargetType() != null && f.getTargetType().isEnum()) {
+            return "key '" + path + "': bad value '" + f.getValue() + "' (one of "
+                    + Arrays.stream(f.getTargetType().getEnumConstants())
+                            .map(c -> c.toString().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")) + ")";
+        }
+        if (e instanceof MismatchedInputException mi) {
+            JsonNode given = tree.at(pointer(e));
+            return "key '" + path + "': expected " + typeName(mi.getTargetType())
+                    + (given.isMissingNode() ? "" : ", got " + given);
+        }
+        return "key '" + path + "': " + firstLine(e.getOriginalMessage());
+    }
+
+    /** The snake_case key path of a binding error, e.g. {@code rsa.k} or {@code seeds[2]}. */
+    private static String path(JsonMappingException e) {
+        List<String> parts = new ArrayList<>();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                parts.add(r.getFieldName());
+            } else if (r.getIndex() >= 0 && !parts.isEmpty()) {
+                parts.set(parts.size() - 1, parts.get(parts.size() - 1) + "[" + r.getIndex() + "]");
+            }
+        }
+        return String.join(".", parts);
+    }
+
+    private static String pointer(JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            sb.append('/').append(r.getFieldName() != null ? r.getFieldName() : Integer.toString(r.getIndex()));
+        }
+        return sb.toString();
+    }
+
     private static String typeName(Class<?> type) {
+        if (type == null) {
+            return "another type";
+        }
         if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
             return "an integer";
         }
@@ -153,32 +284,24 @@ public final class ConfigLoader {
         if (java.util.Collection.class.isAssignableFrom(type)) {
             return "a list";
         }
-        return "a mapping";
+        return "a mapping (" + type.getSimpleName() + ")";
     }
 
-    private static String describe(JsonMappingException e) {
-        String path = e.getPath().stream()
-                .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
-                .collect(Collectors.joining(".")).replace(".[", "[");
-        if (e instanceof UnrecognizedPropertyException u) {
-            String known = u.getKnownPropertyIds() == null ? "" : " (known keys: "
-                    + u.getKnownPropertyIds().stream().map(String::valueOf).sorted().collect(Collectors.joining(", ")) + ")";
-            return "unknown key '" + path + "'" + known;
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "invalid value";
         }
-        if (e instanceof ValueInstantiationException && e.getCause() instanceof IllegalArgumentException iae) {
-            String msg = iae.getMessage();
-            return path.isEmpty() ? msg : path + "." + msg;
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    private static ObjectNode asObject(JsonNode n, String source) {
+        if (n == null || n.isMissingNode() || n.isNull()) {
+            return JsonNodeFactory.instance.objectNode();
         }
-        if (e instanceof MismatchedInputException mi && mi.getTargetType() != null) {
-            String got = e instanceof InvalidFormatException f && f.getValue() != null
-                    ? ", got " + (f.getValue() instanceof String ? "\"" + f.getValue() + "\"" : f.getValue()) : "";
-            return path + ": expected " + typeName(mi.getTargetType()) + got;
+        if (!(n instanceof ObjectNode o)) {
+            throw new ConfigException(source + ": the top level of a config must be a mapping of keys");
         }
-        String msg = e.getOriginalMessage();
-        int cut = msg.indexOf('\n');
-        if (cut > 0) {
-            msg = msg.substring(0, cut);
-        }
-        return path + ": " + msg;
+        return o;
     }
 }
