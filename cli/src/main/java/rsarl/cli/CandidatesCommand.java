@@ -1,6 +1,7 @@
 package rsarl.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -14,7 +15,6 @@ import rsarl.rollout.rsa.RsaLoop;
 import rsarl.rollout.rsa.StateMetrics;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -25,11 +25,8 @@ import java.util.function.Function;
         description = "Sample M solutions per problem from a reference model into a JSONL candidate pool.")
 public final class CandidatesCommand implements Callable<Integer> {
 
-    @Option(names = "--config", required = true, paramLabel = "FILE.yaml", description = "candidates config")
-    Path config;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a config key (repeatable)")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    ConfigOptions options;
 
     @Option(names = "--no-progress", description = "no progress bar on stderr")
     boolean noProgress;
@@ -54,7 +51,7 @@ public final class CandidatesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CandidatesConfig cfg = CandidatesConfig.load(config, overrides);
+        CandidatesConfig cfg = CandidatesConfig.load(options.config, options.overrides);
         CandidatePool pool = new CandidatePool(cfg, problemReader, verifiers, backends);
         StateMetrics m;
         if (noProgress) {

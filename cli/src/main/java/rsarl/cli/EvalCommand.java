@@ -1,6 +1,7 @@
 package rsarl.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -16,7 +17,6 @@ import rsarl.rollout.rsa.StateMetrics;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -27,11 +27,8 @@ import java.util.function.Function;
         description = "Evaluate a model with Recursive Self-Aggregation (resumes a killed run of the same config).")
 public final class EvalCommand implements Callable<Integer> {
 
-    @Option(names = "--config", required = true, paramLabel = "FILE.yaml", description = "eval config")
-    Path config;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a config key, e.g. rsa.k=1 (repeatable)")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    ConfigOptions options;
 
     @Option(names = "--no-progress", description = "no progress bar on stderr")
     boolean noProgress;
@@ -56,7 +53,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        EvalConfig cfg = EvalConfig.load(config, overrides);
+        EvalConfig cfg = EvalConfig.load(options.config, options.overrides);
         EvalRun run = new EvalRun(cfg, problemReader, verifiers, backends);
         List<StateMetrics> metrics;
         if (noProgress) {
