@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The end-to-end demo, CPU only, no downloads (about 20 minutes on 2 cores):
-#   1. the project's tokenizer and a random tiny Qwen3 ("small" preset, 3.3M weights)
-#   2. puzzle data (arithmetic with worked steps): SFT pairs, RL problems, held-out eval problems
-#   3. SFT on the reference solutions            -> models/sft (the base of both RL runs)
+#   1. puzzle data (arithmetic with worked steps): SFT pairs, RL problems, held-out eval problems
+#   2. the project's tokenizer (built-in corpus + SFT texts) and a random tiny Qwen3 ("small" preset, 3.3M weights)
+#   3. SFT on the reference solutions (70% standard prompts, 30% aggregation prompts over corrupted copies of the
+#      same problem's solution)                -> models/sft (the base of both RL runs)
 #   4. candidate pools of the frozen SFT model   -> data/pools.jsonl
 #   5. standard RL and aggregation-aware RL, same seed and step budget -> models/standard-rl, models/agg-rl
 #   6. RSA evaluation (N=8, K=4, T=3) of all three -> table, results.md, compare.png, eval/*/accuracy.png
@@ -68,14 +69,17 @@ link_latest() {
 make_data() {
   "$rsa" make-dataset --task "$task" --difficulty $difficulty --n $n_eval --seed 1000 --out "$out/data/eval.jsonl"
   "$rsa" make-dataset --task "$task" --difficulty $difficulty --n $n_sft --seed 1 --exclude "$out/data/eval.jsonl" \
-    --out "$out/data/sft-problems.jsonl" --sft-out "$out/data/sft.jsonl.tmp"
+    --out "$out/data/sft-problems.jsonl" --sft-out "$out/data/sft.jsonl.tmp" --sft-agg-share 0.3
   "$rsa" make-dataset --task "$task" --difficulty $difficulty --n $n_rl --seed 2 --exclude "$out/data/eval.jsonl" \
     --out "$out/data/rl.jsonl"
   mv "$out/data/sft.jsonl.tmp" "$out/data/sft.jsonl"
 }
 
 init_model() {
-  "$rsa" make-tokenizer --out "$out/tokenizer"
+  # The tokenizer also learns the task's texts (the first SFT pairs, a third of them aggregation prompts), so the
+  # aggregation prompt's fixed instructions take ~1 token a word: ~300 tokens instead of ~490 with the built-in corpus.
+  head -n 1500 "$out/data/sft.jsonl" > "$out/data/tokenizer-corpus.jsonl"
+  "$rsa" make-tokenizer --out "$out/tokenizer" --corpus-extra "$out/data/tokenizer-corpus.jsonl"
   "$rsa" init-model --preset small --seed 0 --tokenizer "$out/tokenizer/tokenizer.json" --out "$out/models/init.tmp"
   mv "$out/models/init.tmp" "$out/models/init"
 }
@@ -104,8 +108,8 @@ evaluate() { # evaluate NAME
 }
 
 stage build "" "$rsa" --version
-stage init "$out/models/init" init_model
 stage data "$out/data/sft.jsonl" make_data
+stage init "$out/models/init" init_model
 stage sft "$out/models/sft" train_sft
 stage pools "$out/data/pools.done" pools
 stage standard-rl "$out/models/standard-rl" train_rl standard-rl

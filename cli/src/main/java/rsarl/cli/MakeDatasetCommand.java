@@ -24,6 +24,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.Callable;
 
 /** {@code rsa make-dataset}: writes seeded puzzle problems (with reference solutions) as JSONL. */
@@ -61,6 +63,12 @@ final class MakeDatasetCommand implements Callable<Integer> {
             + "problems, so useless for this one): teaches reading the long prompt layout, not aggregating (default 0)")
     double sftLayoutShare;
 
+    @Option(names = "--sft-agg-share", defaultValue = "0", paramLabel = "F", description = "share of SFT pairs "
+            + "whose prompt is the aggregation prompt over K candidates of the SAME problem: each candidate is the "
+            + "reference solution or, with probability 1/2, a copy with one number changed; the response is the "
+            + "reference solution (teaches reading candidates; default ${DEFAULT-VALUE})")
+    double sftAggShare;
+
     @Option(names = "--sft-layout-k", defaultValue = "4", paramLabel = "K",
             description = "distractor candidates per layout pair (default ${DEFAULT-VALUE})")
     int sftLayoutK;
@@ -91,6 +99,10 @@ final class MakeDatasetCommand implements Callable<Integer> {
         if (!(sftLayoutShare >= 0 && sftLayoutShare <= 1)) {
             throw new IllegalArgumentException("--sft-layout-share must be in [0, 1], got " + sftLayoutShare);
         }
+        if (!(sftAggShare >= 0 && sftAggShare <= 1 - sftLayoutShare)) {
+            throw new IllegalArgumentException("--sft-agg-share must be in [0, 1 - --sft-layout-share], got "
+                    + sftAggShare);
+        }
         if (sftLayoutShare > 0 && (sftLayoutK < 1 || sftLayoutK >= problems.size())) {
             throw new IllegalArgumentException("--sft-layout-k must be in [1, n-1] = [1, " + (problems.size() - 1)
                     + "], got " + sftLayoutK);
@@ -109,9 +121,16 @@ final class MakeDatasetCommand implements Callable<Integer> {
             o.set("metadata", p.metadata());
             lines.add(JSON.writeValueAsString(o));
             ObjectNode pair = JSON.createObjectNode();
-            boolean layout = sftLayoutShare > 0 && layoutRng.nextDouble() < sftLayoutShare;
-            pair.put("prompt", layout ? PromptBuilder.aggregationPrompt(p, distractors(problems, idx, layoutRng))
-                    : PromptBuilder.standardPrompt(p));
+            double u = (sftLayoutShare > 0 || sftAggShare > 0) ? layoutRng.nextDouble() : 1;
+            String prompt;
+            if (u < sftLayoutShare) {
+                prompt = PromptBuilder.aggregationPrompt(p, distractors(problems, idx, layoutRng));
+            } else if (u < sftLayoutShare + sftAggShare) {
+                prompt = PromptBuilder.aggregationPrompt(p, sameProblemCandidates(p, layoutRng));
+            } else {
+                prompt = PromptBuilder.standardPrompt(p);
+            }
+            pair.put("prompt", prompt);
             pair.put("response", p.metadata().get("solution").asText());
             sftLines.add(JSON.writeValueAsString(pair));
         }
@@ -168,6 +187,35 @@ final class MakeDatasetCommand implements Callable<Integer> {
         }
         return out;
     }
+
+    /** K candidates for {@code p}: its reference solution, each one corrupted with probability 1/2. */
+    private List<String> sameProblemCandidates(Problem p, SplittableRandom rnd) {
+        String solution = p.metadata().get("solution").asText();
+        List<String> out = new ArrayList<>(sftLayoutK);
+        for (int i = 0; i < sftLayoutK; i++) {
+            out.add(rnd.nextBoolean() ? solution : corrupt(solution, rnd));
+        }
+        return out;
+    }
+
+    /** {@code text} with one of its numbers (picked at random) moved by 1 to 5 up or down; unchanged if none. */
+    static String corrupt(String text, SplittableRandom rnd) {
+        Matcher m = NUMBER.matcher(text);
+        List<int[]> spans = new ArrayList<>();
+        while (m.find()) {
+            spans.add(new int[] {m.start(), m.end()});
+        }
+        if (spans.isEmpty()) {
+            return text;
+        }
+        int[] s = spans.get(rnd.nextInt(spans.size()));
+        long value = Long.parseLong(text.substring(s[0], s[1]));
+        long delta = 1 + rnd.nextInt(5);
+        long wrong = value >= delta && rnd.nextBoolean() ? value - delta : value + delta;
+        return text.substring(0, s[0]) + wrong + text.substring(s[1]);
+    }
+
+    private static final Pattern NUMBER = Pattern.compile("\\d{1,15}");
 
     private static Set<String> excludedQuestions(Path file) {
         Set<String> out = new HashSet<>();

@@ -111,6 +111,53 @@ class MakeDatasetCommandTest {
     }
 
     @Test
+    void aggShareShowsTheSameProblemsSolutionAndCorruptedCopiesAsCandidates() throws Exception {
+        Path data = dir.resolve("arith.jsonl");
+        Path sft = dir.resolve("sft.jsonl");
+        Object[] r = GradeCommandTest.run("make-dataset", "--task", "puzzle:arith", "--n", "200", "--seed", "4",
+                "--difficulty", "2", "--out", data.toString(), "--sft-out", sft.toString(), "--sft-agg-share", "0.3");
+        assertEquals(0, r[0], () -> (String) r[2]);
+        List<Problem> problems = ProblemReader.read(data);
+        List<JsonNode> pairs = GradeCommandTest.readJsonl(sft);
+        int agg = 0;
+        int correct = 0;
+        int wrong = 0;
+        for (int i = 0; i < problems.size(); i++) {
+            Problem p = problems.get(i);
+            String solution = p.metadata().get("solution").asText();
+            String prompt = pairs.get(i).get("prompt").asText();
+            assertEquals(solution, pairs.get(i).get("response").asText());
+            if (prompt.equals(PromptBuilder.standardPrompt(p))) {
+                continue;
+            }
+            agg++;
+            assertTrue(prompt.contains(p.prompt()) && prompt.contains("Candidate 4 (end)")
+                    && !prompt.contains("Candidate 5"), prompt);
+            for (int c = 1; c <= 4; c++) {
+                String body = prompt.split("=== Candidate " + c + " \\(begin\\) ===\n")[1]
+                        .split("\n=== Candidate " + c + " \\(end\\)")[0];
+                if (body.equals(solution)) {
+                    correct++;
+                } else {
+                    wrong++;
+                    assertEquals(solution.length(), body.length(), 1, "one number moved: " + body);
+                    assertEquals(solution.replaceAll("\\d", ""), body.replaceAll("\\d", ""), body);
+                }
+            }
+        }
+        assertTrue(agg > 35 && agg < 85, "aggregation pairs: " + agg);
+        assertTrue(correct > agg && wrong > agg, correct + " correct, " + wrong + " corrupted candidates");
+    }
+
+    @Test
+    void aggAndLayoutSharesMayNotExceedOne() {
+        Object[] r = GradeCommandTest.run("make-dataset", "--task", "puzzle:arith", "--n", "10", "--out",
+                dir.resolve("x.jsonl").toString(), "--sft-layout-share", "0.6", "--sft-agg-share", "0.6");
+        assertEquals(1, r[0]);
+        assertTrue(((String) r[2]).contains("--sft-agg-share"), (String) r[2]);
+    }
+
+    @Test
     void excludeKeepsHeldOutQuestionsOutAndStillWritesNProblems() throws Exception {
         Path heldOut = dir.resolve("eval.jsonl");
         Path train = dir.resolve("train.jsonl");

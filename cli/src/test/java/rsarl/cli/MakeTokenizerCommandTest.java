@@ -32,6 +32,40 @@ class MakeTokenizerCommandTest {
     }
 
     @Test
+    void corpusExtraMakesItsTextsShort() throws Exception {
+        String text = "Study them, combine their useful ideas, and where they disagree work out which reasoning is right.";
+        Path extra = tmp.resolve("extra.jsonl");
+        Files.writeString(extra, ("{\"prompt\": \"" + text + "\", \"n\": 3}\n").repeat(50) + text + "\n");
+        Path plain = tmp.resolve("plain");
+        Path tuned = tmp.resolve("tuned");
+        assertEquals(0, Rsa.run("make-tokenizer", "--out", plain.toString()));
+        assertEquals(0, Rsa.run("make-tokenizer", "--out", tuned.toString(), "--corpus-extra", extra.toString()));
+        try (QwenTokenizer a = QwenTokenizer.load(plain); QwenTokenizer b = QwenTokenizer.load(tuned)) {
+            assertTrue(b.encode(text).length < a.encode(text).length,
+                    b.encode(text).length + " vs " + a.encode(text).length);
+            assertEquals(text, b.decode(b.encode(text)));
+        }
+    }
+
+    @Test
+    void corpusExtraWithBadJsonNamesFileAndLine() throws Exception {
+        Path extra = tmp.resolve("bad.jsonl");
+        Files.writeString(extra, "plain line\n{\"prompt\": \n");
+        PrintStream old = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            code = Rsa.run("make-tokenizer", "--out", tmp.resolve("t").toString(), "--corpus-extra", extra.toString());
+        } finally {
+            System.setErr(old);
+        }
+        String msg = err.toString(StandardCharsets.UTF_8);
+        assertEquals(1, code, msg);
+        assertTrue(msg.contains("bad.jsonl") && msg.contains("line 2"), msg);
+    }
+
+    @Test
     void badVocabSizeFailsWithOneLineNamingTheOption() {
         PrintStream old = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();

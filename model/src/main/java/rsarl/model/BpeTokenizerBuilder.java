@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -37,6 +38,7 @@ public final class BpeTokenizerBuilder {
 
     private final int vocabSize;
     private List<String> corpus;
+    private List<String> extra = List.of();
 
     public BpeTokenizerBuilder(int vocabSize) {
         int min = 256 + ADDED_TOKENS.size();
@@ -52,9 +54,19 @@ public final class BpeTokenizerBuilder {
         return this;
     }
 
+    /**
+     * Trains on the corpus (built-in unless replaced) plus these texts: task prompts and solutions added here
+     * become short token sequences (a toy model's aggregation prompt shrinks from ~500 tokens to ~100).
+     */
+    public BpeTokenizerBuilder extraCorpus(List<String> texts) {
+        this.extra = List.copyOf(texts);
+        return this;
+    }
+
     /** Trains and writes tokenizer.json and tokenizer_config.json into {@code dir} (created if needed). */
     public Result write(Path dir) {
-        List<String> texts = corpus != null ? corpus : TrainingCorpus.builtIn();
+        List<String> texts = new ArrayList<>(corpus != null ? corpus : TrainingCorpus.builtIn());
+        texts.addAll(extra);
         BpeTrainer.Result trained = BpeTrainer.train(texts, vocabSize - ADDED_TOKENS.size(), ADDED_TOKENS);
         int firstAdded = trained.tokens().size();
         try {

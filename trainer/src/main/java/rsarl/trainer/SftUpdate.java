@@ -8,6 +8,7 @@ import ai.djl.training.GradientCollector;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -56,10 +57,13 @@ public final class SftUpdate {
 
     /** {@code pairs.get(i) = {promptIds, responseIds}}. */
     public Result run(List<int[][]> pairs, Policy policy, AdamW optimizer, LrSchedule schedule) {
+        // Micro-batches of similar lengths pad little (a few long aggregation prompts among short ones would pad
+        // every row to their length); the loss is a sum over the whole step, so the grouping does not change it.
+        List<int[][]> fitted = pairs.stream().map(pr -> fit(pr[0], pr[1], maxSeqLength))
+                .sorted(Comparator.comparingInt(pr -> pr[0].length + pr[1].length)).toList();
         List<TokenBatch> micro = new ArrayList<>();
-        for (int from = 0; from < pairs.size(); from += microBatch) {
-            List<int[][]> chunk = pairs.subList(from, Math.min(pairs.size(), from + microBatch)).stream()
-                    .map(pr -> fit(pr[0], pr[1], maxSeqLength)).toList();
+        for (int from = 0; from < fitted.size(); from += microBatch) {
+            List<int[][]> chunk = fitted.subList(from, Math.min(fitted.size(), from + microBatch));
             micro.add(TokenBatch.build(chunk.stream().map(pr -> pr[0]).toList(),
                     chunk.stream().map(pr -> pr[1]).toList(), padId, null, false));
         }

@@ -4,6 +4,7 @@ import rsarl.model.ChatMessage;
 import rsarl.rewards.Problem;
 
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * The two prompts of RSA (shared by evaluation and aggregation-aware training): the standard prompt
@@ -11,6 +12,9 @@ import java.util.List;
  * full). Both are a single user message with no system prompt, as in the paper.
  */
 public final class PromptBuilder {
+
+    /** A leading empty think block (Qwen3 with thinking off) says nothing about the solution: not shown. */
+    private static final Pattern EMPTY_THINK = Pattern.compile("^\\s*<think>\\s*</think>\\s*");
 
     private PromptBuilder() {
     }
@@ -26,7 +30,8 @@ public final class PromptBuilder {
     }
 
     /**
-     * The aggregation prompt for {@code candidates} (in the order given, each in full). One candidate
+     * The aggregation prompt for {@code candidates} (in the order given, each in full but for a leading empty
+     * think block). One candidate
      * gives the self-refinement variant; code tasks ask for one corrected program.
      */
     public static String aggregationPrompt(Problem problem, List<String> candidates) {
@@ -43,7 +48,7 @@ public final class PromptBuilder {
         for (int i = 0; i < candidates.size(); i++) {
             String label = single ? "Candidate" : "Candidate " + (i + 1);
             sb.append("=== ").append(label).append(" (begin) ===\n");
-            sb.append(candidates.get(i).strip()).append('\n');
+            sb.append(EMPTY_THINK.matcher(candidates.get(i)).replaceFirst("").strip()).append('\n');
             sb.append("=== ").append(label).append(" (end) ===\n\n");
         }
         sb.append(closing(kind, single));

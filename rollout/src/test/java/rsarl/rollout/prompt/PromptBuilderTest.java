@@ -78,4 +78,13 @@ class PromptBuilderTest {
         assertTrue(e.getMessage().contains("poetry"));
         assertThrows(IllegalArgumentException.class, () -> PromptBuilder.aggregationPrompt(MATH, List.of()));
     }
+
+    @Test
+    void emptyThinkBlockOfACandidateIsNotShownButReasoningIs() {
+        Problem p = new Problem("e", "What is 2+2?", "4", "math", List.of(), null, null);
+        String prompt = PromptBuilder.aggregationPrompt(p,
+                List.of("<think>\n\n</think>\n\n2+2=4 \\boxed{4}", "<think>add</think> \\boxed{4}"));
+        assertTrue(prompt.contains("(begin) ===\n2+2=4 \\boxed{4}\n"), prompt);
+        assertTrue(prompt.contains("<think>add</think> \\boxed{4}"), prompt);
+    }
 }
