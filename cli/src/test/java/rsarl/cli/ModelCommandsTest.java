@@ -10,9 +10,6 @@ import rsarl.model.LogProbs;
 import rsarl.model.QwenModel;
 import rsarl.model.SamplingParams;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,23 +22,8 @@ class ModelCommandsTest {
     @TempDir
     Path tmp;
 
-    private record Result(int code, String out, String err) {
-    }
-
-    private static Result rsa(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Rsa.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun rsa(String... args) {
+        return CliRun.rsa(args);
     }
 
     /** A minimal tokenizer.json: 200 byte-ish tokens plus Qwen's specials as added tokens. */
@@ -61,7 +43,7 @@ class ModelCommandsTest {
     @Test
     void initScoreAndGenerate() throws Exception {
         Path out = tmp.resolve("m");
-        Result init = rsa("init-model", "--preset", "tiny", "--tokenizer", tokenizer().toString(), "--out", out.toString(),
+        CliRun init = rsa("init-model", "--preset", "tiny", "--tokenizer", tokenizer().toString(), "--out", out.toString(),
                 "--seed", "3");
         assertEquals(0, init.code(), init.err());
         assertTrue(Files.exists(out.resolve("tokenizer.json")) && Files.exists(out.resolve("tokenizer_config.json")));
@@ -70,12 +52,12 @@ class ModelCommandsTest {
         assertEquals(203, cfg.get("vocab_size").intValue());
         assertEquals(List.of(202, 200), List.of(cfg.get("eos_token_id").get(0).intValue(), cfg.get("eos_token_id").get(1).intValue()));
 
-        Result score = rsa("score", "--model", out.toString(), "--input-ids", "5,17,42,7", "--json");
+        CliRun score = rsa("score", "--model", out.toString(), "--input-ids", "5,17,42,7", "--json");
         assertEquals(0, score.code(), score.err());
         JsonNode lp = json.readTree(score.out()).get("token_logprobs");
         assertEquals(3, lp.size());
 
-        Result gen = rsa("generate", "--model", out.toString(), "--input-ids", "5,17,42", "--max-new-tokens", "8",
+        CliRun gen = rsa("generate", "--model", out.toString(), "--input-ids", "5,17,42", "--max-new-tokens", "8",
                 "--temperature", "0", "--json");
         assertEquals(0, gen.code(), gen.err());
         JsonNode g = json.readTree(gen.out());
@@ -90,14 +72,14 @@ class ModelCommandsTest {
             assertEquals(got.length, g.get("logprobs").size());
         }
 
-        Result bench = rsa("bench-generate", "--model", out.toString(), "--batch", "2", "--prompt", "4", "--new", "3");
+        CliRun bench = rsa("bench-generate", "--model", out.toString(), "--batch", "2", "--prompt", "4", "--new", "3");
         assertEquals(0, bench.code(), bench.err());
         JsonNode b = json.readTree(bench.out());
         assertEquals(2, b.get("batch").intValue());
         assertTrue(b.get("prefill_ms").doubleValue() > 0 && b.get("matmul_fp32_gflops").doubleValue() > 0, bench.out());
         assertTrue(b.has("decode_tokens_per_s"), bench.out());
 
-        Result sampled = rsa("generate", "--model", out.toString(), "--input-ids", "5", "--max-new-tokens", "5",
+        CliRun sampled = rsa("generate", "--model", out.toString(), "--input-ids", "5", "--max-new-tokens", "5",
                 "--temperature", "0.8", "--top-p", "0.9", "--top-k", "20", "--min-p", "0.01", "--seed", "9", "--json");
         assertEquals(0, sampled.code(), sampled.err());
         assertEquals(sampled.out(), rsa("generate", "--model", out.toString(), "--input-ids", "5", "--max-new-tokens", "5",
@@ -108,7 +90,7 @@ class ModelCommandsTest {
     void badInputsGiveOneLineErrors() throws Exception {
         Path out = tmp.resolve("m2");
         assertEquals(0, rsa("init-model", "--preset", "tiny", "--tokenizer", tokenizer().toString(), "--out", out.toString()).code());
-        Result r = rsa("generate", "--model", out.toString(), "--input-ids", "5,999", "--json");
+        CliRun r = rsa("generate", "--model", out.toString(), "--input-ids", "5,999", "--json");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("token id 999 is outside") && r.err().strip().lines().count() == 1, r.err());
         r = rsa("score", "--model", out.toString(), "--input-ids", "5,x");
@@ -120,7 +102,7 @@ class ModelCommandsTest {
         r = rsa("score", "--model", out.toString(), "--input-ids", "5,6", "--device", "tpu");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("unknown device 'tpu'"), r.err());
-        Result half = rsa("score", "--model", out.toString(), "--input-ids", "5,6,7", "--dtype", "fp16", "--json");
+        CliRun half = rsa("score", "--model", out.toString(), "--input-ids", "5,6,7", "--dtype", "fp16", "--json");
         assertEquals(0, half.code(), half.err());
         r = rsa("init-model", "--preset", "huge", "--tokenizer", tokenizer().toString(), "--out", tmp.resolve("x").toString());
         assertEquals(1, r.code());
