@@ -1,5 +1,7 @@
 package rsarl.rollout.config;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -25,6 +27,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -34,9 +37,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -48,8 +53,15 @@ import java.util.stream.Collectors;
  * <p>Validation convention for config records: a compact constructor that rejects a value throws
  * {@link IllegalArgumentException} whose message starts with the offending key ("k: must be ..."),
  * so this loader can prefix the path of the enclosing section.
+ *
+ * <p>A record component marked {@code @JsonUnwrapped} is a section shared between configs whose keys are written
+ * at the top level of the enclosing record (e.g. the optimizer keys of {@code rsa train} and {@code rsa sft}); it
+ * is bound as strictly as the rest (see {@link #bind}).
  */
 public final class ConfigLoader {
+
+    private static final PropertyNamingStrategies.NamingBase SNAKE_CASE =
+            (PropertyNamingStrategies.NamingBase) PropertyNamingStrategies.SNAKE_CASE;
 
     private static final ObjectMapper YAML = YAMLMapper.builder(new YAMLFactory())
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -57,7 +69,7 @@ public final class ConfigLoader {
 
     /** Strict binder: no unknown keys, no "16" for 16, no 16.5 for an int; enum names in any case. */
     private static final ObjectMapper BINDER = JsonMapper.builder()
-            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .propertyNamingStrategy(SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
@@ -152,12 +164,99 @@ public final class ConfigLoader {
     /** Binds a tree to a config record; {@code source} names the file in error messages. */
     public static <T> T bind(JsonNode tree, Class<T> type, String source) {
         try {
-            return BINDER.treeToValue(tree, type);
+            return bindStrictly(tree, type);
         } catch (JsonMappingException e) {
             throw new ConfigException(source + ": " + describe(e, tree), e);
         } catch (JsonProcessingException e) {
             throw new ConfigException(source + ": " + firstLine(e.getOriginalMessage()), e);
         }
+    }
+
+    /**
+     * Binds a tree, also for a record with {@code @JsonUnwrapped} sections. Jackson ignores unknown keys beside
+     * such a section and binds the section last, so for those records this finds the problem Jackson reports for a
+     * record without sections: the one at the earliest top-level key, among the first unknown key, the record's
+     * binding error and each section's binding error.
+     */
+    private static <T> T bindStrictly(JsonNode tree, Class<T> type) throws JsonProcessingException {
+        List<Class<?>> sections = unwrappedSections(type);
+        if (sections.isEmpty() || !(tree instanceof ObjectNode object)) {
+            return BINDER.treeToValue(tree, type);
+        }
+        List<String> keys = new ArrayList<>();
+        object.fieldNames().forEachRemaining(keys::add);
+        Set<String> known = knownKeys(type);
+        JsonMappingException first = keys.stream().filter(k -> !known.contains(k)).findFirst()
+                .map(k -> unknownKey(type, k, known)).orElse(null);
+        T value = null;
+        try {
+            value = BINDER.treeToValue(tree, type);
+        } catch (JsonMappingException e) {
+            first = earlier(first, e, keys);
+        }
+        if (first == null) {
+            return value;
+        }
+        for (Class<?> section : sections) {
+            Set<String> own = knownKeys(section);
+            ObjectNode part = object.objectNode();
+            keys.stream().filter(own::contains).forEach(k -> part.set(k, object.get(k)));
+            try {
+                BINDER.treeToValue(part, section);
+            } catch (JsonMappingException e) {
+                first = earlier(first, e, keys);
+            }
+        }
+        throw first;
+    }
+
+    /** Types of the record's {@code @JsonUnwrapped} components. */
+    private static List<Class<?>> unwrappedSections(Class<?> type) {
+        List<Class<?>> out = new ArrayList<>();
+        if (type.isRecord()) {
+            for (RecordComponent c : type.getRecordComponents()) {
+                if (isUnwrapped(c)) {
+                    out.add(c.getType());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static boolean isUnwrapped(RecordComponent c) {
+        JsonUnwrapped u = c.getAccessor().getAnnotation(JsonUnwrapped.class);
+        return u != null && u.enabled();
+    }
+
+    /** The top-level keys of a record: its components' snake_case names, a section's keys in place of the section. */
+    private static Set<String> knownKeys(Class<?> type) {
+        Set<String> out = new LinkedHashSet<>();
+        for (RecordComponent c : type.getRecordComponents()) {
+            if (isUnwrapped(c)) {
+                out.addAll(knownKeys(c.getType()));
+            } else {
+                out.add(SNAKE_CASE.translate(c.getName()));
+            }
+        }
+        return out;
+    }
+
+    private static JsonMappingException unknownKey(Class<?> type, String key, Set<String> known) {
+        UnrecognizedPropertyException e = new UnrecognizedPropertyException(null, "Unrecognized field \"" + key
+                + "\" (class " + type.getName() + ")", JsonLocation.NA, type, key, new ArrayList<Object>(known));
+        e.prependPath(type, key);
+        return e;
+    }
+
+    /** {@code b} if it lies at an earlier top-level key than {@code a} (or {@code a} is null), else {@code a}. */
+    private static JsonMappingException earlier(JsonMappingException a, JsonMappingException b, List<String> keys) {
+        return a == null || position(b, keys) < position(a, keys) ? b : a;
+    }
+
+    private static int position(JsonMappingException e, List<String> keys) {
+        String top = e.getPath().isEmpty() ? null : e.getPath().get(0).getFieldName();
+        int i = top == null ? -1 : keys.indexOf(top);
+        return i < 0 ? Integer.MAX_VALUE : i;
     }
 
     /** The snake_case tree of a config record (e.g. to store the resolved config beside a run's outputs). */

@@ -1,5 +1,7 @@
 package rsarl.rollout.config;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -125,5 +127,47 @@ class ConfigLoaderTest {
         ConfigException missingFile = assertThrows(ConfigException.class,
                 () -> EvalConfig.load(dir.resolve("nope.yaml"), List.of()));
         assertTrue(missingFile.getMessage().contains("nope.yaml"), missingFile.getMessage());
+    }
+
+    /** A section shared between configs, written as top-level keys of the enclosing record. */
+    record Section(double rate, String kind) {}
+
+    record Inner(int a) {}
+
+    record WithSection(String name, @JsonUnwrapped Section section, int steps, Inner inner) {}
+
+    private static JsonNode yaml(String text) throws IOException {
+        return new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree(text);
+    }
+
+    private static String bindError(String text) {
+        return assertThrows(ConfigException.class,
+                () -> ConfigLoader.bind(yaml(text), WithSection.class, "s.yaml")).getMessage();
+    }
+
+    @Test
+    void unwrappedSectionIsWrittenFlatAndBoundStrictly() throws IOException {
+        String ok = "name: n\nrate: 0.5\nkind: k\nsteps: 3\ninner: {a: 1}\n";
+        WithSection w = ConfigLoader.bind(yaml(ok), WithSection.class, "s.yaml");
+        assertEquals(new WithSection("n", new Section(0.5, "k"), 3, new Inner(1)), w);
+        assertEquals(yaml(ok), ConfigLoader.toTree(w));
+
+        assertEquals("s.yaml: unknown key 'rat' (known keys: inner, kind, name, rate, steps)",
+                bindError(ok + "rat: 1\n"));
+        assertTrue(bindError(ok + "section: {rate: 1}\n").contains("unknown key 'section'"));
+        assertTrue(bindError(ok.replace("rate: 0.5", "rate: fast")).contains("key 'rate': expected a number"));
+        assertTrue(bindError(ok.replace("{a: 1}", "{a: 1, b: 2}")).contains("unknown key 'inner.b'"));
+    }
+
+    @Test
+    void unwrappedSectionReportsTheEarliestProblemLikeAFlatRecord() throws IOException {
+        String sectionFirst = "name: n\nrate: fast\nkind: k\nsteps: many\ninner: {a: 1}\n";
+        assertTrue(bindError(sectionFirst).contains("key 'rate'"), bindError(sectionFirst));
+        String outerFirst = "name: n\nsteps: many\nrate: fast\nkind: k\ninner: {a: 1}\n";
+        assertTrue(bindError(outerFirst).contains("key 'steps'"), bindError(outerFirst));
+        String unknownFirst = "name: n\nzz: 1\nrate: fast\nkind: k\nsteps: 1\ninner: {a: 1}\n";
+        assertTrue(bindError(unknownFirst).contains("unknown key 'zz'"), bindError(unknownFirst));
+        String unknownLast = "name: n\nrate: fast\nkind: k\nsteps: 1\ninner: {a: 1}\nzz: 1\n";
+        assertTrue(bindError(unknownLast).contains("key 'rate'"), bindError(unknownLast));
     }
 }
