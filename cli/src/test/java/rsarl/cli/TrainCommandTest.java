@@ -162,7 +162,7 @@ class TrainCommandTest {
         assertEquals(4, c.aggregation().k());
         assertEquals(33792, c.maxPromptLength());
         assertEquals(8192, c.maxCompletionLength());
-        assertEquals(1e-6, c.learningRate());
+        assertEquals(1e-6, c.optimizer().learningRate());
         assertEquals(0.0, c.beta());
     }
 

@@ -71,7 +71,7 @@ public final class GrpoTrainer {
         CheckpointManager ckpts = new CheckpointManager(out, cfg.saveTotalLimit());
         LrSchedule schedule = cfg.schedule();
         ai.djl.Device device = policy.trainableParameters().values().iterator().next().getDevice();
-        try (AdamW opt = new AdamW(cfg.adamHyper(), AdamW.HF_DECAY, device)) {
+        try (AdamW opt = new AdamW(cfg.optimizer().adamHyper(), AdamW.HF_DECAY, device)) {
             long step = 0;
             long cursor = 0;
             double elapsedBefore = 0;

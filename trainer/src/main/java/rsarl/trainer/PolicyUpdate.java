@@ -47,7 +47,8 @@ public final class PolicyUpdate {
     /** From the run's config. */
     public static PolicyUpdate of(TrainConfig c, int padId) {
         return new PolicyUpdate(c.policyLoss(), c.lossType(), c.numIterations(), c.microBatch(),
-                c.maxCompletionLength(), c.temperature(), c.maskTruncatedCompletions(), c.maxGradNorm(), padId);
+                c.maxCompletionLength(), c.temperature(), c.maskTruncatedCompletions(), c.optimizer().maxGradNorm(),
+                padId);
     }
 
     /**

@@ -1,5 +1,6 @@
 package rsarl.trainer;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import rsarl.rollout.config.ConfigLoader;
@@ -10,7 +11,8 @@ import java.util.List;
 /**
  * {@code rsa sft} configuration (transformers/TRL {@code SFTConfig} names). Data: JSONL lines with {@code prompt} and
  * {@code response}; the prompt is chat-templated and the loss covers the response tokens only
- * ({@code completion_only_loss}). Defaults live in {@code sft-defaults.yaml}.
+ * ({@code completion_only_loss}). Defaults live in {@code sft-defaults.yaml}; the optimizer keys
+ * ({@code learning_rate}, ...) are the top-level keys of {@link OptimizerConfig}, shared with {@link TrainConfig}.
  */
 public record SftConfig(
         String model,
@@ -21,15 +23,7 @@ public record SftConfig(
         Data data,
         int maxSeqLength,
         boolean completionOnlyLoss,
-        double learningRate,
-        String lrSchedulerType,
-        double warmupRatio,
-        int warmupSteps,
-        double weightDecay,
-        double maxGradNorm,
-        double adamBeta1,
-        double adamBeta2,
-        double adamEpsilon,
+        @JsonUnwrapped OptimizerConfig optimizer,
         int perDeviceTrainBatchSize,
         Integer gradientAccumulationSteps,
         Integer microBatchSize,
@@ -80,14 +74,6 @@ public record SftConfig(
         return Math.max(1, (items + perDeviceTrainBatchSize - 1) / perDeviceTrainBatchSize);
     }
 
-    public LrSchedule schedule(long totalSteps) {
-        return LrSchedule.of(lrSchedulerType, learningRate, warmupSteps, warmupRatio, totalSteps);
-    }
-
-    public AdamW.Hyper adamHyper() {
-        return new AdamW.Hyper(adamBeta1, adamBeta2, adamEpsilon, weightDecay);
-    }
-
     public boolean resumeAuto() {
         return resume != null && ConfigChecks.Resume.isAuto(resume);
     }
@@ -109,15 +95,7 @@ public record SftConfig(
             c.existingFile(data.eval(), "data.eval");
         }
         c.positive(maxSeqLength, "max_seq_length");
-        c.check(learningRate > 0, "learning_rate", "must be > 0, got " + learningRate);
-        c.lrScheduler(lrSchedulerType, "lr_scheduler_type");
-        c.inRange(warmupRatio, 0, 1, "warmup_ratio");
-        c.nonNegative(warmupSteps, "warmup_steps");
-        c.nonNegative(weightDecay, "weight_decay");
-        c.nonNegative(maxGradNorm, "max_grad_norm");
-        c.inRange(adamBeta1, 0, 0.999999, "adam_beta1");
-        c.inRange(adamBeta2, 0, 0.999999, "adam_beta2");
-        c.check(adamEpsilon > 0, "adam_epsilon", "must be > 0, got " + adamEpsilon);
+        optimizer.validate(c);
         c.positive(perDeviceTrainBatchSize, "per_device_train_batch_size");
         TrainConfig.checkMicroBatches(c, perDeviceTrainBatchSize, gradientAccumulationSteps, microBatchSize,
                 "per_device_train_batch_size");

@@ -43,12 +43,12 @@ public final class SftTrainer {
     /** Trains to the configured length (or {@code stopAfter}; -1 for none); returns the last step. */
     public long run(long stopAfter) throws IOException {
         long total = cfg.totalSteps(examples.size());
-        LrSchedule schedule = cfg.schedule(total);
-        SftUpdate update = new SftUpdate(cfg.microBatch(), cfg.maxSeqLength(), cfg.maxGradNorm(), padId);
+        LrSchedule schedule = cfg.optimizer().schedule(total);
+        SftUpdate update = new SftUpdate(cfg.microBatch(), cfg.maxSeqLength(), cfg.optimizer().maxGradNorm(), padId);
         Path out = Path.of(cfg.outputDir());
         CheckpointManager ckpts = new CheckpointManager(out, cfg.saveTotalLimit());
         ai.djl.Device device = policy.trainableParameters().values().iterator().next().getDevice();
-        try (AdamW opt = new AdamW(cfg.adamHyper(), AdamW.HF_DECAY, device)) {
+        try (AdamW opt = new AdamW(cfg.optimizer().adamHyper(), AdamW.HF_DECAY, device)) {
             long step = 0;
             long cursor = 0;
             if (!cfg.resumeAuto()) {

@@ -1,5 +1,6 @@
 package rsarl.trainer;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import rsarl.rollout.assets.Assets;
@@ -10,7 +11,9 @@ import java.util.List;
 
 /**
  * {@code rsa train} configuration (TRL {@code GRPOConfig} names where TRL has one). Defaults live in
- * {@code train-defaults.yaml} next to this class; relative paths are resolved against the working directory.
+ * {@code train-defaults.yaml} next to this class; relative paths are resolved against the working directory. The
+ * optimizer keys ({@code learning_rate}, ...) are the top-level keys of {@link OptimizerConfig}, shared with
+ * {@link SftConfig}.
  *
  * <p>One step = {@code per_device_train_batch_size} prompts (a {@code aggregation.ratio} share of them aggregation
  * prompts), {@code num_generations} completions each, then {@code num_iterations} optimizer updates over those
@@ -40,15 +43,7 @@ public record TrainConfig(
         double beta,
         int numIterations,
         boolean maskTruncatedCompletions,
-        double learningRate,
-        String lrSchedulerType,
-        double warmupRatio,
-        int warmupSteps,
-        double weightDecay,
-        double maxGradNorm,
-        double adamBeta1,
-        double adamBeta2,
-        double adamEpsilon,
+        @JsonUnwrapped OptimizerConfig optimizer,
         int perDeviceTrainBatchSize,
         Integer gradientAccumulationSteps,
         Integer microBatchSize,
@@ -130,11 +125,7 @@ public record TrainConfig(
     }
 
     public LrSchedule schedule() {
-        return LrSchedule.of(lrSchedulerType, learningRate, warmupSteps, warmupRatio, totalUpdates());
-    }
-
-    public AdamW.Hyper adamHyper() {
-        return new AdamW.Hyper(adamBeta1, adamBeta2, adamEpsilon, weightDecay);
+        return optimizer.schedule(totalUpdates());
     }
 
     public PolicyLoss policyLoss() {
@@ -200,15 +191,7 @@ public record TrainConfig(
         }
         c.nonNegative(beta, "beta");
         c.positive(numIterations, "num_iterations");
-        c.check(learningRate > 0, "learning_rate", "must be > 0, got " + learningRate);
-        c.lrScheduler(lrSchedulerType, "lr_scheduler_type");
-        c.inRange(warmupRatio, 0, 1, "warmup_ratio");
-        c.nonNegative(warmupSteps, "warmup_steps");
-        c.nonNegative(weightDecay, "weight_decay");
-        c.nonNegative(maxGradNorm, "max_grad_norm");
-        c.inRange(adamBeta1, 0, 0.999999, "adam_beta1");
-        c.inRange(adamBeta2, 0, 0.999999, "adam_beta2");
-        c.check(adamEpsilon > 0, "adam_epsilon", "must be > 0, got " + adamEpsilon);
+        optimizer.validate(c);
         c.positive(perDeviceTrainBatchSize, "per_device_train_batch_size");
         checkMicroBatches(c, sequencesPerStep(), gradientAccumulationSteps, microBatchSize,
                 "per_device_train_batch_size * num_generations");

@@ -3,6 +3,7 @@ package rsarl.trainer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import rsarl.rollout.config.ConfigLoader;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -132,5 +133,28 @@ class TrainConfigTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> SftConfig.load(f, List.of("data.trian=x")));
         assertTrue(e.getMessage().contains("'data.trian'"));
+    }
+
+    @Test
+    void optimizerKeysAreSharedTopLevelKeys() throws IOException {
+        String opt = "learning_rate: 3.0e-4\nlr_scheduler_type: cosine\nwarmup_steps: 2\nweight_decay: 0.01\n"
+                + "max_grad_norm: 0.5\nadam_beta2: 0.95\n";
+        Files.writeString(dir.resolve("pairs.jsonl"), "{}\n");
+        Path s = dir.resolve("sft.yaml");
+        Files.writeString(s, "model: " + dir.resolve("model") + "\noutput_dir: o\ndata:\n  train: "
+                + dir.resolve("pairs.jsonl") + "\n" + opt);
+        OptimizerConfig expected = new OptimizerConfig(3e-4, "cosine", 0.0, 2, 0.01, 0.5, 0.9, 0.95, 1e-8);
+        assertEquals(expected, SftConfig.load(s, List.of()).optimizer());
+        TrainConfig t = TrainConfig.load(write(base + opt), List.of());
+        assertEquals(expected, t.optimizer());
+        assertEquals(LrSchedule.of("cosine", 3e-4, 2, 0.0, 100), t.schedule());
+        assertEquals(new AdamW.Hyper(0.9, 0.95, 1e-8, 0.01), t.optimizer().adamHyper());
+        assertEquals(3e-4, ConfigLoader.toTree(t).get("learning_rate").asDouble(), "written back at the top level");
+
+        assertTrue(error(base + "optimizer:\n  learning_rate: 1\n").contains("unknown key 'optimizer'"));
+        assertTrue(error(base, "adam_epsilon=0").contains("key 'adam_epsilon' must be > 0"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SftConfig.load(s, List.of("warmup_ratio=2")));
+        assertTrue(e.getMessage().contains("key 'warmup_ratio' must be in [0.0, 1.0]"), e.getMessage());
     }
 }
