@@ -5,11 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import rsarl.rewards.math.MathExtractor;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,20 +46,8 @@ public final class ProblemReader {
 
     /** Parses each non-blank line as a JSON object; errors name file and line. */
     public static void forEachLine(Path jsonl, LineHandler handler) {
-        try (BufferedReader r = Files.newBufferedReader(jsonl, StandardCharsets.UTF_8)) {
-            String line;
-            int lineNo = 0;
-            while ((line = r.readLine()) != null) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode node;
-                try {
-                    node = JSON.readTree(line);
-                } catch (JsonProcessingException e) {
-                    throw new IllegalArgumentException(jsonl + ":" + lineNo + ": malformed JSON: " + e.getOriginalMessage());
-                }
+        try {
+            JsonlReader.forEachLine(jsonl, (lineNo, node) -> {
                 if (node == null || !node.isObject()) {
                     throw new IllegalArgumentException(jsonl + ":" + lineNo + ": expected a JSON object");
                 }
@@ -73,7 +58,7 @@ public final class ProblemReader {
                     throw new IllegalArgumentException(msg != null && msg.startsWith(jsonl.toString()) ? msg
                             : jsonl + ":" + lineNo + ": " + msg, e);
                 }
-            }
+            });
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("no such file: " + jsonl);
         } catch (IOException e) {
