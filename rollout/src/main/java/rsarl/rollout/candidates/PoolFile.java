@@ -1,13 +1,10 @@
 package rsarl.rollout.candidates;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import rsarl.rewards.JsonlReader;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -21,8 +18,6 @@ import java.util.Map;
  * slot, then by line). Errors name the file and line.
  */
 public final class PoolFile {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** One candidate solution of a problem. */
     public record Candidate(String response, double score) {
     }
@@ -34,20 +29,8 @@ public final class PoolFile {
     public static Map<String, List<Candidate>> read(Path file) {
         Map<String, List<double[]>> order = new LinkedHashMap<>();
         Map<String, List<Candidate>> out = new LinkedHashMap<>();
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int n = 0;
-            while ((line = r.readLine()) != null) {
-                n++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode node;
-                try {
-                    node = JSON.readTree(line);
-                } catch (IOException e) {
-                    throw new IllegalArgumentException(file + ":" + n + ": not valid JSON");
-                }
+        try {
+            JsonlReader.forEachLine(file, (n, node) -> {
                 JsonNode id = node.get("problem_id");
                 JsonNode response = node.get("response");
                 JsonNode score = node.get("score");
@@ -62,7 +45,7 @@ public final class PoolFile {
                 List<double[]> keys = order.computeIfAbsent(id.asText(), k -> new ArrayList<>());
                 keys.add(new double[] {node.path("slot").asInt(Integer.MAX_VALUE), n, list.size()});
                 list.add(new Candidate(response.asText(), score == null ? Double.NaN : score.asDouble()));
-            }
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot read candidate pools: " + e.getMessage(), e);
         }
