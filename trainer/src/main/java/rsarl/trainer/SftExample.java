@@ -1,11 +1,10 @@
 package rsarl.trainer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.BufferedReader;
+import rsarl.rewards.JsonlReader;
+
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,30 +12,17 @@ import java.util.List;
 
 /** One SFT pair: the user prompt (chat-templated later) and the assistant response the loss is taken on. */
 public record SftExample(String prompt, String response) {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** Reads {@code {"prompt": ..., "response": ...}} lines (blank lines skipped); errors name file and line. */
     public static List<SftExample> read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IOException(file + ": file not found");
         }
         List<SftExample> out = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int n = 0;
-            while ((line = r.readLine()) != null) {
-                n++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode node;
-                try {
-                    node = JSON.readTree(line);
-                } catch (IOException e) {
-                    throw new IOException(file + ":" + n + ": not valid JSON", e);
-                }
-                out.add(new SftExample(text(node, "prompt", file, n), text(node, "response", file, n)));
-            }
+        try {
+            JsonlReader.forEachLine(file, (n, node) ->
+                    out.add(new SftExample(text(node, "prompt", file, n), text(node, "response", file, n))));
+        } catch (JsonlReader.MalformedLineException e) {
+            throw new IOException(e.getMessage(), e);
         }
         if (out.isEmpty()) {
             throw new IOException(file + ": no examples");
