@@ -64,9 +64,9 @@ final class MakeDatasetCommand implements Callable<Integer> {
     double sftLayoutShare;
 
     @Option(names = "--sft-agg-share", defaultValue = "0", paramLabel = "F", description = "share of SFT pairs "
-            + "whose prompt is the aggregation prompt over K candidates of the SAME problem: per pair a share q ~ U(0,1) "
-            + "of them are the reference solution, the others copies with a wrong final answer (and the step that "
-            + "gave it); the response is the reference solution (teaches aggregating; default ${DEFAULT-VALUE})")
+            + "whose prompt is the aggregation prompt over K candidates of the SAME problem: each candidate is the "
+            + "reference solution or, with probability 1/2, a copy with one number changed; the response is the "
+            + "reference solution (teaches reading candidates; default ${DEFAULT-VALUE})")
     double sftAggShare;
 
     @Option(names = "--sft-layout-k", defaultValue = "4", paramLabel = "K",
@@ -188,58 +188,14 @@ final class MakeDatasetCommand implements Callable<Integer> {
         return out;
     }
 
-    /**
-     * K candidates for {@code p}, drawn like a model's samples of uneven quality: per pair a share q ~ U(0, 1), then
-     * each candidate is the reference solution with probability q, else a copy with a wrong final answer (see
-     * {@link #wrongAnswer}). So the pairs range from "all right" (copy) to "all wrong" (solve it yourself), and
-     * when they disagree the right answer is usually the one that repeats; the response is always the reference.
-     */
+    /** K candidates for {@code p}: its reference solution, each one corrupted with probability 1/2. */
     private List<String> sameProblemCandidates(Problem p, SplittableRandom rnd) {
         String solution = p.metadata().get("solution").asText();
-        double q = rnd.nextDouble();
         List<String> out = new ArrayList<>(sftLayoutK);
         for (int i = 0; i < sftLayoutK; i++) {
-            out.add(rnd.nextDouble() < q ? solution : wrongAnswer(solution, rnd));
+            out.add(rnd.nextBoolean() ? solution : corrupt(solution, rnd));
         }
         return out;
-    }
-
-    /**
-     * {@code text} with one number of its {@code <answer>} moved by 1 to 5, and the last earlier occurrence of that
-     * number (the step that produced it) moved with it: a wrong solution that agrees with itself, as a model's
-     * slips do, not one whose steps contradict its answer. Without an answer tag, {@link #corrupt}.
-     */
-    static String wrongAnswer(String text, SplittableRandom rnd) {
-        int open = text.lastIndexOf("<answer>");
-        int close = open < 0 ? -1 : text.indexOf("</answer>", open);
-        List<int[]> inAnswer = close < 0 ? List.of() : numberSpans(text, open, close);
-        if (inAnswer.isEmpty()) {
-            return corrupt(text, rnd);
-        }
-        int[] s = inAnswer.get(rnd.nextInt(inAnswer.size()));
-        String number = text.substring(s[0], s[1]);
-        long value = Long.parseLong(number);
-        long delta = 1 + rnd.nextInt(5);
-        String wrong = Long.toString(value >= delta && rnd.nextBoolean() ? value - delta : value + delta);
-        StringBuilder out = new StringBuilder(text).replace(s[0], s[1], wrong);
-        List<int[]> before = numberSpans(text, 0, open);
-        for (int i = before.size() - 1; i >= 0; i--) {
-            int[] b = before.get(i);
-            if (text.substring(b[0], b[1]).equals(number)) {
-                out.replace(b[0], b[1], wrong);
-                break;
-            }
-        }
-        return out.toString();
-    }
-
-    private static List<int[]> numberSpans(String text, int from, int to) {
-        Matcher m = NUMBER.matcher(text).region(from, to);
-        List<int[]> spans = new ArrayList<>();
-        while (m.find()) {
-            spans.add(new int[] {m.start(), m.end()});
-        }
-        return spans;
     }
 
     /** {@code text} with one of its numbers (picked at random) moved by 1 to 5 up or down; unchanged if none. */

@@ -111,7 +111,7 @@ class MakeDatasetCommandTest {
     }
 
     @Test
-    void aggShareShowsTheSameProblemsSolutionAndSelfConsistentWrongCopiesAsCandidates() throws Exception {
+    void aggShareShowsTheSameProblemsSolutionAndCorruptedCopiesAsCandidates() throws Exception {
         Path data = dir.resolve("arith.jsonl");
         Path sft = dir.resolve("sft.jsonl");
         Object[] r = GradeCommandTest.run("make-dataset", "--task", "puzzle:arith", "--n", "200", "--seed", "4",
@@ -140,17 +140,13 @@ class MakeDatasetCommandTest {
                     correct++;
                 } else {
                     wrong++;
+                    assertEquals(solution.length(), body.length(), 1, "one number moved: " + body);
                     assertEquals(solution.replaceAll("\\d", ""), body.replaceAll("\\d", ""), body);
-                    String answer = body.replaceAll("(?s).*<answer>(.*)</answer>.*", "$1");
-                    assertNotEquals(p.answer(), answer, "a wrong copy's final answer is wrong: " + body);
-                    // The step that produced the answer says the same wrong number: the copy agrees with itself.
-                    String[] lines = body.split("\n");
-                    assertTrue(lines[lines.length - 2].endsWith("=" + answer), body);
                 }
             }
         }
         assertTrue(agg > 35 && agg < 85, "aggregation pairs: " + agg);
-        assertTrue(correct > agg && wrong > agg, correct + " correct, " + wrong + " wrong candidates");
+        assertTrue(correct > agg && wrong > agg, correct + " correct, " + wrong + " corrupted candidates");
     }
 
     @Test
