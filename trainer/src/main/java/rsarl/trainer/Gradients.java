@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 
 import java.util.Collection;
 
@@ -63,19 +64,45 @@ public final class Gradients {
     }
 
     private static double globalNorm(Collection<NDArray> params, NDManager scope) {
+        double norm = globalNorm(params, scope, false);
+        // A finite gradient of ~1e19 squares past float32's range: measure again in float64 (rare, so the copy is
+        // only paid then), so that clipping scales such a step down instead of multiplying it by 0/inf = NaN.
+        return Double.isFinite(norm) ? norm : globalNorm(params, scope, true);
+    }
+
+    private static double globalNorm(Collection<NDArray> params, NDManager scope, boolean float64) {
         NDList norms = new NDList();
         for (NDArray p : params) {
             if (p.hasGradient()) {
                 NDArray g = p.getGradient();
                 g.attach(scope);
-                norms.add(g.norm().reshape(1));
+                NDArray x = float64 ? g.toType(DataType.FLOAT64, false) : g;
+                norms.add(x.norm().toType(DataType.FLOAT64, false).reshape(1));
             }
         }
         if (norms.isEmpty()) {
             return 0;
         }
         NDArray all = norms.size() == 1 ? norms.get(0) : NDArrays.concat(norms);
-        return all.norm().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+        return all.norm().getDouble();
+    }
+
+    /** Names of the parameters whose gradient holds a NaN or an infinity (diagnostics for a diverged step). */
+    public static java.util.List<String> nonFinite(java.util.Map<String, NDArray> params) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        try (NDManager scope = NDManager.newBaseManager(firstDevice(params.values()))) {
+            for (var e : params.entrySet()) {
+                if (e.getValue().hasGradient()) {
+                    NDArray g = e.getValue().getGradient();
+                    g.attach(scope);
+                    NDArray bad = g.isNaN().logicalOr(g.isInfinite());
+                    if (bad.any().getBoolean()) {
+                        out.add(e.getKey() + " (" + bad.sum().getLong() + " of " + g.size() + ")");
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     private static ai.djl.Device firstDevice(Collection<NDArray> params) {
@@ -83,10 +110,21 @@ public final class Gradients {
     }
 
     /**
-     * Stops a diverged step before the optimizer writes NaN into the weights. Only the loss is checked: an infinite
-     * gradient norm on its own is handled as torch's {@code clip_grad_norm_} does (the clip scale goes to 0).
-     * Checkpoints already written stay as they are, so the run can resume with another setting.
+     * Stops a diverged step before the optimizer writes NaN into the weights. Checkpoints already written stay as
+     * they are, so the run can resume with another setting.
      */
+    /**
+     * Stops a step whose gradients hold a NaN or an infinity (the norm is measured in float64 when float32
+     * overflows, so a merely huge gradient passes and is clipped), naming the parameters, before the update.
+     */
+    public static void requireFiniteGradients(double norm, java.util.Map<String, NDArray> params) {
+        if (!Double.isFinite(norm)) {
+            throw new ArithmeticException("training diverged: non-finite gradients in " + nonFinite(params)
+                    + " (weights left unchanged; lower learning_rate or max_grad_norm and resume from the last"
+                    + " checkpoint)");
+        }
+    }
+
     public static void requireFiniteLoss(double loss) {
         if (!Double.isFinite(loss)) {
             throw new ArithmeticException("training diverged: loss " + loss

@@ -129,8 +129,9 @@ public final class PolicyUpdate {
                     }
                 }
             }
-            double gradNorm = Gradients.clipGlobalNorm(params.values(), maxGradNorm);
             Gradients.requireFiniteLoss(stepLoss);
+            double gradNorm = Gradients.clipGlobalNorm(params.values(), maxGradNorm);
+            Gradients.requireFiniteGradients(gradNorm, params);
             normSum += gradNorm;
             lr = schedule.lr(optimizer.step());
             optimizer.update(params, lr);

@@ -80,8 +80,9 @@ public final class SftUpdate {
                 loss += l.getFloat();
             }
         }
-        double norm = Gradients.clipGlobalNorm(params.values(), maxGradNorm);
         Gradients.requireFiniteLoss(loss);
+        double norm = Gradients.clipGlobalNorm(params.values(), maxGradNorm);
+        Gradients.requireFiniteGradients(norm, params);
         double lr = schedule.lr(optimizer.step());
         optimizer.update(params, lr);
         Gradients.zero(params.values());

@@ -44,6 +44,45 @@ class GradientsTest {
         }
     }
 
+    /** Gradients of 1e20 square past float32's range; the norm is measured again in float64 and clipping works. */
+    @Test
+    void aHugeButFiniteGradientIsClippedNotTurnedIntoNaN() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray p = m.create(new float[] {1, 1});
+            p.setRequiresGradient(true);
+            try (NDManager sub = m.newSubManager();
+                    GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                gc.backward(p.mul(sub.create(new float[] {3e20f, 4e20f})).sum());
+            }
+            double norm = Gradients.clipGlobalNorm(List.of(p), 1.0);
+            assertEquals(5e20, norm, 1e14);
+            assertArrayEquals(new float[] {0.6f, 0.8f}, p.getGradient().toFloatArray(), 1e-6f);
+            Gradients.requireFiniteGradients(norm, java.util.Map.of("w", p));
+        }
+    }
+
+    @Test
+    void aNaNGradientStopsTheStepNamingTheParameter() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray good = m.create(new float[] {1});
+            NDArray bad = m.create(new float[] {1, 1});
+            good.setRequiresGradient(true);
+            bad.setRequiresGradient(true);
+            try (NDManager sub = m.newSubManager();
+                    GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                gc.backward(good.sum().add(bad.mul(sub.create(new float[] {Float.NaN, 1})).sum()));
+            }
+            var params = new java.util.LinkedHashMap<String, NDArray>();
+            params.put("layers.0.good", good);
+            params.put("layers.0.bad", bad);
+            double norm = Gradients.clipGlobalNorm(params.values(), 1.0);
+            ArithmeticException e = assertThrows(ArithmeticException.class,
+                    () -> Gradients.requireFiniteGradients(norm, params));
+            assertTrue(e.getMessage().contains("layers.0.bad (1 of 2)") && !e.getMessage().contains("good"),
+                    e.getMessage());
+        }
+    }
+
     @Test
     void aNonFiniteLossStopsTheStep() {
         ArithmeticException e = assertThrows(ArithmeticException.class, () -> Gradients.requireFiniteLoss(Double.NaN));
