@@ -27,7 +27,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code rsa demo-report} (hidden, used by scripts/demo.sh): reads the summary.json of several {@code rsa eval}
- * runs, prints one table row per model (pass@1 at state 1 and state T, majority at T, the RSA gain), and writes the
+ * runs, prints one table row per model (pass@1 at state 1 and state T, majority at T, the RSA gain with its standard
+ * error over problems from generations.jsonl), and writes the
  * table as Markdown plus one plot comparing every model's pass@1 over the population states.
  */
 @Command(name = "demo-report", hidden = true, mixinStandardHelpOptions = true,
@@ -53,8 +54,12 @@ final class DemoReportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** One model's curve: pass@1 and majority per population state (index 0 = state 1). */
-    record Curve(String label, Path dir, double[] steps, double[] pass1, double[] majority, double[] passN) {
+    /**
+     * One model's curve: pass@1 and majority per population state (index 0 = state 1), and the standard error over
+     * problems of the pass@1 gain from state 1 to state T (NaN without generations.jsonl).
+     */
+    record Curve(String label, Path dir, double[] steps, double[] pass1, double[] majority, double[] passN,
+            double gainStdErr) {
         double first(double[] xs) {
             return xs[0];
         }
@@ -110,7 +115,45 @@ final class DemoReportCommand implements Callable<Integer> {
             maj[i] = mean(s, "majority", file);
             pn[i] = mean(s, "pass@n", file);
         }
-        return new Curve(label, dir, steps, p1, maj, pn);
+        return new Curve(label, dir, steps, p1, maj, pn, gainStdErr(dir.resolve("generations.jsonl"),
+                (int) steps[0], (int) steps[n - 1]));
+    }
+
+    /**
+     * Standard error of the mean over problems (and seeds) of {@code mean score at state T - mean score at state 1}:
+     * how far the RSA gain could move with other problems of the same kind. NaN when the file is absent or has fewer
+     * than two problems.
+     */
+    static double gainStdErr(Path generations, int first, int last) throws IOException {
+        if (!Files.exists(generations)) {
+            return Double.NaN;
+        }
+        java.util.Map<String, double[]> sums = new java.util.LinkedHashMap<>(); // key -> {sum1, n1, sumT, nT}
+        try (var lines = Files.lines(generations)) {
+            for (String line : (Iterable<String>) lines::iterator) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode g = JSON.readTree(line);
+                int step = g.path("step").asInt();
+                if (step != first && step != last) {
+                    continue;
+                }
+                double[] acc = sums.computeIfAbsent(g.path("problem_id").asText() + "@" + g.path("seed").asText(),
+                        k -> new double[4]);
+                int at = step == first ? 0 : 2;
+                acc[at] += g.path("score").asDouble();
+                acc[at + 1]++;
+            }
+        }
+        org.apache.commons.math3.stat.descriptive.SummaryStatistics gains =
+                new org.apache.commons.math3.stat.descriptive.SummaryStatistics();
+        for (double[] acc : sums.values()) {
+            if (acc[1] > 0 && acc[3] > 0) {
+                gains.addValue(acc[2] / acc[3] - acc[0] / acc[1]);
+            }
+        }
+        return gains.getN() < 2 ? Double.NaN : gains.getStandardDeviation() / Math.sqrt(gains.getN());
     }
 
     private static double mean(JsonNode state, String key, Path file) {
@@ -126,12 +169,13 @@ final class DemoReportCommand implements Callable<Integer> {
         int t = (int) curves.get(0).last(curves.get(0).steps());
         StringBuilder sb = new StringBuilder();
         sb.append("| model | pass@1 state 1 | pass@1 state ").append(t).append(" | majority state 1 | majority state ")
-                .append(t).append(" | pass@N state ").append(t).append(" | RSA gain (pass@1) |\n");
-        sb.append("|---|---:|---:|---:|---:|---:|---:|\n");
+                .append(t).append(" | pass@N state ").append(t).append(" | RSA gain (pass@1) | ± s.e. |\n");
+        sb.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Curve c : curves) {
-            sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %+.3f |%n", c.label(),
+            String se = Double.isNaN(c.gainStdErr()) ? "n/a" : String.format(Locale.ROOT, "%.3f", c.gainStdErr());
+            sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %+.3f | %s |%n", c.label(),
                     c.first(c.pass1()), c.last(c.pass1()), c.first(c.majority()), c.last(c.majority()),
-                    c.last(c.passN()), c.last(c.pass1()) - c.first(c.pass1())));
+                    c.last(c.passN()), c.last(c.pass1()) - c.first(c.pass1()), se));
         }
         return sb.toString();
     }

@@ -39,10 +39,36 @@ class DemoReportCommandTest {
         assertEquals(0, r[0], () -> (String) r[2]);
         String out = (String) r[1];
         assertTrue(out.contains("| pass@1 state 3 |"), out);
-        assertTrue(out.contains("| standard | 0.400 | 0.300 | 0.500 | 0.300 | 0.900 | -0.100 |"), out);
-        assertTrue(out.contains("| agg | 0.400 | 0.625 | 0.500 | 0.700 | 0.900 | +0.225 |"), out);
+        assertTrue(out.contains("| standard | 0.400 | 0.300 | 0.500 | 0.300 | 0.900 | -0.100 | n/a |"), out);
+        assertTrue(out.contains("| agg | 0.400 | 0.625 | 0.500 | 0.700 | 0.900 | +0.225 | n/a |"), out);
         assertTrue(Files.readString(md).contains(out));
         assertTrue(Files.size(png) > 1000);
+    }
+
+    /**
+     * Per-problem gains (state 3 mean - state 1 mean): p1 0/2 -> 2/2 = +1, p2 1/2 -> 1/2 = 0, p3 2/2 -> 1/2 = -0.5;
+     * mean 1/6, sample sd sqrt(((5/6)^2 + (1/6)^2 + (2/3)^2) / 2) = 0.7638, s.e. 0.7638 / sqrt(3) = 0.441.
+     * State 2 rows are ignored.
+     */
+    @Test
+    void gainStandardErrorIsOverProblems() throws Exception {
+        Path d = summary("se", new double[] {0.5, 0.5, 0.667}, new double[] {0.5, 0.5, 0.5});
+        int[][] scores = {{0, 0, 1, 1}, {1, 0, 1, 0}, {1, 1, 1, 0}}; // per problem: state 1 slots, state 3 slots
+        StringBuilder g = new StringBuilder();
+        for (int p = 0; p < 3; p++) {
+            for (int slot = 0; slot < 4; slot++) {
+                int step = slot < 2 ? 1 : 3;
+                g.append("{\"problem_id\":\"p").append(p).append("\",\"seed\":1,\"step\":").append(step)
+                        .append(",\"slot\":").append(slot % 2).append(",\"score\":").append(scores[p][slot]).append("}\n");
+                g.append("{\"problem_id\":\"p").append(p).append("\",\"seed\":1,\"step\":2,\"slot\":").append(slot)
+                        .append(",\"score\":1}\n");
+            }
+        }
+        Files.writeString(d.resolve("generations.jsonl"), g.toString());
+        assertEquals(0.441, DemoReportCommand.gainStdErr(d.resolve("generations.jsonl"), 1, 3), 1e-3);
+        Object[] r = GradeCommandTest.run("demo-report", "--run", "m=" + d);
+        assertEquals(0, r[0], () -> (String) r[2]);
+        assertTrue(((String) r[1]).contains("| +0.167 | 0.441 |"), (String) r[1]);
     }
 
     @Test
