@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
@@ -274,7 +275,11 @@ public final class QwenModel implements AutoCloseable {
         if (keyMask != null && !keyMask.getShape().equals(new Shape(batch, total))) {
             throw new IllegalArgumentException("keyMask must be [" + batch + ", " + total + "], got " + keyMask.getShape());
         }
-        NDArray h = embed.get(m, new NDIndex("{}", inputIds.toType(DataType.INT64, false)));
+        // torch.embedding, not advanced indexing: index's backward (index_put_ with accumulate) adds rows with
+        // atomics across threads, so the embedding gradient changed from run to run with 2+ torch threads.
+        NDArray h = embed.getNDArrayInternal().embedding(inputIds.toType(DataType.INT64, false), embed,
+                SparseFormat.DENSE).singletonOrThrow();
+        h.attach(m);
 
         NDArray angles = positionIds.toType(DataType.FLOAT64, false).expandDims(-1).mul(invFreq);
         angles = angles.concat(angles, -1);
