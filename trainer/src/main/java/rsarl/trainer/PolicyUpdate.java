@@ -22,6 +22,7 @@ import java.util.Map;
  */
 public final class PolicyUpdate {
     private final PolicyLoss loss;
+    private final Gradients.NonFiniteGuard guard = new Gradients.NonFiniteGuard();
     private final LossType lossType;
     private final int numIterations;
     private final int microBatch;
@@ -131,12 +132,15 @@ public final class PolicyUpdate {
             }
             Gradients.requireFiniteLoss(stepLoss);
             double gradNorm = Gradients.clipGlobalNorm(params.values(), maxGradNorm);
-            Gradients.requireFiniteGradients(gradNorm, params);
             normSum += gradNorm;
+            lossSum += stepLoss;
+            if (guard.skip(gradNorm, params, System.err)) {
+                lr = schedule.lr(optimizer.step());
+                continue;
+            }
             lr = schedule.lr(optimizer.step());
             optimizer.update(params, lr);
             Gradients.zero(params.values());
-            lossSum += stepLoss;
         }
         return new Result(lossSum / numIterations, stats, tokens == 0 ? 0 : entropySum / tokens,
                 normSum / numIterations, lr, diffTokens == 0 ? Double.NaN : diffSum / diffTokens, numIterations);

@@ -22,6 +22,7 @@ public final class SftUpdate {
     private final int maxSeqLength;
     private final double maxGradNorm;
     private final int padId;
+    private final Gradients.NonFiniteGuard guard = new Gradients.NonFiniteGuard();
 
     public SftUpdate(int microBatch, int maxSeqLength, double maxGradNorm, int padId) {
         this.microBatch = microBatch;
@@ -82,7 +83,9 @@ public final class SftUpdate {
         }
         Gradients.requireFiniteLoss(loss);
         double norm = Gradients.clipGlobalNorm(params.values(), maxGradNorm);
-        Gradients.requireFiniteGradients(norm, params);
+        if (guard.skip(norm, params, System.err)) {
+            return new Result(loss, tokens, norm, schedule.lr(optimizer.step()));
+        }
         double lr = schedule.lr(optimizer.step());
         optimizer.update(params, lr);
         Gradients.zero(params.values());

@@ -10,6 +10,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -57,12 +58,12 @@ class GradientsTest {
             double norm = Gradients.clipGlobalNorm(List.of(p), 1.0);
             assertEquals(5e20, norm, 1e14);
             assertArrayEquals(new float[] {0.6f, 0.8f}, p.getGradient().toFloatArray(), 1e-6f);
-            Gradients.requireFiniteGradients(norm, java.util.Map.of("w", p));
+            assertFalse(new Gradients.NonFiniteGuard().skip(norm, java.util.Map.of("w", p), System.err));
         }
     }
 
     @Test
-    void aNaNGradientStopsTheStepNamingTheParameter() {
+    void aNaNGradientSkipsTheUpdateNamingTheParameterAndThreeInARowStop() {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray good = m.create(new float[] {1});
             NDArray bad = m.create(new float[] {1, 1});
@@ -76,10 +77,22 @@ class GradientsTest {
             params.put("layers.0.good", good);
             params.put("layers.0.bad", bad);
             double norm = Gradients.clipGlobalNorm(params.values(), 1.0);
+            java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+            java.io.PrintStream out = new java.io.PrintStream(log, true);
+            Gradients.NonFiniteGuard guard = new Gradients.NonFiniteGuard();
+            // skipped (gradients zeroed) and named, twice; a finite step in between resets the count
+            assertTrue(guard.skip(norm, params, out));
+            assertTrue(log.toString().contains("layers.0.bad (1 of 2)") && !log.toString().contains("good"),
+                    log.toString());
+            assertEquals(0.0, Gradients.globalNorm(params.values()));
+            assertFalse(guard.skip(1.0, params, out));
+            assertTrue(guard.skip(Double.NaN, params, out));
+            assertTrue(guard.skip(Double.POSITIVE_INFINITY, params, out));
+            assertEquals(3, guard.skipped());
+            // the third in a row is divergence
             ArithmeticException e = assertThrows(ArithmeticException.class,
-                    () -> Gradients.requireFiniteGradients(norm, params));
-            assertTrue(e.getMessage().contains("layers.0.bad (1 of 2)") && !e.getMessage().contains("good"),
-                    e.getMessage());
+                    () -> guard.skip(Double.NaN, params, out));
+            assertTrue(e.getMessage().contains("3 steps in a row"), e.getMessage());
         }
     }
 
