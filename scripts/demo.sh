@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The end-to-end demo, CPU only, no downloads (about 20 minutes on 2 cores):
+# The end-to-end demo, CPU only, no downloads (about 14 minutes on 2 cores, 20 at most):
 #   1. puzzle data (arithmetic with worked steps): SFT pairs, RL problems, held-out eval problems
 #   2. the project's tokenizer (built-in corpus + SFT texts) and a random tiny Qwen3 ("small" preset, 3.3M weights)
 #   3. SFT on the reference solutions (70% standard prompts, 30% aggregation prompts over corrupted copies of the
