@@ -2,6 +2,7 @@ package rsarl.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -13,6 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import rsarl.rewards.JsonlReader;
 
 import java.awt.Color;
 import java.io.IOException;
@@ -21,8 +23,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -128,26 +132,18 @@ final class DemoReportCommand implements Callable<Integer> {
         if (!Files.exists(generations)) {
             return Double.NaN;
         }
-        java.util.Map<String, double[]> sums = new java.util.LinkedHashMap<>(); // key -> {sum1, n1, sumT, nT}
-        try (var lines = Files.lines(generations)) {
-            for (String line : (Iterable<String>) lines::iterator) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode g = JSON.readTree(line);
-                int step = g.path("step").asInt();
-                if (step != first && step != last) {
-                    continue;
-                }
+        Map<String, double[]> sums = new LinkedHashMap<>(); // problem@seed -> {sum1, n1, sumT, nT}
+        JsonlReader.forEachLine(generations, (lineNo, g) -> {
+            int step = g.path("step").asInt();
+            if (step == first || step == last) {
                 double[] acc = sums.computeIfAbsent(g.path("problem_id").asText() + "@" + g.path("seed").asText(),
                         k -> new double[4]);
                 int at = step == first ? 0 : 2;
                 acc[at] += g.path("score").asDouble();
                 acc[at + 1]++;
             }
-        }
-        org.apache.commons.math3.stat.descriptive.SummaryStatistics gains =
-                new org.apache.commons.math3.stat.descriptive.SummaryStatistics();
+        });
+        SummaryStatistics gains = new SummaryStatistics();
         for (double[] acc : sums.values()) {
             if (acc[1] > 0 && acc[3] > 0) {
                 gains.addValue(acc[2] / acc[3] - acc[0] / acc[1]);

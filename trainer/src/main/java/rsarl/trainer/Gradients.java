@@ -4,10 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 
+import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Gradient bookkeeping over a parameter list.
@@ -29,7 +33,7 @@ public final class Gradients {
                 if (p.hasGradient()) {
                     NDArray g = p.getGradient();
                     g.attach(scope);
-                    g.set(new ai.djl.ndarray.index.NDIndex("..."), 0f); // in place; g - g would keep a NaN
+                    g.set(new NDIndex("..."), 0f); // in place; g - g would keep a NaN
                 }
             }
         }
@@ -89,8 +93,8 @@ public final class Gradients {
     }
 
     /** Names of the parameters whose gradient holds a NaN or an infinity (diagnostics for a diverged step). */
-    public static java.util.List<String> nonFinite(java.util.Map<String, NDArray> params) {
-        java.util.List<String> out = new java.util.ArrayList<>();
+    public static List<String> nonFinite(Map<String, NDArray> params) {
+        List<String> out = new ArrayList<>();
         try (NDManager scope = NDManager.newBaseManager(firstDevice(params.values()))) {
             for (var e : params.entrySet()) {
                 if (e.getValue().hasGradient()) {
@@ -111,10 +115,6 @@ public final class Gradients {
     }
 
     /**
-     * Stops a diverged step before the optimizer writes NaN into the weights. Checkpoints already written stay as
-     * they are, so the run can resume with another setting.
-     */
-    /**
      * What a step with NaN or infinite gradients does (the norm is measured in float64 when float32 overflows, so a
      * merely huge gradient is finite here and gets clipped): like torch.amp's {@code GradScaler}, the update is
      * skipped (gradients zeroed; weights, optimizer and schedule untouched) with one warning line naming the
@@ -127,7 +127,7 @@ public final class Gradients {
         private long skipped;
 
         /** True when the update must be skipped (gradients already zeroed); throws at the limit. */
-        public boolean skip(double norm, java.util.Map<String, NDArray> params, java.io.PrintStream log) {
+        public boolean skip(double norm, Map<String, NDArray> params, PrintStream log) {
             if (Double.isFinite(norm)) {
                 consecutive = 0;
                 return false;
@@ -153,6 +153,10 @@ public final class Gradients {
         }
     }
 
+    /**
+     * Stops a diverged step before the optimizer writes NaN into the weights. Checkpoints already written stay as
+     * they are, so the run can resume with another setting.
+     */
     public static void requireFiniteLoss(double loss) {
         if (!Double.isFinite(loss)) {
             throw new ArithmeticException("training diverged: loss " + loss

@@ -134,11 +134,10 @@ public final class PolicyUpdate {
             double gradNorm = Gradients.clipGlobalNorm(params.values(), maxGradNorm);
             normSum += gradNorm;
             lossSum += stepLoss;
+            lr = schedule.lr(optimizer.step());
             if (guard.skip(gradNorm, params, System.err)) {
-                lr = schedule.lr(optimizer.step());
                 continue;
             }
-            lr = schedule.lr(optimizer.step());
             optimizer.update(params, lr);
             Gradients.zero(params.values());
         }

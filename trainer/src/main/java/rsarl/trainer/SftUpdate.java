@@ -83,10 +83,10 @@ public final class SftUpdate {
         }
         Gradients.requireFiniteLoss(loss);
         double norm = Gradients.clipGlobalNorm(params.values(), maxGradNorm);
-        if (guard.skip(norm, params, System.err)) {
-            return new Result(loss, tokens, norm, schedule.lr(optimizer.step()));
-        }
         double lr = schedule.lr(optimizer.step());
+        if (guard.skip(norm, params, System.err)) {
+            return new Result(loss, tokens, norm, lr);
+        }
         optimizer.update(params, lr);
         Gradients.zero(params.values());
         return new Result(loss, tokens, norm, lr);
