@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 CandidatesCommand.class,
                 ServeCommand.class,
                 SftCommand.class,
+                MakeAggSftCommand.class,
                 DemoReportCommand.class,
                 TrainCommand.class,
                 BenchTrainCommand.class,

@@ -14,12 +14,12 @@ import java.util.Map;
 
 /**
  * Reads candidate pools, the JSONL that {@code rsa candidates} ({@link CandidatePool}) writes: one line per candidate
- * with {@code problem_id}, {@code response}, {@code score} and optionally {@code slot} (candidates are ordered by
+ * with {@code problem_id}, {@code response}, {@code score} and optionally {@code slot} and {@code extracted} (candidates are ordered by
  * slot, then by line). Errors name the file and line.
  */
 public final class PoolFile {
-    /** One candidate solution of a problem. */
-    public record Candidate(String response, double score) {
+    /** One candidate solution of a problem; {@code extracted} is its final answer, null when the line has none. */
+    public record Candidate(String response, double score, String extracted) {
     }
 
     private PoolFile() {
@@ -44,7 +44,9 @@ public final class PoolFile {
                 List<Candidate> list = out.computeIfAbsent(id.asText(), k -> new ArrayList<>());
                 List<double[]> keys = order.computeIfAbsent(id.asText(), k -> new ArrayList<>());
                 keys.add(new double[] {node.path("slot").asInt(Integer.MAX_VALUE), n, list.size()});
-                list.add(new Candidate(response.asText(), score == null ? Double.NaN : score.asDouble()));
+                JsonNode extracted = node.get("extracted");
+                list.add(new Candidate(response.asText(), score == null ? Double.NaN : score.asDouble(),
+                        extracted != null && extracted.isTextual() ? extracted.asText() : null));
             });
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot read candidate pools: " + e.getMessage(), e);

@@ -48,11 +48,16 @@ public final class PromptBuilder {
         for (int i = 0; i < candidates.size(); i++) {
             String label = single ? "Candidate" : "Candidate " + (i + 1);
             sb.append("=== ").append(label).append(" (begin) ===\n");
-            sb.append(EMPTY_THINK.matcher(candidates.get(i)).replaceFirst("").strip()).append('\n');
+            sb.append(withoutEmptyThink(candidates.get(i))).append('\n');
             sb.append("=== ").append(label).append(" (end) ===\n\n");
         }
         sb.append(closing(kind, single));
         return sb.toString();
+    }
+
+    /** {@code response} without a leading empty think block and surrounding blank space. */
+    public static String withoutEmptyThink(String response) {
+        return EMPTY_THINK.matcher(response).replaceFirst("").strip();
     }
 
     /** {@link #standardPrompt} as a one-message conversation. */
