@@ -19,7 +19,7 @@ cfg=configs/demo
 out=checkpoints/demo
 task="puzzle:arith"
 difficulty=1
-n_eval=24; n_sft=9600; n_rl=96
+n_eval=48; n_sft=9600; n_rl=96
 sft_set=(); pools_set=(); rl_set=(); eval_set=()
 if [[ "${DEMO_SMOKE:-0}" == 1 ]]; then
   out=checkpoints/demo-smoke
