@@ -52,8 +52,11 @@ class PolicyUpdateTest {
         float[][] results = new float[2][];
         int k = 0;
         for (int micro : new int[] {3, 12}) {
+            // eps = 1 makes AdamW's first step ~ lr * gradient. With the default eps 1e-8 it is lr * sign(gradient), so
+            // an entry whose gradient is 0 up to float noise (the order of a sum changes with the micro-batch) moved
+            // by +lr or -lr depending on where the allocator put the buffers.
             try (BigramPolicy p = new BigramPolicy(5);
-                    AdamW opt = new AdamW(AdamW.Hyper.defaults(0), AdamW.HF_DECAY, Device.cpu())) {
+                    AdamW opt = new AdamW(new AdamW.Hyper(0.9, 0.999, 1.0, 0), AdamW.HF_DECAY, Device.cpu())) {
                 p.table.set(new float[] {.1f, .2f, -.3f, .4f, 0, .5f, -.1f, 0, .2f, .3f, 0, 0, .7f, -.2f, .1f, .3f,
                         .3f, .1f, -.5f, 0, .2f, .6f, -.4f, .1f, .2f});
                 Rng rng = new Rng(4);
@@ -65,13 +68,20 @@ class PolicyUpdateTest {
                 }
                 PolicyUpdate u = new PolicyUpdate(new PolicyLoss(0.2, 0.2, 0), LossType.GRPO, 1, micro, 4, 1.0,
                         false, 0, 0);
-                PolicyUpdate.Result r = u.run(samples, p, null, opt, LrSchedule.of("constant", 0.01, 0, 0, 10));
+                PolicyUpdate.Result r = u.run(samples, p, null, opt, LrSchedule.of("constant", 0.1, 0, 0, 10));
                 assertEquals(1.0, r.stats().meanRatio(), 1e-6);
                 assertTrue(r.samplerLogprobAbsDiff() < 1e-5, "sampler and trainer agree: " + r.samplerLogprobAbsDiff());
                 results[k++] = p.table.toFloatArray();
             }
         }
         assertArrayEquals(results[1], results[0], 1e-6f);
+        float moved = 0;
+        float[] start = {.1f, .2f, -.3f, .4f, 0, .5f, -.1f, 0, .2f, .3f, 0, 0, .7f, -.2f, .1f, .3f, .3f, .1f, -.5f, 0,
+                .2f, .6f, -.4f, .1f, .2f};
+        for (int i = 0; i < start.length; i++) {
+            moved = Math.max(moved, Math.abs(results[0][i] - start[i]));
+        }
+        assertTrue(moved > 1e-4, "the update must move the table for the comparison to mean anything: " + moved);
     }
 
     @Test
