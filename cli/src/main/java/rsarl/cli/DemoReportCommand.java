@@ -15,6 +15,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import rsarl.rewards.JsonlReader;
+import rsarl.rollout.eval.AtomicFiles;
 
 import java.awt.Color;
 import java.io.IOException;
@@ -87,7 +88,7 @@ final class DemoReportCommand implements Callable<Integer> {
         spec.commandLine().getOut().print(table);
         spec.commandLine().getOut().flush();
         if (markdown != null) {
-            write(markdown, "# " + title + "\n\n" + table);
+            AtomicFiles.write(markdown, "# " + title + "\n\n" + table);
         }
         if (plot != null) {
             plot(curves, plot, title);
@@ -203,15 +204,5 @@ final class DemoReportCommand implements Callable<Integer> {
         Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp.png");
         BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
         Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    private static void write(Path file, String text) throws IOException {
-        Path abs = file.toAbsolutePath();
-        if (abs.getParent() != null) {
-            Files.createDirectories(abs.getParent());
-        }
-        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
-        Files.writeString(tmp, text);
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

@@ -13,7 +13,6 @@ import rsarl.rollout.candidates.PoolFile;
 import rsarl.rollout.eval.AtomicFiles;
 import rsarl.rollout.prompt.PromptBuilder;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -122,11 +121,7 @@ final class MakeAggSftCommand implements Callable<Integer> {
             throw new IllegalArgumentException(pools + ": no pair could be made (" + withoutPool + " of " + list.size()
                     + " problems have no pool" + (withoutResponse > 0 ? ", the rest no response to give" : "") + ")");
         }
-        Path abs = out.toAbsolutePath();
-        if (abs.getParent() != null) {
-            Files.createDirectories(abs.getParent());
-        }
-        AtomicFiles.write(abs, String.join("\n", lines) + "\n");
+        AtomicFiles.writeLines(out, lines);
         spec.commandLine().getErr().printf("wrote %d aggregation SFT pairs (K=%d) to %s%s%s%n", lines.size(), k, out,
                 withoutPool > 0 ? "; " + withoutPool + " problems had no pool" : "",
                 withoutResponse > 0 ? "; " + withoutResponse + " pairs skipped: no response to give" : "");

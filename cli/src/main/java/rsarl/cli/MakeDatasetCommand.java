@@ -10,14 +10,10 @@ import rsarl.rewards.Problem;
 import rsarl.rewards.ProblemReader;
 import rsarl.rewards.puzzle.Puzzle;
 import rsarl.rewards.puzzle.Puzzles;
+import rsarl.rollout.eval.AtomicFiles;
 import rsarl.rollout.prompt.PromptBuilder;
 
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -134,9 +130,9 @@ final class MakeDatasetCommand implements Callable<Integer> {
             pair.put("response", p.metadata().get("solution").asText());
             sftLines.add(JSON.writeValueAsString(pair));
         }
-        write(out, lines);
+        AtomicFiles.writeLines(out, lines);
         if (sftOut != null) {
-            write(sftOut, sftLines);
+            AtomicFiles.writeLines(sftOut, sftLines);
         }
         spec.commandLine().getErr().printf("wrote %d problems (%s, difficulty %d, seed %d) to %s%s%n",
                 problems.size(), task, difficulty, seed, out, sftOut == null ? "" : " and SFT pairs to " + sftOut);
@@ -223,20 +219,5 @@ final class MakeDatasetCommand implements Callable<Integer> {
             out.add(p.prompt());
         }
         return out;
-    }
-
-    private static void write(Path file, List<String> lines) throws IOException {
-        Path abs = file.toAbsolutePath();
-        if (abs.getParent() != null) {
-            Files.createDirectories(abs.getParent());
-        }
-        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
-        try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            for (String line : lines) {
-                w.write(line);
-                w.write('\n');
-            }
-        }
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

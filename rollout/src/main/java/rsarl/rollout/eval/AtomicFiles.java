@@ -7,15 +7,23 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 
-/** Whole-file rewrites that a kill never leaves half-written: write a temp file beside, then move it over. */
+/**
+ * Whole-file rewrites that a kill never leaves half-written: write a temp file beside, then move it over. The
+ * file's folder is created when missing.
+ */
 public final class AtomicFiles {
     private AtomicFiles() {
     }
 
     public static void write(Path file, byte[] bytes) {
+        file = file.toAbsolutePath();
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
+            if (file.getParent() != null) {
+                Files.createDirectories(file.getParent());
+            }
             Files.write(tmp, bytes);
             try {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -29,5 +37,14 @@ public final class AtomicFiles {
 
     public static void write(Path file, String text) {
         write(file, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@code lines}, each ended by a newline (JSONL); no lines give an empty file. */
+    public static void writeLines(Path file, List<String> lines) {
+        StringBuilder sb = new StringBuilder();
+        for (String line : lines) {
+            sb.append(line).append('\n');
+        }
+        write(file, sb.toString());
     }
 }
