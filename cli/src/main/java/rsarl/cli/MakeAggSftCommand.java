@@ -12,9 +12,12 @@ import rsarl.rewards.ProblemReader;
 import rsarl.rollout.candidates.PoolFile;
 import rsarl.rollout.eval.AtomicFiles;
 import rsarl.rollout.prompt.PromptBuilder;
+import rsarl.rollout.rsa.SubsetSampler;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -139,7 +142,7 @@ final class MakeAggSftCommand implements Callable<Integer> {
      * none of them has an extracted answer.
      */
     static String majority(List<PoolFile.Candidate> shown, String fallback, SplittableRandom rnd) {
-        Map<String, Integer> votes = new java.util.HashMap<>();
+        Map<String, Integer> votes = new HashMap<>();
         for (PoolFile.Candidate c : shown) {
             if (c.extracted() != null && !c.extracted().isBlank()) {
                 votes.merge(c.extracted().strip(), 1, Integer::sum);
@@ -148,25 +151,17 @@ final class MakeAggSftCommand implements Callable<Integer> {
         if (votes.isEmpty()) {
             return fallback;
         }
-        int best = java.util.Collections.max(votes.values());
+        int best = Collections.max(votes.values());
         List<PoolFile.Candidate> top = shown.stream()
                 .filter(c -> c.extracted() != null && votes.getOrDefault(c.extracted().strip(), 0) == best).toList();
         return PromptBuilder.withoutEmptyThink(top.get(rnd.nextInt(top.size())).response());
     }
 
-    /** K distinct candidates of {@code pool} in random order (partial Fisher-Yates). */
+    /** K distinct candidates of {@code pool} in random order, drawn as RSA draws a slot's parents. */
     private List<PoolFile.Candidate> subset(List<PoolFile.Candidate> pool, SplittableRandom rnd) {
-        int[] idx = new int[pool.size()];
-        for (int i = 0; i < idx.length; i++) {
-            idx[i] = i;
-        }
         List<PoolFile.Candidate> out = new ArrayList<>(k);
-        for (int i = 0; i < k; i++) {
-            int j = i + rnd.nextInt(idx.length - i);
-            int t = idx[i];
-            idx[i] = idx[j];
-            idx[j] = t;
-            out.add(pool.get(idx[i]));
+        for (int i : SubsetSampler.draw(pool.size(), k, rnd)) {
+            out.add(pool.get(i));
         }
         return out;
     }
