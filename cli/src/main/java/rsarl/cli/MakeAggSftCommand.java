@@ -27,12 +27,13 @@ import java.util.concurrent.Callable;
  * {@code rsa make-agg-sft}: aggregation SFT pairs from a model's own candidate pools (rejection-sampling
  * fine-tuning for the aggregation prompt). Each pair's prompt is the RSA aggregation prompt over K candidates drawn
  * from the problem's pool, exactly as {@code rsa eval} and {@code rsa train} render it; its response is the
- * problem's reference solution or, for datasets without one, a correct candidate of the pool. So the model learns
- * what to write given the candidates it really produces, not edited copies of the answer.
+ * problem's reference solution, a correct candidate of the pool, or the shown candidate with the plurality answer
+ * ({@code --response}). So the model learns what to write given the candidates it really produces, not edited
+ * copies of the answer.
  */
 @Command(name = "make-agg-sft", mixinStandardHelpOptions = true,
         description = "Aggregation SFT pairs {prompt, response} from candidate pools: the aggregation prompt over K "
-                + "pool candidates, answered with the reference solution (or a correct candidate).")
+                + "pool candidates, answered with the reference solution, a correct candidate or the plurality one.")
 final class MakeAggSftCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -60,10 +61,9 @@ final class MakeAggSftCommand implements Callable<Integer> {
     @Option(names = "--response", defaultValue = "auto", paramLabel = "SOURCE", description = "majority: the "
             + "shown candidate whose extracted answer most of the K shown share (ties broken at random; the reference, "
             + "if any, when none has an answer): self-consistency distillation, needs no gold answer; "
-            + "reference: the "
-            + "problem's reference solution (metadata.solution, as make-dataset writes it); correct: a random pool candidate "
-            + "with score > 0 (problems without one are skipped); auto: reference where the problem has one, "
-            + "else correct (default ${DEFAULT-VALUE})")
+            + "reference: the problem's reference solution (metadata.solution, as make-dataset writes it); "
+            + "correct: a random pool candidate with score > 0 (problems without one are skipped); "
+            + "auto: reference where the problem has one, else correct (default ${DEFAULT-VALUE})")
     String response;
 
     @Option(names = "--seed", defaultValue = "0", description = "subset seed (default ${DEFAULT-VALUE})")
@@ -78,7 +78,8 @@ final class MakeAggSftCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--per-problem must be >= 1, got " + perProblem);
         }
         if (!List.of("auto", "majority", "reference", "correct").contains(response)) {
-            throw new IllegalArgumentException("--response must be auto, majority, reference or correct, got '" + response + "'");
+            throw new IllegalArgumentException("--response must be auto, majority, reference or correct, got '"
+                    + response + "'");
         }
         List<Problem> list = ProblemReader.read(problems);
         Map<String, List<PoolFile.Candidate>> byId = PoolFile.read(pools);
@@ -134,7 +135,8 @@ final class MakeAggSftCommand implements Callable<Integer> {
 
     /** A random one of {@code responses} without its empty think block, or null when there is none. */
     private static String pick(List<String> responses, SplittableRandom rnd) {
-        return responses.isEmpty() ? null : PromptBuilder.withoutEmptyThink(responses.get(rnd.nextInt(responses.size())));
+        return responses.isEmpty() ? null
+                : PromptBuilder.withoutEmptyThink(responses.get(rnd.nextInt(responses.size())));
     }
 
     /**

@@ -49,6 +49,8 @@ class PolicyUpdateTest {
 
     @Test
     void microBatchSizeDoesNotChangeTheUpdate() {
+        float[] start = {.1f, .2f, -.3f, .4f, 0, .5f, -.1f, 0, .2f, .3f, 0, 0, .7f, -.2f, .1f, .3f, .3f, .1f, -.5f, 0,
+                .2f, .6f, -.4f, .1f, .2f};
         float[][] results = new float[2][];
         int k = 0;
         for (int micro : new int[] {3, 12}) {
@@ -57,8 +59,7 @@ class PolicyUpdateTest {
             // by +lr or -lr depending on where the allocator put the buffers.
             try (BigramPolicy p = new BigramPolicy(5);
                     AdamW opt = new AdamW(new AdamW.Hyper(0.9, 0.999, 1.0, 0), AdamW.HF_DECAY, Device.cpu())) {
-                p.table.set(new float[] {.1f, .2f, -.3f, .4f, 0, .5f, -.1f, 0, .2f, .3f, 0, 0, .7f, -.2f, .1f, .3f,
-                        .3f, .1f, -.5f, 0, .2f, .6f, -.4f, .1f, .2f});
+                p.table.set(start);
                 Rng rng = new Rng(4);
                 List<Sample> samples = new ArrayList<>();
                 for (int i = 0; i < 12; i++) {
@@ -76,8 +77,6 @@ class PolicyUpdateTest {
         }
         assertArrayEquals(results[1], results[0], 1e-6f);
         float moved = 0;
-        float[] start = {.1f, .2f, -.3f, .4f, 0, .5f, -.1f, 0, .2f, .3f, 0, 0, .7f, -.2f, .1f, .3f, .3f, .1f, -.5f, 0,
-                .2f, .6f, -.4f, .1f, .2f};
         for (int i = 0; i < start.length; i++) {
             moved = Math.max(moved, Math.abs(results[0][i] - start[i]));
         }

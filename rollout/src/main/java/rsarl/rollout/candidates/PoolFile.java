@@ -14,8 +14,8 @@ import java.util.Map;
 
 /**
  * Reads candidate pools, the JSONL that {@code rsa candidates} ({@link CandidatePool}) writes: one line per candidate
- * with {@code problem_id}, {@code response}, {@code score} and optionally {@code slot} and {@code extracted} (candidates are ordered by
- * slot, then by line). Errors name the file and line.
+ * with {@code problem_id}, {@code response}, {@code score} and optionally {@code slot} and {@code extracted}
+ * (candidates are ordered by slot, then by line). Errors name the file and line.
  */
 public final class PoolFile {
     /** One candidate solution of a problem; {@code extracted} is its final answer, null when the line has none. */
