@@ -64,7 +64,7 @@ final class BenchTrainCommand implements Callable<Integer> {
                 }
                 pairs.add(new int[][] {{rnd.nextInt(vocab)}, response});
             }
-            SftUpdate update = new SftUpdate(batch, seq, 1.0, 0);
+            SftUpdate update = new SftUpdate(batch, seq, 1.0, 0, true);
             LrSchedule lr = LrSchedule.of("constant", 1e-5, 0, 0, warmup + iters);
             double[] ms = new double[iters];
             try (AdamW opt = new AdamW(AdamW.Hyper.defaults(0.0), AdamW.HF_DECAY, ai.djl.Device.cpu())) {

@@ -65,6 +65,15 @@ final class MakeDatasetCommand implements Callable<Integer> {
             + "reference solution (teaches reading candidates; default ${DEFAULT-VALUE})")
     double sftAggShare;
 
+    @Option(names = "--sft-agg-target", defaultValue = "solution", paramLabel = "solution|answer",
+            description = "response of the --sft-agg-share pairs: 'solution' (the reference solution, default) or "
+                    + "'answer' (only the final answer tag). With 'answer' the K candidates are vote rows: each one "
+                    + "has the right final answer with a per-pair probability q in [0.2, 0.9] and otherwise a wrong "
+                    + "one a few units off (its last step changed to match); half the pairs show the candidates as "
+                    + "bare answer tags, as later RSA states do. The model learns to answer from the candidates' "
+                    + "agreement instead of re-deriving the solution")
+    String sftAggTarget;
+
     @Option(names = "--sft-layout-k", defaultValue = "4", paramLabel = "K",
             description = "distractor candidates per layout pair (default ${DEFAULT-VALUE})")
     int sftLayoutK;
@@ -103,6 +112,11 @@ final class MakeDatasetCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--sft-layout-k must be in [1, n-1] = [1, " + (problems.size() - 1)
                     + "], got " + sftLayoutK);
         }
+        if (!sftAggTarget.equals("solution") && !sftAggTarget.equals("answer")) {
+            throw new IllegalArgumentException("--sft-agg-target must be solution or answer, got '" + sftAggTarget
+                    + "'");
+        }
+        boolean answerTarget = sftAggTarget.equals("answer");
         SplittableRandom layoutRng = new SplittableRandom(seed ^ 0x5DEECE66DL);
         List<String> lines = new ArrayList<>(problems.size());
         List<String> sftLines = new ArrayList<>(problems.size());
@@ -119,15 +133,19 @@ final class MakeDatasetCommand implements Callable<Integer> {
             ObjectNode pair = JSON.createObjectNode();
             double u = (sftLayoutShare > 0 || sftAggShare > 0) ? layoutRng.nextDouble() : 1;
             String prompt;
+            String response = p.metadata().get("solution").asText();
             if (u < sftLayoutShare) {
                 prompt = PromptBuilder.aggregationPrompt(p, distractors(problems, idx, layoutRng));
+            } else if (u < sftLayoutShare + sftAggShare && answerTarget) {
+                prompt = PromptBuilder.aggregationPrompt(p, voteCandidates(p, layoutRng));
+                response = answerTag(p.answer());
             } else if (u < sftLayoutShare + sftAggShare) {
                 prompt = PromptBuilder.aggregationPrompt(p, sameProblemCandidates(p, layoutRng));
             } else {
                 prompt = PromptBuilder.standardPrompt(p);
             }
             pair.put("prompt", prompt);
-            pair.put("response", p.metadata().get("solution").asText());
+            pair.put("response", response);
             sftLines.add(JSON.writeValueAsString(pair));
         }
         AtomicFiles.writeLines(out, lines);
@@ -192,6 +210,53 @@ final class MakeDatasetCommand implements Callable<Integer> {
             out.add(rnd.nextBoolean() ? solution : corrupt(solution, rnd));
         }
         return out;
+    }
+
+    /**
+     * K vote candidates for {@code p}: each the reference solution with probability q (drawn per pair from
+     * [0.2, 0.9]) or else a copy whose final answer is moved by 1 to 3 (and its last step's result with it, so the
+     * candidate stays self-consistent); shown as bare answer tags in half of the pairs.
+     */
+    private List<String> voteCandidates(Problem p, SplittableRandom rnd) {
+        String solution = p.metadata().get("solution").asText();
+        double q = 0.2 + 0.7 * rnd.nextDouble();
+        boolean bare = rnd.nextBoolean();
+        List<String> out = new ArrayList<>(sftLayoutK);
+        for (int i = 0; i < sftLayoutK; i++) {
+            String answer = rnd.nextDouble() < q ? p.answer() : wrongAnswer(p.answer(), rnd);
+            out.add(bare ? answerTag(answer) : withAnswer(solution, p.answer(), answer));
+        }
+        return out;
+    }
+
+    /** A numeric {@code answer} moved by 1 to 3 up or down (a non-numeric answer gets one of its numbers moved). */
+    static String wrongAnswer(String answer, SplittableRandom rnd) {
+        try {
+            long value = Long.parseLong(answer.strip());
+            long delta = 1 + rnd.nextInt(3);
+            return Long.toString(rnd.nextBoolean() ? value + delta : value - delta);
+        } catch (NumberFormatException e) {
+            return corrupt(answer, rnd);
+        }
+    }
+
+    /** {@code solution} with its answer tag, and a last step ending in "=gold", changed to {@code answer}. */
+    static String withAnswer(String solution, String gold, String answer) {
+        String tag = answerTag(gold);
+        int at = solution.lastIndexOf(tag);
+        if (at < 0 || gold.equals(answer)) {
+            return solution;
+        }
+        String steps = solution.substring(0, at);
+        String lastResult = "=" + gold + "\n";
+        if (steps.endsWith(lastResult)) {
+            steps = steps.substring(0, steps.length() - lastResult.length()) + "=" + answer + "\n";
+        }
+        return steps + answerTag(answer) + solution.substring(at + tag.length());
+    }
+
+    private static String answerTag(String answer) {
+        return "<answer>" + answer + "</answer>";
     }
 
     /** {@code text} with one of its numbers (picked at random) moved by 1 to 5 up or down; unchanged if none. */

@@ -150,6 +150,67 @@ class MakeDatasetCommandTest {
     }
 
     @Test
+    void answerTargetMakesVoteRowsWhoseResponseIsTheAnswerTagAlone() throws Exception {
+        Path data = dir.resolve("arith.jsonl");
+        Path sft = dir.resolve("sft.jsonl");
+        Object[] r = GradeCommandTest.run("make-dataset", "--task", "puzzle:arith", "--n", "300", "--seed", "4",
+                "--difficulty", "1", "--out", data.toString(), "--sft-out", sft.toString(), "--sft-agg-share", "0.5",
+                "--sft-agg-target", "answer");
+        assertEquals(0, r[0], () -> (String) r[2]);
+        List<Problem> problems = ProblemReader.read(data);
+        List<JsonNode> pairs = GradeCommandTest.readJsonl(sft);
+        int agg = 0;
+        int bareRows = 0;
+        int right = 0;
+        int wrong = 0;
+        for (int i = 0; i < problems.size(); i++) {
+            Problem p = problems.get(i);
+            String solution = p.metadata().get("solution").asText();
+            String tag = "<answer>" + p.answer() + "</answer>";
+            String prompt = pairs.get(i).get("prompt").asText();
+            String response = pairs.get(i).get("response").asText();
+            if (prompt.equals(PromptBuilder.standardPrompt(p))) {
+                assertEquals(solution, response);
+                continue;
+            }
+            agg++;
+            assertEquals(tag, response);
+            List<String> bodies = new ArrayList<>();
+            for (int c = 1; c <= 4; c++) {
+                bodies.add(prompt.split("=== Candidate " + c + " \\(begin\\) ===\n")[1]
+                        .split("\n=== Candidate " + c + " \\(end\\)")[0]);
+            }
+            boolean bare = bodies.get(0).startsWith("<answer>");
+            bareRows += bare ? 1 : 0;
+            for (String body : bodies) {
+                assertEquals(bare, body.startsWith("<answer>"), "one form per row: " + prompt);
+                String answer = body.substring(body.lastIndexOf("<answer>") + 8, body.lastIndexOf("</answer>"));
+                long off = Math.abs(Long.parseLong(answer) - Long.parseLong(p.answer()));
+                assertTrue(off <= 3, "wrong answers are a few units off: " + body);
+                if (off == 0) {
+                    right++;
+                    assertEquals(bare ? tag : solution, body);
+                } else {
+                    wrong++;
+                    if (!bare) { // self-consistent: the last step's result is the (wrong) answer
+                        String[] lines = body.split("\n");
+                        assertTrue(lines[lines.length - 2].endsWith("=" + answer), body);
+                        assertEquals(solution.split("\n").length, lines.length, body);
+                    }
+                }
+            }
+        }
+        assertTrue(agg > 110 && agg < 190, "aggregation pairs: " + agg);
+        assertTrue(bareRows > agg / 4 && bareRows < 3 * agg / 4, bareRows + " of " + agg + " rows bare");
+        assertTrue(right > agg && wrong > agg, right + " right, " + wrong + " wrong candidates");
+
+        Object[] bad = GradeCommandTest.run("make-dataset", "--task", "puzzle:arith", "--n", "5", "--out",
+                dir.resolve("x.jsonl").toString(), "--sft-agg-target", "steps");
+        assertEquals(1, bad[0]);
+        assertTrue(((String) bad[2]).contains("--sft-agg-target"), (String) bad[2]);
+    }
+
+    @Test
     void aggAndLayoutSharesMayNotExceedOne() {
         Object[] r = GradeCommandTest.run("make-dataset", "--task", "puzzle:arith", "--n", "10", "--out",
                 dir.resolve("x.jsonl").toString(), "--sft-layout-share", "0.6", "--sft-agg-share", "0.6");

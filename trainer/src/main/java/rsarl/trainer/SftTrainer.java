@@ -44,7 +44,8 @@ public final class SftTrainer {
     public long run(long stopAfter) throws IOException {
         long total = cfg.totalSteps(examples.size());
         LrSchedule schedule = cfg.optimizer().schedule(total);
-        SftUpdate update = new SftUpdate(cfg.microBatch(), cfg.maxSeqLength(), cfg.optimizer().maxGradNorm(), padId);
+        SftUpdate update = new SftUpdate(cfg.microBatch(), cfg.maxSeqLength(), cfg.optimizer().maxGradNorm(), padId,
+                cfg.completionOnlyLoss());
         Path out = Path.of(cfg.outputDir());
         CheckpointManager ckpts = new CheckpointManager(out, cfg.saveTotalLimit());
         ai.djl.Device device = policy.trainableParameters().values().iterator().next().getDevice();

@@ -14,7 +14,8 @@ import java.util.Map;
 
 /**
  * One SFT optimizer step on tokenised (prompt, response) pairs: loss = mean negative log-likelihood of the response
- * tokens over the whole step ({@code completion_only_loss}), accumulated over micro-batches with the global token
+ * tokens over the whole step ({@code completion_only_loss: true}; with false, of every token after the first, prompt
+ * included, as transformers' language-model loss), accumulated over micro-batches with the global token
  * count as denominator (transformers' {@code num_items_in_batch}), then clipping, the scheduled LR and AdamW.
  */
 public final class SftUpdate {
@@ -22,9 +23,11 @@ public final class SftUpdate {
     private final int maxSeqLength;
     private final double maxGradNorm;
     private final int padId;
+    private final boolean completionOnlyLoss;
     private final Gradients.NonFiniteGuard guard = new Gradients.NonFiniteGuard();
 
-    public SftUpdate(int microBatch, int maxSeqLength, double maxGradNorm, int padId) {
+    public SftUpdate(int microBatch, int maxSeqLength, double maxGradNorm, int padId, boolean completionOnlyLoss) {
+        this.completionOnlyLoss = completionOnlyLoss;
         this.microBatch = microBatch;
         this.maxSeqLength = maxSeqLength;
         this.maxGradNorm = maxGradNorm;
@@ -56,11 +59,26 @@ public final class SftUpdate {
                 Arrays.copyOf(response, r)};
     }
 
+    /**
+     * The pair re-split as {first token, everything after it}: the "response" part, where the loss is taken, is
+     * then the whole sequence but its first token (which nothing predicts).
+     */
+    static int[][] wholeSequence(int[] prompt, int[] response) {
+        if (prompt.length == 0) {
+            return new int[][] {prompt, response};
+        }
+        int[] rest = new int[prompt.length - 1 + response.length];
+        System.arraycopy(prompt, 1, rest, 0, prompt.length - 1);
+        System.arraycopy(response, 0, rest, prompt.length - 1, response.length);
+        return new int[][] {new int[] {prompt[0]}, rest};
+    }
+
     /** {@code pairs.get(i) = {promptIds, responseIds}}. */
     public Result run(List<int[][]> pairs, Policy policy, AdamW optimizer, LrSchedule schedule) {
         // Micro-batches of similar lengths pad little (a few long aggregation prompts among short ones would pad
         // every row to their length); the loss is a sum over the whole step, so the grouping does not change it.
         List<int[][]> fitted = pairs.stream().map(pr -> fit(pr[0], pr[1], maxSeqLength))
+                .map(pr -> completionOnlyLoss ? pr : wholeSequence(pr[0], pr[1]))
                 .sorted(Comparator.comparingInt(pr -> pr[0].length + pr[1].length)).toList();
         List<TokenBatch> micro = new ArrayList<>();
         for (int from = 0; from < fitted.size(); from += microBatch) {

@@ -58,7 +58,7 @@ class SftUpdateTest {
         for (int micro : new int[] {2, 6}) {
             try (BigramPolicy p = new BigramPolicy(5);
                     AdamW opt = new AdamW(AdamW.Hyper.defaults(0), AdamW.HF_DECAY, Device.cpu())) {
-                SftUpdate sft = new SftUpdate(micro, 16, 1.0, 0);
+                SftUpdate sft = new SftUpdate(micro, 16, 1.0, 0, true);
                 LrSchedule sched = LrSchedule.of("constant", 0.1, 0, 0, 40);
                 double first = sft.run(pairs, p, opt, sched).loss();
                 assertEquals(Math.log(5), first, 1e-5, "uniform policy: NLL = ln V");
@@ -73,6 +73,43 @@ class SftUpdateTest {
         }
         assertEquals(losses[1], losses[0], 1e-5);
         assertArrayEquals(tables[1], tables[0], 1e-5f);
+    }
+
+    /**
+     * Prompt {0, 3}, response {1, 2} on a bigram table: with completion_only_loss the step counts 2 tokens and the
+     * prompt's transition 0 -> 3 gets no gradient (row 0 stays zero); without it the step counts 3 tokens and the
+     * model learns 0 -> 3 as well.
+     */
+    @Test
+    void completionOnlyLossFalseAlsoTrainsThePromptTokens() {
+        List<int[][]> pairs = List.of(new int[][] {{0, 3}, {1, 2}}, new int[][] {{0, 3}, {1, 2}});
+        for (boolean completionOnly : new boolean[] {true, false}) {
+            try (BigramPolicy p = new BigramPolicy(4);
+                    AdamW opt = new AdamW(AdamW.Hyper.defaults(0), AdamW.HF_DECAY, Device.cpu())) {
+                SftUpdate sft = new SftUpdate(2, 16, 1.0, 0, completionOnly);
+                LrSchedule sched = LrSchedule.of("constant", 0.1, 0, 0, 30);
+                SftUpdate.Result first = sft.run(pairs, p, opt, sched);
+                assertEquals(completionOnly ? 4 : 6, first.tokens());
+                for (int s = 1; s < 30; s++) {
+                    sft.run(pairs, p, opt, sched);
+                }
+                float[] t = p.table.toFloatArray();
+                float row0Max = Math.max(Math.max(Math.abs(t[0]), Math.abs(t[1])), Math.max(Math.abs(t[2]), Math.abs(t[3])));
+                if (completionOnly) {
+                    assertEquals(0f, row0Max, "prompt transition untouched");
+                } else {
+                    assertTrue(t[3] > t[0] + 1 && t[3] > t[1] + 1 && t[3] > t[2] + 1, "learns 0 -> 3: " + t[3]);
+                }
+                assertTrue(t[3 * 4 + 1] > t[3 * 4 + 2] + 1, "learns the response's 3 -> 1 either way");
+            }
+        }
+    }
+
+    @Test
+    void wholeSequenceMovesAllButTheFirstTokenIntoTheLossPart() {
+        int[][] w = SftUpdate.wholeSequence(new int[] {5, 6, 7}, new int[] {8, 9});
+        assertArrayEquals(new int[] {5}, w[0]);
+        assertArrayEquals(new int[] {6, 7, 8, 9}, w[1]);
     }
 
     @Test
