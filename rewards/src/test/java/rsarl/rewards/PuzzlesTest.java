@@ -21,7 +21,7 @@ class PuzzlesTest {
 
     @Test
     void hasTheRequiredFamilies() {
-        assertTrue(Puzzles.families().containsAll(List.of("arith", "chain", "countdown", "sort", "letter_count", "reverse")));
+        assertTrue(Puzzles.families().containsAll(List.of("arith", "chain", "countdown", "sort", "letter_count", "reverse", "copy")));
     }
 
     @ParameterizedTest
@@ -60,6 +60,18 @@ class PuzzlesTest {
                 assertTrue(p.answer().length() <= 12, p.answer());
             }
         }
+    }
+
+    @Test
+    void copyScoresOnlyTheExactTextUpToSpacing() {
+        Problem p = Puzzles.problems("copy", 1, 3, 1).get(0);
+        String text = p.answer();
+        assertTrue(p.prompt().startsWith("Repeat exactly: " + text + "."), p.prompt());
+        Verifier v = Verifiers.forTask("puzzle:copy");
+        assertEquals(1.0, v.grade("<answer> " + text.replace(" ", "  ") + "</answer>", p).score());
+        String dropped = text.substring(text.indexOf(' ') + 1);
+        assertEquals(0.0, v.grade("<answer>" + dropped + "</answer>", p).score(), "first item missing");
+        assertNotEquals(text, Puzzles.problems("copy", 2, 3, 1).get(1).answer(), "random items per puzzle");
     }
 
     @Test

@@ -19,7 +19,7 @@ public final class Puzzles {
 
     static {
         for (PuzzleFamily f : List.of(new ArithmeticFamily(), new ChainFamily(), new CountdownFamily(),
-                new SortFamily(), new LetterCountFamily(), new ReverseFamily())) {
+                new SortFamily(), new LetterCountFamily(), new ReverseFamily(), new CopyFamily())) {
             FAMILIES.put(f.name(), f);
         }
     }
