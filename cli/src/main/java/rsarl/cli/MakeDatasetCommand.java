@@ -136,11 +136,13 @@ final class MakeDatasetCommand implements Callable<Integer> {
             String response = p.metadata().get("solution").asText();
             if (u < sftLayoutShare) {
                 prompt = PromptBuilder.aggregationPrompt(p, distractors(problems, idx, layoutRng));
-            } else if (u < sftLayoutShare + sftAggShare && answerTarget) {
-                prompt = PromptBuilder.aggregationPrompt(p, voteCandidates(p, layoutRng));
-                response = answerTag(p.answer());
             } else if (u < sftLayoutShare + sftAggShare) {
-                prompt = PromptBuilder.aggregationPrompt(p, sameProblemCandidates(p, layoutRng));
+                List<String> candidates = answerTarget ? voteCandidates(p, layoutRng)
+                        : sameProblemCandidates(p, layoutRng);
+                prompt = PromptBuilder.aggregationPrompt(p, candidates);
+                if (answerTarget) {
+                    response = answerTag(p.answer());
+                }
             } else {
                 prompt = PromptBuilder.standardPrompt(p);
             }

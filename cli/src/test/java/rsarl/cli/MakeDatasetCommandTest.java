@@ -133,9 +133,7 @@ class MakeDatasetCommandTest {
             agg++;
             assertTrue(prompt.contains(p.prompt()) && prompt.contains("Candidate 4 (end)")
                     && !prompt.contains("Candidate 5"), prompt);
-            for (int c = 1; c <= 4; c++) {
-                String body = prompt.split("=== Candidate " + c + " \\(begin\\) ===\n")[1]
-                        .split("\n=== Candidate " + c + " \\(end\\)")[0];
+            for (String body : candidateBodies(prompt, 4)) {
                 if (body.equals(solution)) {
                     correct++;
                 } else {
@@ -175,11 +173,7 @@ class MakeDatasetCommandTest {
             }
             agg++;
             assertEquals(tag, response);
-            List<String> bodies = new ArrayList<>();
-            for (int c = 1; c <= 4; c++) {
-                bodies.add(prompt.split("=== Candidate " + c + " \\(begin\\) ===\n")[1]
-                        .split("\n=== Candidate " + c + " \\(end\\)")[0]);
-            }
+            List<String> bodies = candidateBodies(prompt, 4);
             boolean bare = bodies.get(0).startsWith("<answer>");
             bareRows += bare ? 1 : 0;
             for (String body : bodies) {
@@ -208,6 +202,16 @@ class MakeDatasetCommandTest {
                 dir.resolve("x.jsonl").toString(), "--sft-agg-target", "steps");
         assertEquals(1, bad[0]);
         assertTrue(((String) bad[2]).contains("--sft-agg-target"), (String) bad[2]);
+    }
+
+    /** The texts between "=== Candidate c (begin) ===" and "(end)" for c = 1..k, as PromptBuilder lays them out. */
+    private static List<String> candidateBodies(String prompt, int k) {
+        List<String> bodies = new ArrayList<>();
+        for (int c = 1; c <= k; c++) {
+            bodies.add(prompt.split("=== Candidate " + c + " \\(begin\\) ===\n")[1]
+                    .split("\n=== Candidate " + c + " \\(end\\)")[0]);
+        }
+        return bodies;
     }
 
     @Test
