@@ -1,5 +1,6 @@
 package rsarl.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
@@ -209,7 +210,7 @@ final class MakeDatasetCommand implements Callable<Integer> {
         String solution = p.metadata().get("solution").asText();
         List<String> out = new ArrayList<>(sftLayoutK);
         for (int i = 0; i < sftLayoutK; i++) {
-            out.add(rnd.nextBoolean() ? solution : corrupt(solution, rnd));
+            out.add(rnd.nextBoolean() ? solution : corrupt(solution, modulus(p), rnd));
         }
         return out;
     }
@@ -225,20 +226,30 @@ final class MakeDatasetCommand implements Callable<Integer> {
         boolean bare = rnd.nextBoolean();
         List<String> out = new ArrayList<>(sftLayoutK);
         for (int i = 0; i < sftLayoutK; i++) {
-            String answer = rnd.nextDouble() < q ? p.answer() : wrongAnswer(p.answer(), rnd);
+            String answer = rnd.nextDouble() < q ? p.answer() : wrongAnswer(p.answer(), modulus(p), rnd);
             out.add(bare ? answerTag(answer) : withAnswer(solution, p.answer(), answer));
         }
         return out;
     }
 
-    /** A numeric {@code answer} moved by 1 to 3 up or down (a non-numeric answer gets one of its numbers moved). */
-    static String wrongAnswer(String answer, SplittableRandom rnd) {
+    /** The modulus of a modular-arithmetic puzzle (metadata {@code modulus}), else 0: numbers are unbounded. */
+    private static long modulus(Problem p) {
+        JsonNode m = p.metadata().get("modulus");
+        return m == null ? 0 : m.asLong();
+    }
+
+    /**
+     * A numeric {@code answer} moved by 1 to 3 up or down, wrapped into [0, modulus) when the puzzle has one (so a
+     * wrong candidate is never told apart by its range); a non-numeric answer gets one of its numbers moved.
+     */
+    static String wrongAnswer(String answer, long modulus, SplittableRandom rnd) {
         try {
             long value = Long.parseLong(answer.strip());
             long delta = 1 + rnd.nextInt(3);
-            return Long.toString(rnd.nextBoolean() ? value + delta : value - delta);
+            long wrong = rnd.nextBoolean() ? value + delta : value - delta;
+            return Long.toString(modulus > 0 ? Math.floorMod(wrong, modulus) : wrong);
         } catch (NumberFormatException e) {
-            return corrupt(answer, rnd);
+            return corrupt(answer, modulus, rnd);
         }
     }
 
@@ -261,8 +272,11 @@ final class MakeDatasetCommand implements Callable<Integer> {
         return "<answer>" + answer + "</answer>";
     }
 
-    /** {@code text} with one of its numbers (picked at random) moved by 1 to 5 up or down; unchanged if none. */
-    static String corrupt(String text, SplittableRandom rnd) {
+    /**
+     * {@code text} with one of its numbers (picked at random) moved by 1 to 5 up or down, wrapped into [0, modulus)
+     * when {@code modulus} > 0; unchanged if it has no number.
+     */
+    static String corrupt(String text, long modulus, SplittableRandom rnd) {
         Matcher m = NUMBER.matcher(text);
         List<int[]> spans = new ArrayList<>();
         while (m.find()) {
@@ -274,7 +288,8 @@ final class MakeDatasetCommand implements Callable<Integer> {
         int[] s = spans.get(rnd.nextInt(spans.size()));
         long value = Long.parseLong(text.substring(s[0], s[1]));
         long delta = 1 + rnd.nextInt(5);
-        long wrong = value >= delta && rnd.nextBoolean() ? value - delta : value + delta;
+        long wrong = modulus > 0 ? Math.floorMod(value + (rnd.nextBoolean() ? delta : -delta), modulus)
+                : value >= delta && rnd.nextBoolean() ? value - delta : value + delta;
         return text.substring(0, s[0]) + wrong + text.substring(s[1]);
     }
 

@@ -204,6 +204,35 @@ class MakeDatasetCommandTest {
         assertTrue(((String) bad[2]).contains("--sft-agg-target"), (String) bad[2]);
     }
 
+    @Test
+    void modularPuzzlesGetWrongCandidatesInsideTheModulus() throws Exception {
+        for (String target : List.of("solution", "answer")) {
+            Path data = dir.resolve("mod-" + target + ".jsonl");
+            Path sft = dir.resolve("mod-sft-" + target + ".jsonl");
+            Object[] r = GradeCommandTest.run("make-dataset", "--task", "puzzle:modarith", "--n", "200", "--seed", "6",
+                    "--out", data.toString(), "--sft-out", sft.toString(), "--sft-agg-share", "0.6",
+                    "--sft-agg-target", target);
+            assertEquals(0, r[0], () -> (String) r[2]);
+            List<Problem> problems = ProblemReader.read(data);
+            List<JsonNode> pairs = GradeCommandTest.readJsonl(sft);
+            int changed = 0;
+            for (int i = 0; i < problems.size(); i++) {
+                String prompt = pairs.get(i).get("prompt").asText();
+                if (prompt.equals(PromptBuilder.standardPrompt(problems.get(i)))) {
+                    continue;
+                }
+                String solution = problems.get(i).metadata().get("solution").asText();
+                for (String body : candidateBodies(prompt, 4)) {
+                    changed += body.equals(solution) || body.equals("<answer>" + problems.get(i).answer() + "</answer>")
+                            ? 0 : 1;
+                    // Every number a candidate shows is a residue: a moved number wraps around instead of leaving 0-9.
+                    assertTrue(body.replaceAll("[^0-9]+", " ").strip().matches("[0-9]( [0-9])*"), target + ": " + body);
+                }
+            }
+            assertTrue(changed > 100, target + ": " + changed + " wrong candidates");
+        }
+    }
+
     /** The texts between "=== Candidate c (begin) ===" and "(end)" for c = 1..k, as PromptBuilder lays them out. */
     private static List<String> candidateBodies(String prompt, int k) {
         List<String> bodies = new ArrayList<>();

@@ -21,7 +21,8 @@ class PuzzlesTest {
 
     @Test
     void hasTheRequiredFamilies() {
-        assertTrue(Puzzles.families().containsAll(List.of("arith", "chain", "countdown", "sort", "letter_count", "reverse", "copy")));
+        assertTrue(Puzzles.families().containsAll(List.of("arith", "chain", "countdown", "sort", "letter_count", "reverse", "copy",
+                "modarith")));
     }
 
     @ParameterizedTest
@@ -72,6 +73,45 @@ class PuzzlesTest {
         String dropped = text.substring(text.indexOf(' ') + 1);
         assertEquals(0.0, v.grade("<answer>" + dropped + "</answer>", p).score(), "first item missing");
         assertNotEquals(text, Puzzles.problems("copy", 2, 3, 1).get(1).answer(), "random items per puzzle");
+    }
+
+    @Test
+    void modarithStepsAreDigitsAndTheAnswerIsTheExpressionModTen() {
+        for (int d = 1; d <= 3; d++) {
+            for (Problem p : Puzzles.problems("modarith", 60, 5, d)) {
+                String expression = p.metadata().get("expression").asText();
+                String[] tokens = expression.split(" ");
+                assertEquals(2 * (d + 1) + 1, tokens.length, expression);
+                assertTrue(p.prompt().startsWith("Calculate " + expression + " modulo 10."), p.prompt());
+                // Plain integer evaluation with precedence (a sum of signed products), reduced only at the end.
+                long value = 0;
+                long sign = 1;
+                long product = Long.parseLong(tokens[0]);
+                for (int i = 1; i < tokens.length; i += 2) {
+                    long b = Long.parseLong(tokens[i + 1]);
+                    if (tokens[i].equals("*")) {
+                        product *= b;
+                    } else {
+                        value += sign * product;
+                        sign = tokens[i].equals("+") ? 1 : -1;
+                        product = b;
+                    }
+                }
+                value += sign * product;
+                assertEquals(Long.toString(Math.floorMod(value, 10)), p.answer(), expression);
+                String solution = p.metadata().get("solution").asText();
+                String[] lines = solution.split("\n");
+                assertEquals(d + 2, lines.length, solution);
+                for (int i = 0; i <= d; i++) {
+                    String result = lines[i].substring(lines[i].indexOf('=') + 1);
+                    assertTrue(result.matches("[0-9]"), "every step reduced to a digit: " + solution);
+                }
+            }
+        }
+        Problem p = Puzzles.problems("modarith", 1, 5, 1).get(0);
+        Verifier v = Verifiers.forTask("puzzle:modarith");
+        long answer = Long.parseLong(p.answer());
+        assertEquals(0.0, v.grade("<answer>" + (answer + 10) + "</answer>", p).score(), "the residue, not a congruent number");
     }
 
     @Test

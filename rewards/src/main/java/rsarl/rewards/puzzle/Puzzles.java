@@ -19,7 +19,8 @@ public final class Puzzles {
 
     static {
         for (PuzzleFamily f : List.of(new ArithmeticFamily(), new ChainFamily(), new CountdownFamily(),
-                new SortFamily(), new LetterCountFamily(), new ReverseFamily(), new CopyFamily())) {
+                new SortFamily(), new LetterCountFamily(), new ReverseFamily(), new CopyFamily(),
+                new ModArithmeticFamily())) {
             FAMILIES.put(f.name(), f);
         }
     }

@@ -1,0 +1,70 @@
+package rsarl.rewards.puzzle;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * {@code modarith}: an expression of d+1 operators over digits 0-9 computed modulo 10 ("Calculate 7 * 4 + 3 modulo
+ * 10"), one operator per line with every intermediate result reduced to a digit ("7*4=8", "8+3=1"). Each step is one
+ * of 300 single-digit facts, so a toy model can learn every step, while a slip at any step still moves the answer:
+ * errors spread over the other nine digits, which is what majority voting and aggregation feed on. The usual
+ * precedence applies (it is a ring: the value mod 10 does not depend on when the reduction happens).
+ */
+final class ModArithmeticFamily implements PuzzleFamily {
+
+    static final int MODULUS = 10;
+
+    @Override
+    public String name() {
+        return "modarith";
+    }
+
+    @Override
+    public Puzzle generate(SplittableRandom rnd, int difficulty) {
+        int ops = difficulty + 1;
+        List<Long> nums = new ArrayList<>();
+        List<Character> opsList = new ArrayList<>();
+        nums.add((long) rnd.nextInt(MODULUS));
+        for (int i = 0; i < ops; i++) {
+            opsList.add("+-*".charAt(rnd.nextInt(3)));
+            nums.add((long) rnd.nextInt(MODULUS));
+        }
+        StringBuilder expression = new StringBuilder().append(nums.get(0));
+        for (int i = 0; i < ops; i++) {
+            expression.append(' ').append(opsList.get(i)).append(' ').append(nums.get(i + 1));
+        }
+        StringBuilder steps = new StringBuilder();
+        while (!opsList.isEmpty()) {
+            int k = Math.max(0, opsList.indexOf('*'));
+            long a = nums.get(k);
+            long b = nums.get(k + 1);
+            char op = opsList.get(k);
+            long r = Math.floorMod(ArithmeticFamily.apply(a, op, b), MODULUS);
+            steps.append(a).append(op).append(b).append('=').append(r).append('\n');
+            nums.set(k, r);
+            nums.remove(k + 1);
+            opsList.remove(k);
+        }
+        String answer = Long.toString(nums.get(0));
+        ObjectNode meta = Puzzles.meta();
+        meta.put("expression", expression.toString());
+        meta.put("modulus", MODULUS);
+        meta.put("value", nums.get(0));
+        return new Puzzle(name(), difficulty, "Calculate " + expression + " modulo " + MODULUS + "." + ANSWER_FORMAT,
+                steps + "<answer>" + answer + "</answer>", answer, meta);
+    }
+
+    @Override
+    public double score(String answer, JsonNode metadata, String gold) {
+        List<Long> got = Puzzles.parseInts(answer);
+        if (got == null || got.size() != 1) {
+            return 0;
+        }
+        long expected = metadata != null && metadata.has("value") ? metadata.get("value").asLong() : Long.parseLong(gold.trim());
+        return got.get(0) == expected ? 1 : 0;
+    }
+}
