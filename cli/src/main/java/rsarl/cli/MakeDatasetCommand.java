@@ -10,6 +10,7 @@ import picocli.CommandLine.Spec;
 import rsarl.rewards.Problem;
 import rsarl.rewards.ProblemReader;
 import rsarl.rewards.puzzle.Puzzle;
+import rsarl.rewards.puzzle.PuzzleFamily;
 import rsarl.rewards.puzzle.Puzzles;
 import rsarl.rollout.eval.AtomicFiles;
 import rsarl.rollout.prompt.PromptBuilder;
@@ -31,6 +32,8 @@ import java.util.concurrent.Callable;
 final class MakeDatasetCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    private PuzzleFamily puzzleFamily;
 
     @Spec
     CommandSpec spec;
@@ -102,6 +105,7 @@ final class MakeDatasetCommand implements Callable<Integer> {
         String family = task.substring("puzzle:".length());
         Set<String> excluded = exclude == null ? Set.of() : excludedQuestions(exclude);
         List<Problem> problems = select(family, excluded);
+        puzzleFamily = Puzzles.family(family);
         if (!(sftLayoutShare >= 0 && sftLayoutShare <= 1)) {
             throw new IllegalArgumentException("--sft-layout-share must be in [0, 1], got " + sftLayoutShare);
         }
@@ -205,12 +209,21 @@ final class MakeDatasetCommand implements Callable<Integer> {
         return out;
     }
 
-    /** K candidates for {@code p}: its reference solution, each one corrupted with probability 1/2. */
+    /**
+     * K candidates for {@code p}: its reference solution, each one replaced with probability 1/2 by a wrong one: the
+     * family's worked attempt at a wrong answer where it has that form, else the solution with one number moved.
+     */
     private List<String> sameProblemCandidates(Problem p, SplittableRandom rnd) {
         String solution = p.metadata().get("solution").asText();
+        boolean attempts = puzzleFamily.attempt(p.metadata(), p.answer()) != null;
         List<String> out = new ArrayList<>(sftLayoutK);
         for (int i = 0; i < sftLayoutK; i++) {
-            out.add(rnd.nextBoolean() ? solution : corrupt(solution, modulus(p), rnd));
+            if (rnd.nextBoolean()) {
+                out.add(solution);
+            } else {
+                out.add(attempts ? puzzleFamily.attempt(p.metadata(), wrongAnswer(p.answer(), modulus(p), rnd))
+                        : corrupt(solution, modulus(p), rnd));
+            }
         }
         return out;
     }
@@ -227,7 +240,8 @@ final class MakeDatasetCommand implements Callable<Integer> {
         List<String> out = new ArrayList<>(sftLayoutK);
         for (int i = 0; i < sftLayoutK; i++) {
             String answer = rnd.nextDouble() < q ? p.answer() : wrongAnswer(p.answer(), modulus(p), rnd);
-            out.add(bare ? answerTag(answer) : withAnswer(solution, p.answer(), answer));
+            String attempt = bare || answer.equals(p.answer()) ? null : puzzleFamily.attempt(p.metadata(), answer);
+            out.add(bare ? answerTag(answer) : attempt != null ? attempt : withAnswer(solution, p.answer(), answer));
         }
         return out;
     }

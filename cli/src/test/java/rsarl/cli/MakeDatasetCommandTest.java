@@ -7,6 +7,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rsarl.rewards.Problem;
 import rsarl.rewards.ProblemReader;
+import rsarl.rewards.puzzle.PuzzleFamily;
+import rsarl.rewards.puzzle.Puzzles;
 import rsarl.rollout.prompt.PromptBuilder;
 
 import java.nio.file.Files;
@@ -230,6 +232,39 @@ class MakeDatasetCommandTest {
                 }
             }
             assertTrue(changed > 100, target + ": " + changed + " wrong candidates");
+        }
+    }
+
+    @Test
+    void familiesWithAttemptsGetWorkedWrongCandidates() throws Exception {
+        PuzzleFamily family = Puzzles.family("modsolve");
+        for (String target : List.of("solution", "answer")) {
+            Path data = dir.resolve("solve-" + target + ".jsonl");
+            Path sft = dir.resolve("solve-sft-" + target + ".jsonl");
+            Object[] r = GradeCommandTest.run("make-dataset", "--task", "puzzle:modsolve", "--n", "200", "--seed", "8",
+                    "--out", data.toString(), "--sft-out", sft.toString(), "--sft-agg-share", "0.6",
+                    "--sft-agg-target", target);
+            assertEquals(0, r[0], () -> (String) r[2]);
+            List<Problem> problems = ProblemReader.read(data);
+            List<JsonNode> pairs = GradeCommandTest.readJsonl(sft);
+            int wrong = 0;
+            for (int i = 0; i < problems.size(); i++) {
+                Problem p = problems.get(i);
+                String prompt = pairs.get(i).get("prompt").asText();
+                if (prompt.equals(PromptBuilder.standardPrompt(p))) {
+                    continue;
+                }
+                for (String body : candidateBodies(prompt, 4)) {
+                    if (body.startsWith("<answer>")) {
+                        continue; // a bare vote-row candidate
+                    }
+                    String answer = body.substring(body.lastIndexOf("<answer>") + 8, body.lastIndexOf("</answer>"));
+                    // A wrong candidate is the family's own guess-and-check for its answer, not an edited solution.
+                    assertEquals(family.attempt(p.metadata(), answer), body, target);
+                    wrong += answer.equals(p.answer()) ? 0 : 1;
+                }
+            }
+            assertTrue(wrong > 60, target + ": " + wrong + " wrong candidates");
         }
     }
 

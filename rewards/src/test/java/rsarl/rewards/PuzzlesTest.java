@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import rsarl.rewards.puzzle.Puzzle;
+import rsarl.rewards.puzzle.PuzzleFamily;
 import rsarl.rewards.puzzle.Puzzles;
 
 import java.util.List;
@@ -22,7 +23,7 @@ class PuzzlesTest {
     @Test
     void hasTheRequiredFamilies() {
         assertTrue(Puzzles.families().containsAll(List.of("arith", "chain", "countdown", "sort", "letter_count", "reverse", "copy",
-                "modarith")));
+                "modarith", "modsolve")));
     }
 
     @ParameterizedTest
@@ -112,6 +113,37 @@ class PuzzlesTest {
         Verifier v = Verifiers.forTask("puzzle:modarith");
         long answer = Long.parseLong(p.answer());
         assertEquals(0.0, v.grade("<answer>" + (answer + 10) + "</answer>", p).score(), "the residue, not a congruent number");
+    }
+
+    @Test
+    void modsolveHasOneRightDigitAndEveryAttemptShowsWhetherItHitsTheTarget() {
+        PuzzleFamily family = Puzzles.family("modsolve");
+        Verifier v = Verifiers.forTask("puzzle:modsolve");
+        for (int d = 1; d <= 3; d++) {
+            for (Problem p : Puzzles.problems("modsolve", 40, 9, d)) {
+                long target = p.metadata().get("target").asLong();
+                assertTrue(p.prompt().startsWith("Find the digit x with x * "), p.prompt());
+                assertTrue(p.prompt().contains(" = " + target + " modulo 10."), p.prompt());
+                int hits = 0;
+                for (int g = 0; g < 10; g++) {
+                    String attempt = family.attempt(p.metadata(), Integer.toString(g));
+                    String[] lines = attempt.split("\n");
+                    assertEquals("x=" + g, lines[0]);
+                    assertEquals(d + 3, lines.length, attempt);
+                    String last = lines[lines.length - 2];
+                    boolean hit = last.endsWith("=" + target);
+                    boolean right = v.grade(attempt, p).score() == 1.0;
+                    assertEquals(right, hit, "the check shows whether the guess is right: " + attempt);
+                    hits += right ? 1 : 0;
+                    if (right) {
+                        assertEquals(p.metadata().get("solution").asText(), attempt);
+                    }
+                }
+                assertEquals(1, hits, "exactly one digit solves " + p.prompt());
+            }
+        }
+        assertEquals(null, Puzzles.family("arith").attempt(Puzzles.problems("arith", 1, 1, 1).get(0).metadata(), "3"),
+                "families without a guess-and-check form have no attempts");
     }
 
     @Test

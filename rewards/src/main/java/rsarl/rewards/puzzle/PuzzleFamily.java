@@ -18,6 +18,14 @@ public interface PuzzleFamily {
      */
     double score(String answer, JsonNode metadata, String gold);
 
+    /**
+     * A worked solution, in the reference solution's format, that arrives at {@code answer} (right or wrong), for
+     * making realistic wrong candidates; null where the family has no such form (callers then edit the reference).
+     */
+    default String attempt(JsonNode metadata, String answer) {
+        return null;
+    }
+
     /** Instruction appended to every question of every family. */
     String ANSWER_FORMAT = " Put the final answer in <answer></answer>.";
 }

@@ -20,7 +20,7 @@ public final class Puzzles {
     static {
         for (PuzzleFamily f : List.of(new ArithmeticFamily(), new ChainFamily(), new CountdownFamily(),
                 new SortFamily(), new LetterCountFamily(), new ReverseFamily(), new CopyFamily(),
-                new ModArithmeticFamily())) {
+                new ModArithmeticFamily(), new ModSolveFamily())) {
             FAMILIES.put(f.name(), f);
         }
     }

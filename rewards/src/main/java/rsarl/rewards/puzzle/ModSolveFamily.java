@@ -1,0 +1,92 @@
+package rsarl.rewards.puzzle;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * {@code modsolve}: find the digit x with "x * a + b ... = c modulo 10" (a in 1, 3, 7, 9, so x is unique; d further
+ * operators +/- a digit). A solution states a guess and checks it forward ("x=4", "4*7=8", "8+3=1"). Generating x
+ * means inverting the expression, which a toy model mostly cannot; checking a guess is a few single-digit facts.
+ * So a candidate shows whether it is right (its last line hits c or not), and an aggregator that reads the candidates'
+ * checks beats both one sample and a majority vote: verifying is easier than generating, the regime where RSA pays.
+ */
+final class ModSolveFamily implements PuzzleFamily {
+
+    static final int MODULUS = 10;
+    private static final int[] UNITS = {1, 3, 7, 9};
+
+    @Override
+    public String name() {
+        return "modsolve";
+    }
+
+    @Override
+    public Puzzle generate(SplittableRandom rnd, int difficulty) {
+        List<String> ops = new ArrayList<>();
+        ops.add("*" + UNITS[rnd.nextInt(UNITS.length)]);
+        for (int i = 0; i < difficulty; i++) {
+            ops.add((rnd.nextBoolean() ? "+" : "-") + rnd.nextInt(MODULUS));
+        }
+        long x = rnd.nextInt(MODULUS);
+        long target = evaluate(x, ops);
+        StringBuilder expression = new StringBuilder("x");
+        for (String op : ops) {
+            expression.append(' ').append(op.charAt(0)).append(' ').append(op.substring(1));
+        }
+        ObjectNode meta = Puzzles.meta();
+        ArrayNode opsNode = meta.putArray("ops");
+        ops.forEach(opsNode::add);
+        meta.put("target", target);
+        meta.put("modulus", MODULUS);
+        meta.put("value", x);
+        String question = "Find the digit x with " + expression + " = " + target + " modulo " + MODULUS + "."
+                + ANSWER_FORMAT;
+        return new Puzzle(name(), difficulty, question, attempt(x, ops), Long.toString(x), meta);
+    }
+
+    /** The guess-and-check text for {@code answer}: right or wrong, every check line is computed correctly. */
+    @Override
+    public String attempt(JsonNode metadata, String answer) {
+        List<String> ops = new ArrayList<>();
+        metadata.get("ops").forEach(o -> ops.add(o.asText()));
+        return attempt(Long.parseLong(answer.strip()), ops);
+    }
+
+    private static String attempt(long guess, List<String> ops) {
+        StringBuilder sb = new StringBuilder("x=").append(guess).append('\n');
+        long v = guess;
+        for (String op : ops) {
+            long r = step(v, op);
+            sb.append(v).append(op).append('=').append(r).append('\n');
+            v = r;
+        }
+        return sb.append("<answer>").append(guess).append("</answer>").toString();
+    }
+
+    private static long evaluate(long x, List<String> ops) {
+        long v = x;
+        for (String op : ops) {
+            v = step(v, op);
+        }
+        return v;
+    }
+
+    private static long step(long v, String op) {
+        return Math.floorMod(ArithmeticFamily.apply(v, op.charAt(0), Long.parseLong(op.substring(1))), MODULUS);
+    }
+
+    @Override
+    public double score(String answer, JsonNode metadata, String gold) {
+        List<Long> got = Puzzles.parseInts(answer);
+        if (got == null || got.size() != 1) {
+            return 0;
+        }
+        long expected = metadata != null && metadata.has("value") ? metadata.get("value").asLong() : Long.parseLong(gold.trim());
+        return got.get(0) == expected ? 1 : 0;
+    }
+}
