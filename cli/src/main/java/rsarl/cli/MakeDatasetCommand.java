@@ -78,6 +78,13 @@ final class MakeDatasetCommand implements Callable<Integer> {
                     + "agreement instead of re-deriving the solution")
     String sftAggTarget;
 
+    @Option(names = "--sft-attempt-share", defaultValue = "0", paramLabel = "F", description = "share of the standard "
+            + "SFT pairs whose response is the family's honest attempt at a wrong answer (its check lines computed "
+            + "correctly, so they show the miss); only for families with a guess-and-check form (puzzle:modsolve). "
+            + "A toy model trained on right solutions alone learns to copy the target into its last check line, and "
+            + "then its candidates no longer show which of them is right (default ${DEFAULT-VALUE})")
+    double sftAttemptShare;
+
     @Option(names = "--sft-layout-k", defaultValue = "4", paramLabel = "K",
             description = "distractor candidates per layout pair (default ${DEFAULT-VALUE})")
     int sftLayoutK;
@@ -113,6 +120,14 @@ final class MakeDatasetCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--sft-agg-share must be in [0, 1 - --sft-layout-share], got "
                     + sftAggShare);
         }
+        if (!(sftAttemptShare >= 0 && sftAttemptShare <= 1)) {
+            throw new IllegalArgumentException("--sft-attempt-share must be in [0, 1], got " + sftAttemptShare);
+        }
+        if (sftAttemptShare > 0 && !problems.isEmpty()
+                && puzzleFamily.attempt(problems.get(0).metadata(), problems.get(0).answer()) == null) {
+            throw new IllegalArgumentException("--sft-attempt-share needs a family with a guess-and-check form "
+                    + "(puzzle:modsolve); " + task + " has none");
+        }
         if (sftLayoutShare > 0 && (sftLayoutK < 1 || sftLayoutK >= problems.size())) {
             throw new IllegalArgumentException("--sft-layout-k must be in [1, n-1] = [1, " + (problems.size() - 1)
                     + "], got " + sftLayoutK);
@@ -123,6 +138,7 @@ final class MakeDatasetCommand implements Callable<Integer> {
         }
         boolean answerTarget = sftAggTarget.equals("answer");
         SplittableRandom layoutRng = new SplittableRandom(seed ^ 0x5DEECE66DL);
+        SplittableRandom attemptRng = new SplittableRandom(seed ^ 0xA77E3B7L);
         List<String> lines = new ArrayList<>(problems.size());
         List<String> sftLines = new ArrayList<>(problems.size());
         for (int idx = 0; idx < problems.size(); idx++) {
@@ -150,6 +166,9 @@ final class MakeDatasetCommand implements Callable<Integer> {
                 }
             } else {
                 prompt = PromptBuilder.standardPrompt(p);
+                if (sftAttemptShare > 0 && attemptRng.nextDouble() < sftAttemptShare) {
+                    response = puzzleFamily.attempt(p.metadata(), otherAnswer(p, attemptRng));
+                }
             }
             pair.put("prompt", prompt);
             pair.put("response", response);
@@ -265,6 +284,15 @@ final class MakeDatasetCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             return corrupt(answer, modulus, rnd);
         }
+    }
+
+    /** A wrong answer drawn uniformly from the other residues of a modular puzzle, else {@link #wrongAnswer}. */
+    private static String otherAnswer(Problem p, SplittableRandom rnd) {
+        long m = modulus(p);
+        if (m < 2) {
+            return wrongAnswer(p.answer(), 0, rnd);
+        }
+        return Long.toString(Math.floorMod(Long.parseLong(p.answer().strip()) + 1 + rnd.nextLong(m - 1), m));
     }
 
     /** {@code solution} with its answer tag, and a last step ending in "=gold", changed to {@code answer}. */

@@ -268,6 +268,47 @@ class MakeDatasetCommandTest {
         }
     }
 
+    @Test
+    void attemptShareAnswersSomeStandardPairsWithAnHonestWrongAttempt() throws Exception {
+        PuzzleFamily family = Puzzles.family("modsolve");
+        Path data = dir.resolve("solve.jsonl");
+        Path sft = dir.resolve("solve-sft.jsonl");
+        Object[] r = GradeCommandTest.run("make-dataset", "--task", "puzzle:modsolve", "--n", "400", "--seed", "8",
+                "--out", data.toString(), "--sft-out", sft.toString(), "--sft-attempt-share", "0.5");
+        assertEquals(0, r[0], () -> (String) r[2]);
+        List<Problem> problems = ProblemReader.read(data);
+        List<JsonNode> pairs = GradeCommandTest.readJsonl(sft);
+        int attempts = 0;
+        HashSet<String> guesses = new HashSet<>();
+        for (int i = 0; i < problems.size(); i++) {
+            Problem p = problems.get(i);
+            assertEquals(PromptBuilder.standardPrompt(p), pairs.get(i).get("prompt").asText());
+            String response = pairs.get(i).get("response").asText();
+            if (response.equals(p.metadata().get("solution").asText())) {
+                continue;
+            }
+            attempts++;
+            String guess = response.substring(2, response.indexOf('\n'));
+            assertNotEquals(p.answer(), guess, response);
+            assertEquals(family.attempt(p.metadata(), guess), response);
+            assertTrue(!response.split("\n")[response.split("\n").length - 2]
+                    .endsWith("=" + p.metadata().get("target").asText()), "the check shows the miss: " + response);
+            guesses.add(guess);
+        }
+        assertTrue(attempts > 160 && attempts < 240, attempts + " attempts of 400");
+        assertEquals(10, guesses.size(), "wrong guesses spread over the digits: " + guesses);
+
+        Object[] plain = GradeCommandTest.run("make-dataset", "--task", "puzzle:modsolve", "--n", "400", "--seed", "8",
+                "--out", dir.resolve("plain.jsonl").toString(), "--sft-out", dir.resolve("plain-sft.jsonl").toString());
+        assertEquals(0, plain[0]);
+        assertEquals(Files.readString(data), Files.readString(dir.resolve("plain.jsonl")), "same problems");
+        Object[] bad = GradeCommandTest.run("make-dataset", "--task", "puzzle:arith", "--n", "5", "--out",
+                dir.resolve("x.jsonl").toString(), "--sft-out", dir.resolve("y.jsonl").toString(),
+                "--sft-attempt-share", "0.5");
+        assertEquals(1, bad[0]);
+        assertTrue(((String) bad[2]).contains("--sft-attempt-share"), (String) bad[2]);
+    }
+
     /** The texts between "=== Candidate c (begin) ===" and "(end)" for c = 1..k, as PromptBuilder lays them out. */
     private static List<String> candidateBodies(String prompt, int k) {
         List<String> bodies = new ArrayList<>();
