@@ -17,13 +17,14 @@ export RSA_THREADS="${RSA_THREADS:-2}"
 rsa="$root/scripts/rsa"
 cfg=configs/demo
 out=checkpoints/demo
-task="puzzle:arith"
+task="puzzle:modsolve"
 difficulty=1
-n_eval=48; n_sft=9600; n_rl=96
-sft_set=(); pools_set=(); rl_set=(); eval_set=()
+n_eval=48; n_sft=9600; n_rl=96; n_copy=11200
+warmup_set=(); sft_set=(); pools_set=(); rl_set=(); eval_set=()
 if [[ "${DEMO_SMOKE:-0}" == 1 ]]; then
   out=checkpoints/demo-smoke
-  n_eval=4; n_sft=64; n_rl=8
+  n_eval=4; n_sft=64; n_rl=8; n_copy=64
+  warmup_set=(--set max_steps=3)
   sft_set=(--set max_steps=3)
   pools_set=(--set candidates.per_problem=4)
   rl_set=(--set max_steps=2 --set batch_size=4 --set num_generations=2 --set micro_batch_size=4)
@@ -72,20 +73,28 @@ make_data() {
     --out "$out/data/sft-problems.jsonl" --sft-out "$out/data/sft.jsonl.tmp" --sft-agg-share 0.3
   "$rsa" make-dataset --task "$task" --difficulty $difficulty --n $n_rl --seed 2 --exclude "$out/data/eval.jsonl" \
     --out "$out/data/rl.jsonl"
+  "$rsa" make-dataset --task puzzle:copy --difficulty 1 --n $n_copy --seed 3 --out "$out/data/copy-problems.jsonl" \
+    --sft-out "$out/data/copy.jsonl"
   mv "$out/data/sft.jsonl.tmp" "$out/data/sft.jsonl"
 }
 
 init_model() {
   # The tokenizer also learns the task's texts (the first SFT pairs, a third of them aggregation prompts), so the
   # aggregation prompt's fixed instructions take ~1 token a word: ~300 tokens instead of ~490 with the built-in corpus.
-  head -n 1500 "$out/data/sft.jsonl" > "$out/data/tokenizer-corpus.jsonl"
+  { head -n 1500 "$out/data/sft.jsonl"; head -n 200 "$out/data/copy.jsonl"; } > "$out/data/tokenizer-corpus.jsonl"
   "$rsa" make-tokenizer --out "$out/tokenizer" --corpus-extra "$out/data/tokenizer-corpus.jsonl"
   "$rsa" init-model --preset small --seed 0 --tokenizer "$out/tokenizer/tokenizer.json" --out "$out/models/init.tmp"
   mv "$out/models/init.tmp" "$out/models/init"
 }
 
+warmup() {
+  "$rsa" sft --config "$cfg/warmup.yaml" --set "model=$out/models/init" --set "output_dir=$out/warmup" \
+    --set "data.train=$out/data/copy.jsonl" "${warmup_set[@]}"
+  link_latest "$out/warmup" warmup
+}
+
 train_sft() {
-  "$rsa" sft --config "$cfg/sft.yaml" --set "model=$out/models/init" --set "output_dir=$out/sft" \
+  "$rsa" sft --config "$cfg/sft.yaml" --set "model=$out/models/warmup" --set "output_dir=$out/sft" \
     --set "data.train=$out/data/sft.jsonl" "${sft_set[@]}"
   link_latest "$out/sft" sft
 }
@@ -110,6 +119,7 @@ evaluate() { # evaluate NAME
 stage build "" "$rsa" --version
 stage data "$out/data/sft.jsonl" make_data
 stage init "$out/models/init" init_model
+stage warmup "$out/models/warmup" warmup
 stage sft "$out/models/sft" train_sft
 stage pools "$out/data/pools.done" pools
 stage standard-rl "$out/models/standard-rl" train_rl standard-rl
