@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# The end-to-end demo, CPU only, no downloads (about 14 minutes on 2 cores, 20 at most):
-#   1. puzzle data (arithmetic with worked steps): SFT pairs, RL problems, held-out eval problems
+# The end-to-end demo, CPU only, no downloads (about 19 minutes on 2 cores, 20 at most):
+#   1. puzzle data: puzzle:modsolve ("find the digit x with x * 3 * 9 * 7 = 4 modulo 10", answered by guess and
+#      check) SFT pairs, RL problems, held-out eval problems; puzzle:copy pairs for the warm-up
 #   2. the project's tokenizer (built-in corpus + SFT texts) and a random tiny Qwen3 ("small" preset, 3.3M weights)
-#   3. SFT on the reference solutions (70% standard prompts, 30% aggregation prompts over corrupted copies of the
-#      same problem's solution)                -> models/sft (the base of both RL runs)
-#   4. candidate pools of the frozen SFT model   -> data/pools.jsonl
-#   5. standard RL and aggregation-aware RL, same seed and step budget -> models/standard-rl, models/agg-rl
-#   6. RSA evaluation (N=8, K=4, T=3) of all three -> table, results.md, compare.png, eval/*/accuracy.png
+#   3. copy warm-up (300 steps, constant lr): in-context copying, which reading candidates needs -> models/warmup
+#   4. SFT: 70% standard prompts (half of them answered by an honest attempt at a wrong digit, so the model's own
+#      checks stay honest), 30% aggregation prompts over K=4 candidates, right or wrong attempts
+#                                                -> models/sft (the base of both RL runs)
+#   5. candidate pools of the frozen SFT model   -> data/pools.jsonl
+#   6. standard RL and aggregation-aware RL, same seed and step budget -> models/standard-rl, models/agg-rl
+#   7. RSA evaluation (N=8, K=4, T=3) of all three -> table, results.md, compare.png, eval/*/accuracy.png
 # Everything goes under checkpoints/demo/. Stages whose outputs exist are skipped, so a rerun (or a rerun after a
 # kill) continues where it stopped; delete checkpoints/demo to start over. RSA_THREADS sets torch's threads (2).
 # DEMO_SMOKE=1 runs every stage at toy sizes into checkpoints/demo-smoke (a minute or two: checks the wiring only).
@@ -18,7 +21,7 @@ rsa="$root/scripts/rsa"
 cfg=configs/demo
 out=checkpoints/demo
 task="puzzle:modsolve"
-difficulty=1
+difficulty=2
 n_eval=48; n_sft=9600; n_rl=96; n_copy=11200
 warmup_set=(); sft_set=(); pools_set=(); rl_set=(); eval_set=()
 if [[ "${DEMO_SMOKE:-0}" == 1 ]]; then
@@ -70,7 +73,7 @@ link_latest() {
 make_data() {
   "$rsa" make-dataset --task "$task" --difficulty $difficulty --n $n_eval --seed 1000 --out "$out/data/eval.jsonl"
   "$rsa" make-dataset --task "$task" --difficulty $difficulty --n $n_sft --seed 1 --exclude "$out/data/eval.jsonl" \
-    --out "$out/data/sft-problems.jsonl" --sft-out "$out/data/sft.jsonl.tmp" --sft-agg-share 0.3
+    --out "$out/data/sft-problems.jsonl" --sft-out "$out/data/sft.jsonl.tmp" --sft-agg-share 0.3 --sft-attempt-share 0.5
   "$rsa" make-dataset --task "$task" --difficulty $difficulty --n $n_rl --seed 2 --exclude "$out/data/eval.jsonl" \
     --out "$out/data/rl.jsonl"
   "$rsa" make-dataset --task puzzle:copy --difficulty 1 --n $n_copy --seed 3 --out "$out/data/copy-problems.jsonl" \
