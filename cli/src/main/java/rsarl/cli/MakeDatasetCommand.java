@@ -123,8 +123,7 @@ final class MakeDatasetCommand implements Callable<Integer> {
         if (!(sftAttemptShare >= 0 && sftAttemptShare <= 1)) {
             throw new IllegalArgumentException("--sft-attempt-share must be in [0, 1], got " + sftAttemptShare);
         }
-        if (sftAttemptShare > 0 && !problems.isEmpty()
-                && puzzleFamily.attempt(problems.get(0).metadata(), problems.get(0).answer()) == null) {
+        if (sftAttemptShare > 0 && !problems.isEmpty() && !hasAttempts(problems.get(0))) {
             throw new IllegalArgumentException("--sft-attempt-share needs a family with a guess-and-check form "
                     + "(puzzle:modsolve); " + task + " has none");
         }
@@ -234,7 +233,7 @@ final class MakeDatasetCommand implements Callable<Integer> {
      */
     private List<String> sameProblemCandidates(Problem p, SplittableRandom rnd) {
         String solution = p.metadata().get("solution").asText();
-        boolean attempts = puzzleFamily.attempt(p.metadata(), p.answer()) != null;
+        boolean attempts = hasAttempts(p);
         List<String> out = new ArrayList<>(sftLayoutK);
         for (int i = 0; i < sftLayoutK; i++) {
             if (rnd.nextBoolean()) {
@@ -263,6 +262,11 @@ final class MakeDatasetCommand implements Callable<Integer> {
             out.add(bare ? answerTag(answer) : attempt != null ? attempt : withAnswer(solution, p.answer(), answer));
         }
         return out;
+    }
+
+    /** Whether the family renders worked attempts ({@link PuzzleFamily#attempt}) for puzzles like {@code p}. */
+    private boolean hasAttempts(Problem p) {
+        return puzzleFamily.attempt(p.metadata(), p.answer()) != null;
     }
 
     /** The modulus of a modular-arithmetic puzzle (metadata {@code modulus}), else 0: numbers are unbounded. */
