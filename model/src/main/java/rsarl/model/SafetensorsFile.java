@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -298,6 +299,12 @@ public final class SafetensorsFile implements AutoCloseable {
             NDArray owned = target == null || stored == target ? view.duplicate() : view.toType(target, true);
             owned.attach(manager);
             return owned;
+        } finally {
+            // The view reads the buffer's memory without owning it: the buffer must stay reachable until the copy is
+            // done, or a GC in between may unmap (or free) it under torch's feet (the JIT may drop a local after its
+            // last use).
+            Reference.reachabilityFence(data);
+            Reference.reachabilityFence(mapped);
         }
     }
 
