@@ -32,31 +32,38 @@ final class ArithmeticFamily implements PuzzleFamily {
         }
         String expression = render(nums, opsList);
         StringBuilder steps = new StringBuilder();
+        long value = reduce(nums, opsList, 0, steps);
+        String answer = Long.toString(value);
+        ObjectNode meta = Puzzles.meta();
+        meta.put("expression", expression);
+        meta.put("value", value);
+        return new Puzzle(name(), difficulty, "Calculate " + expression + "." + ANSWER_FORMAT,
+                steps + "<answer>" + answer + "</answer>", answer, meta);
+    }
+
+    /**
+     * Evaluates {@code nums[0] ops[0] nums[1] ...} with the usual precedence (products first, then left to right),
+     * one operator per line "a*b=r" appended to {@code steps}; with {@code modulus} > 0 every result is reduced
+     * into [0, modulus). The lists are not changed.
+     */
+    static long reduce(List<Long> nums, List<Character> ops, long modulus, StringBuilder steps) {
         List<Long> n = new ArrayList<>(nums);
-        List<Character> o = new ArrayList<>(opsList);
+        List<Character> o = new ArrayList<>(ops);
         while (!o.isEmpty()) {
-            int k = o.indexOf('*');
-            if (k < 0) {
-                k = 0;
-            }
+            int k = Math.max(0, o.indexOf('*'));
             long a = n.get(k);
             long b = n.get(k + 1);
             char op = o.get(k);
-            long r = apply(a, op, b);
+            long r = modulus > 0 ? Math.floorMod(apply(a, op, b), modulus) : apply(a, op, b);
             steps.append(a).append(op).append(b).append('=').append(r).append('\n');
             n.set(k, r);
             n.remove(k + 1);
             o.remove(k);
         }
-        String answer = Long.toString(n.get(0));
-        ObjectNode meta = Puzzles.meta();
-        meta.put("expression", expression);
-        meta.put("value", n.get(0));
-        return new Puzzle(name(), difficulty, "Calculate " + expression + "." + ANSWER_FORMAT,
-                steps + "<answer>" + answer + "</answer>", answer, meta);
+        return n.get(0);
     }
 
-    private static String render(List<Long> nums, List<Character> ops) {
+    static String render(List<Long> nums, List<Character> ops) {
         StringBuilder sb = new StringBuilder().append(nums.get(0));
         for (int i = 0; i < ops.size(); i++) {
             sb.append(' ').append(ops.get(i)).append(' ').append(nums.get(i + 1));
@@ -75,11 +82,6 @@ final class ArithmeticFamily implements PuzzleFamily {
 
     @Override
     public double score(String answer, JsonNode metadata, String gold) {
-        List<Long> got = Puzzles.parseInts(answer);
-        if (got == null || got.size() != 1) {
-            return 0;
-        }
-        long expected = metadata != null && metadata.has("value") ? metadata.get("value").asLong() : Long.parseLong(gold.trim());
-        return got.get(0) == expected ? 1 : 0;
+        return Puzzles.scoreInteger(answer, metadata, gold);
     }
 }

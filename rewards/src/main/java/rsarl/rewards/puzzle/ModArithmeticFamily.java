@@ -33,38 +33,20 @@ final class ModArithmeticFamily implements PuzzleFamily {
             opsList.add("+-*".charAt(rnd.nextInt(3)));
             nums.add((long) rnd.nextInt(MODULUS));
         }
-        StringBuilder expression = new StringBuilder().append(nums.get(0));
-        for (int i = 0; i < ops; i++) {
-            expression.append(' ').append(opsList.get(i)).append(' ').append(nums.get(i + 1));
-        }
+        String expression = ArithmeticFamily.render(nums, opsList);
         StringBuilder steps = new StringBuilder();
-        while (!opsList.isEmpty()) {
-            int k = Math.max(0, opsList.indexOf('*'));
-            long a = nums.get(k);
-            long b = nums.get(k + 1);
-            char op = opsList.get(k);
-            long r = Math.floorMod(ArithmeticFamily.apply(a, op, b), MODULUS);
-            steps.append(a).append(op).append(b).append('=').append(r).append('\n');
-            nums.set(k, r);
-            nums.remove(k + 1);
-            opsList.remove(k);
-        }
-        String answer = Long.toString(nums.get(0));
+        long value = ArithmeticFamily.reduce(nums, opsList, MODULUS, steps);
+        String answer = Long.toString(value);
         ObjectNode meta = Puzzles.meta();
-        meta.put("expression", expression.toString());
+        meta.put("expression", expression);
         meta.put("modulus", MODULUS);
-        meta.put("value", nums.get(0));
+        meta.put("value", value);
         return new Puzzle(name(), difficulty, "Calculate " + expression + " modulo " + MODULUS + "." + ANSWER_FORMAT,
                 steps + "<answer>" + answer + "</answer>", answer, meta);
     }
 
     @Override
     public double score(String answer, JsonNode metadata, String gold) {
-        List<Long> got = Puzzles.parseInts(answer);
-        if (got == null || got.size() != 1) {
-            return 0;
-        }
-        long expected = metadata != null && metadata.has("value") ? metadata.get("value").asLong() : Long.parseLong(gold.trim());
-        return got.get(0) == expected ? 1 : 0;
+        return Puzzles.scoreInteger(answer, metadata, gold);
     }
 }

@@ -83,11 +83,6 @@ final class ModSolveFamily implements PuzzleFamily {
 
     @Override
     public double score(String answer, JsonNode metadata, String gold) {
-        List<Long> got = Puzzles.parseInts(answer);
-        if (got == null || got.size() != 1) {
-            return 0;
-        }
-        long expected = metadata != null && metadata.has("value") ? metadata.get("value").asLong() : Long.parseLong(gold.trim());
-        return got.get(0) == expected ? 1 : 0;
+        return Puzzles.scoreInteger(answer, metadata, gold);
     }
 }

@@ -75,6 +75,17 @@ public final class Puzzles {
         return JsonNodeFactory.instance.objectNode();
     }
 
+    /** 1 when the answer is exactly one integer equal to metadata {@code value} (else the gold answer), else 0. */
+    static double scoreInteger(String answer, com.fasterxml.jackson.databind.JsonNode metadata, String gold) {
+        List<Long> got = parseInts(answer);
+        if (got == null || got.size() != 1) {
+            return 0;
+        }
+        long expected = metadata != null && metadata.has("value") ? metadata.get("value").asLong()
+                : Long.parseLong(gold.trim());
+        return got.get(0) == expected ? 1 : 0;
+    }
+
     /** Integers in an answer like "3, 5, 9" or "[3 5 9]"; null if anything else is there. */
     static List<Long> parseInts(String s) {
         String t = s.trim();
