@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The end-to-end demo, CPU only, no downloads (about 18 minutes on 2 cores, 20 at most):
+# The end-to-end demo, CPU only, no downloads (about 19 minutes on 2 cores, 20 at most):
 #   1. puzzle data: puzzle:modsolve ("find the digit x with x * 3 * 9 * 7 = 4 modulo 10", answered by guess and
 #      check) SFT pairs, RL problems, held-out eval problems; puzzle:copy pairs for the warm-up
 #   2. the project's tokenizer (built-in corpus + SFT texts) and a random tiny Qwen3 ("small" preset, 3.3M weights)
@@ -22,7 +22,7 @@ cfg=configs/demo
 out=checkpoints/demo
 task="puzzle:modsolve"
 difficulty=2
-n_eval=48; n_sft=9600; n_rl=96; n_copy=11200
+n_eval=80; n_sft=9600; n_rl=96; n_copy=11200
 warmup_set=(); sft_set=(); pools_set=(); rl_set=(); eval_set=()
 if [[ "${DEMO_SMOKE:-0}" == 1 ]]; then
   out=checkpoints/demo-smoke

@@ -33,8 +33,9 @@ import java.util.concurrent.Callable;
 /**
  * {@code rsa demo-report} (hidden, used by scripts/demo.sh): reads the summary.json of several {@code rsa eval}
  * runs, prints one table row per model (pass@1 at state 1 and state T, majority at T, the RSA gain with its standard
- * error over problems from generations.jsonl), and writes the
- * table as Markdown plus one plot comparing every model's pass@1 over the population states.
+ * error over problems from generations.jsonl), then the differences of the RSA gains between every two models,
+ * paired over the problems both solved (same problems, same eval seed: the problem-to-problem spread cancels), and
+ * writes the tables as Markdown plus one plot comparing every model's pass@1 over the population states.
  */
 @Command(name = "demo-report", hidden = true, mixinStandardHelpOptions = true,
         description = "Compare rsa eval runs: table (stdout and --markdown) and pass@1-per-state plot (--plot).")
@@ -60,11 +61,16 @@ final class DemoReportCommand implements Callable<Integer> {
     CommandSpec spec;
 
     /**
-     * One model's curve: pass@1 and majority per population state (index 0 = state 1), and the standard error over
-     * problems of the pass@1 gain from state 1 to state T (NaN without generations.jsonl).
+     * One model's curve: pass@1 and majority per population state (index 0 = state 1), and the pass@1 gain from
+     * state 1 to state T of each problem (key problem@seed; empty without generations.jsonl).
      */
     record Curve(String label, Path dir, double[] steps, double[] pass1, double[] majority, double[] passN,
-            double gainStdErr) {
+            Map<String, Double> problemGains) {
+        /** Standard error over problems of the mean gain (NaN with fewer than two problems). */
+        double gainStdErr() {
+            return stdErr(problemGains.values());
+        }
+
         double first(double[] xs) {
             return xs[0];
         }
@@ -120,7 +126,7 @@ final class DemoReportCommand implements Callable<Integer> {
             maj[i] = mean(s, "majority", file);
             pn[i] = mean(s, "pass@n", file);
         }
-        return new Curve(label, dir, steps, p1, maj, pn, gainStdErr(dir.resolve("generations.jsonl"),
+        return new Curve(label, dir, steps, p1, maj, pn, problemGains(dir.resolve("generations.jsonl"),
                 (int) steps[0], (int) steps[n - 1]));
     }
 
@@ -130,8 +136,14 @@ final class DemoReportCommand implements Callable<Integer> {
      * than two problems.
      */
     static double gainStdErr(Path generations, int first, int last) throws IOException {
+        return stdErr(problemGains(generations, first, last).values());
+    }
+
+    /** Each problem's (and seed's) {@code mean score at state last - mean score at state first}; empty without file. */
+    static Map<String, Double> problemGains(Path generations, int first, int last) throws IOException {
+        Map<String, Double> gains = new LinkedHashMap<>();
         if (!Files.exists(generations)) {
-            return Double.NaN;
+            return gains;
         }
         Map<String, double[]> sums = new LinkedHashMap<>(); // problem@seed -> {sum1, n1, sumT, nT}
         JsonlReader.forEachLine(generations, (lineNo, g) -> {
@@ -144,13 +156,38 @@ final class DemoReportCommand implements Callable<Integer> {
                 acc[at + 1]++;
             }
         });
-        SummaryStatistics gains = new SummaryStatistics();
-        for (double[] acc : sums.values()) {
+        sums.forEach((key, acc) -> {
             if (acc[1] > 0 && acc[3] > 0) {
-                gains.addValue(acc[2] / acc[3] - acc[0] / acc[1]);
+                gains.put(key, acc[2] / acc[3] - acc[0] / acc[1]);
             }
+        });
+        return gains;
+    }
+
+    /** Standard error of the mean of {@code values}; NaN for fewer than two. */
+    static double stdErr(Iterable<Double> values) {
+        SummaryStatistics stats = new SummaryStatistics();
+        values.forEach(stats::addValue);
+        return stats.getN() < 2 ? Double.NaN : stats.getStandardDeviation() / Math.sqrt(stats.getN());
+    }
+
+    /**
+     * {@code gain(a) - gain(b)} paired over the problems both runs have: {mean, standard error, problems}; null when
+     * fewer than two problems are shared (no generations.jsonl, or different problem sets).
+     */
+    static double[] pairedGainDifference(Curve a, Curve b) {
+        List<Double> diffs = new ArrayList<>();
+        a.problemGains().forEach((key, gain) -> {
+            Double other = b.problemGains().get(key);
+            if (other != null) {
+                diffs.add(gain - other);
+            }
+        });
+        if (diffs.size() < 2) {
+            return null;
         }
-        return gains.getN() < 2 ? Double.NaN : gains.getStandardDeviation() / Math.sqrt(gains.getN());
+        double mean = diffs.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        return new double[] {mean, stdErr(diffs), diffs.size()};
     }
 
     private static double mean(JsonNode state, String key, Path file) {
@@ -173,6 +210,21 @@ final class DemoReportCommand implements Callable<Integer> {
             sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %+.3f | %s |%n", c.label(),
                     c.first(c.pass1()), c.last(c.pass1()), c.first(c.majority()), c.last(c.majority()),
                     c.last(c.passN()), c.last(c.pass1()) - c.first(c.pass1()), se));
+        }
+        StringBuilder pairs = new StringBuilder();
+        for (int i = 1; i < curves.size(); i++) {
+            for (int j = 0; j < i; j++) {
+                double[] d = pairedGainDifference(curves.get(i), curves.get(j));
+                if (d != null) {
+                    String z = d[1] > 0 ? String.format(Locale.ROOT, "%.1f", d[0] / d[1]) : "n/a";
+                    pairs.append(String.format(Locale.ROOT, "| %s - %s | %+.3f | %.3f | %s | %d |%n",
+                            curves.get(i).label(), curves.get(j).label(), d[0], d[1], z, (int) d[2]));
+                }
+            }
+        }
+        if (!pairs.isEmpty()) {
+            sb.append("\n| difference of RSA gains (paired over problems) | gain difference | ± s.e. | z | problems |\n");
+            sb.append("|---|---:|---:|---:|---:|\n").append(pairs);
         }
         return sb.toString();
     }

@@ -54,8 +54,17 @@ class DemoReportCommandTest {
     void gainStandardErrorIsOverProblems() throws Exception {
         Path d = summary("se", new double[] {0.5, 0.5, 0.667}, new double[] {0.5, 0.5, 0.5});
         int[][] scores = {{0, 0, 1, 1}, {1, 0, 1, 0}, {1, 1, 1, 0}}; // per problem: state 1 slots, state 3 slots
+        generations(d, scores);
+        assertEquals(0.441, DemoReportCommand.gainStdErr(d.resolve("generations.jsonl"), 1, 3), 1e-3);
+        Object[] r = GradeCommandTest.run("demo-report", "--run", "m=" + d);
+        assertEquals(0, r[0], () -> (String) r[2]);
+        assertTrue(((String) r[1]).contains("| +0.167 | 0.441 |"), (String) r[1]);
+    }
+
+    /** Writes generations.jsonl: problem p{i} has state 1 slots scores[i][0..1], state 3 slots scores[i][2..3]. */
+    private static void generations(Path d, int[][] scores) throws Exception {
         StringBuilder g = new StringBuilder();
-        for (int p = 0; p < 3; p++) {
+        for (int p = 0; p < scores.length; p++) {
             for (int slot = 0; slot < 4; slot++) {
                 int step = slot < 2 ? 1 : 3;
                 g.append("{\"problem_id\":\"p").append(p).append("\",\"seed\":1,\"step\":").append(step)
@@ -65,10 +74,27 @@ class DemoReportCommandTest {
             }
         }
         Files.writeString(d.resolve("generations.jsonl"), g.toString());
-        assertEquals(0.441, DemoReportCommand.gainStdErr(d.resolve("generations.jsonl"), 1, 3), 1e-3);
-        Object[] r = GradeCommandTest.run("demo-report", "--run", "m=" + d);
+    }
+
+    /**
+     * Gains of a: p0 +1, p1 0, p2 -0.5; of b: p0 0, p1 0, p2 -0.5 and p3 +1 (a lacks p3: left out of the pairs).
+     * Paired differences a - b over p0..p2: 1, 0, 0: mean 1/3, sd sqrt(((2/3)^2 + 2 (1/3)^2) / 2) = 0.5774,
+     * s.e. 0.5774 / sqrt(3) = 0.333, z 1.0. (Unpaired, the s.e. would be about 0.6.)
+     */
+    @Test
+    void gainDifferencesArePairedOverSharedProblems() throws Exception {
+        Path a = summary("pa", new double[] {0.5, 0.5, 0.667}, new double[] {0.5, 0.5, 0.5});
+        generations(a, new int[][] {{0, 0, 1, 1}, {1, 0, 1, 0}, {1, 1, 1, 0}});
+        Path b = summary("pb", new double[] {0.5, 0.5, 0.667}, new double[] {0.5, 0.5, 0.5});
+        generations(b, new int[][] {{1, 0, 0, 1}, {1, 0, 0, 1}, {1, 1, 0, 1}, {0, 0, 1, 1}});
+        double[] d = DemoReportCommand.pairedGainDifference(DemoReportCommand.read("a", a),
+                DemoReportCommand.read("b", b));
+        assertEquals(1.0 / 3, d[0], 1e-9);
+        assertEquals(0.3333, d[1], 1e-4);
+        assertEquals(3, (int) d[2]);
+        Object[] r = GradeCommandTest.run("demo-report", "--run", "b=" + b, "--run", "a=" + a);
         assertEquals(0, r[0], () -> (String) r[2]);
-        assertTrue(((String) r[1]).contains("| +0.167 | 0.441 |"), (String) r[1]);
+        assertTrue(((String) r[1]).contains("| a - b | +0.333 | 0.333 | 1.0 | 3 |"), (String) r[1]);
     }
 
     @Test
