@@ -38,7 +38,7 @@ final class ArithmeticFamily implements PuzzleFamily {
         meta.put("expression", expression);
         meta.put("value", value);
         return new Puzzle(name(), difficulty, "Calculate " + expression + "." + ANSWER_FORMAT,
-                steps + "<answer>" + answer + "</answer>", answer, meta);
+                steps + PuzzleFamily.answerTag(answer), answer, meta);
     }
 
     /**

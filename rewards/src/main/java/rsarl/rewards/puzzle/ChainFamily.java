@@ -45,7 +45,7 @@ final class ChainFamily implements PuzzleFamily {
         ops.forEach(opsNode::add);
         String question = "Start at " + start + ". Apply " + String.join(", ", ops)
                 + " in order and list each result." + ANSWER_FORMAT;
-        return new Puzzle(name(), difficulty, question, solution + "<answer>" + answer + "</answer>", answer, meta);
+        return new Puzzle(name(), difficulty, question, solution + PuzzleFamily.answerTag(answer), answer, meta);
     }
 
     static String join(List<Long> values) {

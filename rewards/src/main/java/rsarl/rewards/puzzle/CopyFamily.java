@@ -38,7 +38,7 @@ final class CopyFamily implements PuzzleFamily {
         ObjectNode meta = Puzzles.meta();
         meta.put("text", text);
         return new Puzzle(name(), difficulty, "Repeat exactly: " + text + "." + ANSWER_FORMAT,
-                "<answer>" + text + "</answer>", text, meta);
+                PuzzleFamily.answerTag(text), text, meta);
     }
 
     @Override

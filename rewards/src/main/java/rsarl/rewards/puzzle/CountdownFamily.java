@@ -95,7 +95,7 @@ final class CountdownFamily implements PuzzleFamily {
         meta.put("target", target);
         String question = "Use " + ChainFamily.join(numbers) + " (each exactly once) with + - * / to make " + target
                 + "." + ANSWER_FORMAT;
-        return new Puzzle(name(), difficulty, question, steps + "<answer>" + answer + "</answer>", answer, meta);
+        return new Puzzle(name(), difficulty, question, steps + PuzzleFamily.answerTag(answer), answer, meta);
     }
 
     @Override

@@ -41,7 +41,7 @@ final class LetterCountFamily implements PuzzleFamily {
         meta.put("text", text);
         meta.put("letter", String.valueOf(letter));
         String question = "How many times does the letter \"" + letter + "\" appear in \"" + text + "\"?" + ANSWER_FORMAT;
-        return new Puzzle(name(), difficulty, question, steps + "<answer>" + answer + "</answer>", answer, meta);
+        return new Puzzle(name(), difficulty, question, steps + PuzzleFamily.answerTag(answer), answer, meta);
     }
 
     private static long count(String text, char letter) {

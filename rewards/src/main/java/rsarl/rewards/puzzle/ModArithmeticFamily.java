@@ -42,7 +42,7 @@ final class ModArithmeticFamily implements PuzzleFamily {
         meta.put("modulus", MODULUS);
         meta.put("value", value);
         return new Puzzle(name(), difficulty, "Calculate " + expression + " modulo " + MODULUS + "." + ANSWER_FORMAT,
-                steps + "<answer>" + answer + "</answer>", answer, meta);
+                steps + PuzzleFamily.answerTag(answer), answer, meta);
     }
 
     @Override

@@ -66,7 +66,7 @@ final class ModSolveFamily implements PuzzleFamily {
             sb.append(v).append(op).append('=').append(r).append('\n');
             v = r;
         }
-        return sb.append("<answer>").append(guess).append("</answer>").toString();
+        return sb.append(PuzzleFamily.answerTag(String.valueOf(guess))).toString();
     }
 
     private static long evaluate(long x, List<String> ops) {

@@ -28,4 +28,9 @@ public interface PuzzleFamily {
 
     /** Instruction appended to every question of every family. */
     String ANSWER_FORMAT = " Put the final answer in <answer></answer>.";
+
+    /** The last line of every solution: {@code answer} in the tags {@link #ANSWER_FORMAT} asks for. */
+    static String answerTag(String answer) {
+        return "<answer>" + answer + "</answer>";
+    }
 }

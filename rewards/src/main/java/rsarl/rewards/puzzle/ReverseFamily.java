@@ -35,7 +35,7 @@ final class ReverseFamily implements PuzzleFamily {
         }
         String answer = new StringBuilder(text).reverse().toString();
         String solution = "letters: " + String.join("-", text.split("")) + "\nbackward: "
-                + String.join("-", answer.split("")) + "\n<answer>" + answer + "</answer>";
+                + String.join("-", answer.split("")) + "\n" + PuzzleFamily.answerTag(answer);
         ObjectNode meta = Puzzles.meta();
         meta.put("text", text);
         return new Puzzle(name(), difficulty, "Spell \"" + text + "\" backward." + ANSWER_FORMAT, solution, answer, meta);

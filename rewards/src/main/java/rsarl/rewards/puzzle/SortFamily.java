@@ -46,7 +46,7 @@ final class SortFamily implements PuzzleFamily {
             solution.append(descending ? "largest " : "smallest ").append(v).append(": ").append(ChainFamily.join(done)).append('\n');
         }
         String question = "Sort in " + (descending ? "descending" : "ascending") + " order: " + ChainFamily.join(nums) + "." + ANSWER_FORMAT;
-        return new Puzzle(name(), difficulty, question, solution + "<answer>" + answer + "</answer>", answer, meta);
+        return new Puzzle(name(), difficulty, question, solution + PuzzleFamily.answerTag(answer), answer, meta);
     }
 
     private static List<Long> sorted(List<Long> nums, boolean descending) {
