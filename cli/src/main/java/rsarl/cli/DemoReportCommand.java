@@ -66,9 +66,12 @@ final class DemoReportCommand implements Callable<Integer> {
      */
     record Curve(String label, Path dir, double[] steps, double[] pass1, double[] majority, double[] passN,
             Map<String, Double> problemGains) {
-        /** Standard error over problems of the mean gain (NaN with fewer than two problems). */
+        /**
+         * Standard error over problems (and seeds) of the mean gain: how far the RSA gain could move with other
+         * problems of the same kind. NaN with fewer than two problems (or without generations.jsonl).
+         */
         double gainStdErr() {
-            return stdErr(problemGains.values());
+            return stats(problemGains.values()).stdErr();
         }
 
         double first(double[] xs) {
@@ -130,15 +133,6 @@ final class DemoReportCommand implements Callable<Integer> {
                 (int) steps[0], (int) steps[n - 1]));
     }
 
-    /**
-     * Standard error of the mean over problems (and seeds) of {@code mean score at state T - mean score at state 1}:
-     * how far the RSA gain could move with other problems of the same kind. NaN when the file is absent or has fewer
-     * than two problems.
-     */
-    static double gainStdErr(Path generations, int first, int last) throws IOException {
-        return stdErr(problemGains(generations, first, last).values());
-    }
-
     /** Each problem's (and seed's) {@code mean score at state last - mean score at state first}; empty without file. */
     static Map<String, Double> problemGains(Path generations, int first, int last) throws IOException {
         Map<String, Double> gains = new LinkedHashMap<>();
@@ -164,18 +158,21 @@ final class DemoReportCommand implements Callable<Integer> {
         return gains;
     }
 
-    /** Standard error of the mean of {@code values}; NaN for fewer than two. */
-    static double stdErr(Iterable<Double> values) {
+    /** A mean over problems with its standard error (NaN for fewer than two problems). */
+    record Estimate(double mean, double stdErr, long problems) {}
+
+    static Estimate stats(Iterable<Double> values) {
         SummaryStatistics stats = new SummaryStatistics();
         values.forEach(stats::addValue);
-        return stats.getN() < 2 ? Double.NaN : stats.getStandardDeviation() / Math.sqrt(stats.getN());
+        long n = stats.getN();
+        return new Estimate(stats.getMean(), n < 2 ? Double.NaN : stats.getStandardDeviation() / Math.sqrt(n), n);
     }
 
     /**
-     * {@code gain(a) - gain(b)} paired over the problems both runs have: {mean, standard error, problems}; null when
-     * fewer than two problems are shared (no generations.jsonl, or different problem sets).
+     * {@code gain(a) - gain(b)} paired over the problems both runs have; null when fewer than two problems are shared
+     * (no generations.jsonl, or different problem sets).
      */
-    static double[] pairedGainDifference(Curve a, Curve b) {
+    static Estimate pairedGainDifference(Curve a, Curve b) {
         List<Double> diffs = new ArrayList<>();
         a.problemGains().forEach((key, gain) -> {
             Double other = b.problemGains().get(key);
@@ -183,11 +180,7 @@ final class DemoReportCommand implements Callable<Integer> {
                 diffs.add(gain - other);
             }
         });
-        if (diffs.size() < 2) {
-            return null;
-        }
-        double mean = diffs.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
-        return new double[] {mean, stdErr(diffs), diffs.size()};
+        return diffs.size() < 2 ? null : stats(diffs);
     }
 
     private static double mean(JsonNode state, String key, Path file) {
@@ -214,11 +207,11 @@ final class DemoReportCommand implements Callable<Integer> {
         StringBuilder pairs = new StringBuilder();
         for (int i = 1; i < curves.size(); i++) {
             for (int j = 0; j < i; j++) {
-                double[] d = pairedGainDifference(curves.get(i), curves.get(j));
+                Estimate d = pairedGainDifference(curves.get(i), curves.get(j));
                 if (d != null) {
-                    String z = d[1] > 0 ? String.format(Locale.ROOT, "%.1f", d[0] / d[1]) : "n/a";
+                    String z = d.stdErr() > 0 ? String.format(Locale.ROOT, "%.1f", d.mean() / d.stdErr()) : "n/a";
                     pairs.append(String.format(Locale.ROOT, "| %s - %s | %+.3f | %.3f | %s | %d |%n",
-                            curves.get(i).label(), curves.get(j).label(), d[0], d[1], z, (int) d[2]));
+                            curves.get(i).label(), curves.get(j).label(), d.mean(), d.stdErr(), z, d.problems()));
                 }
             }
         }

@@ -55,7 +55,7 @@ class DemoReportCommandTest {
         Path d = summary("se", new double[] {0.5, 0.5, 0.667}, new double[] {0.5, 0.5, 0.5});
         int[][] scores = {{0, 0, 1, 1}, {1, 0, 1, 0}, {1, 1, 1, 0}}; // per problem: state 1 slots, state 3 slots
         generations(d, scores);
-        assertEquals(0.441, DemoReportCommand.gainStdErr(d.resolve("generations.jsonl"), 1, 3), 1e-3);
+        assertEquals(0.441, DemoReportCommand.read("m", d).gainStdErr(), 1e-3);
         Object[] r = GradeCommandTest.run("demo-report", "--run", "m=" + d);
         assertEquals(0, r[0], () -> (String) r[2]);
         assertTrue(((String) r[1]).contains("| +0.167 | 0.441 |"), (String) r[1]);
@@ -87,11 +87,11 @@ class DemoReportCommandTest {
         generations(a, new int[][] {{0, 0, 1, 1}, {1, 0, 1, 0}, {1, 1, 1, 0}});
         Path b = summary("pb", new double[] {0.5, 0.5, 0.667}, new double[] {0.5, 0.5, 0.5});
         generations(b, new int[][] {{1, 0, 0, 1}, {1, 0, 0, 1}, {1, 1, 0, 1}, {0, 0, 1, 1}});
-        double[] d = DemoReportCommand.pairedGainDifference(DemoReportCommand.read("a", a),
+        DemoReportCommand.Estimate d = DemoReportCommand.pairedGainDifference(DemoReportCommand.read("a", a),
                 DemoReportCommand.read("b", b));
-        assertEquals(1.0 / 3, d[0], 1e-9);
-        assertEquals(0.3333, d[1], 1e-4);
-        assertEquals(3, (int) d[2]);
+        assertEquals(1.0 / 3, d.mean(), 1e-9);
+        assertEquals(0.3333, d.stdErr(), 1e-4);
+        assertEquals(3, d.problems());
         Object[] r = GradeCommandTest.run("demo-report", "--run", "b=" + b, "--run", "a=" + a);
         assertEquals(0, r[0], () -> (String) r[2]);
         assertTrue(((String) r[1]).contains("| a - b | +0.333 | 0.333 | 1.0 | 3 |"), (String) r[1]);
