@@ -1,5 +1,6 @@
 package rsarl.rewards.puzzle;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import rsarl.rewards.Problem;
@@ -76,7 +77,7 @@ public final class Puzzles {
     }
 
     /** 1 when the answer is exactly one integer equal to metadata {@code value} (else the gold answer), else 0. */
-    static double scoreInteger(String answer, com.fasterxml.jackson.databind.JsonNode metadata, String gold) {
+    static double scoreInteger(String answer, JsonNode metadata, String gold) {
         List<Long> got = parseInts(answer);
         if (got == null || got.size() != 1) {
             return 0;
