@@ -85,6 +85,14 @@ final class MakeDatasetCommand implements Callable<Integer> {
             + "then its candidates no longer show which of them is right (default ${DEFAULT-VALUE})")
     double sftAttemptShare;
 
+    @Option(names = "--sft-agg-copy-share", defaultValue = "0", paramLabel = "F", description = "share of the "
+            + "--sft-agg-share pairs whose response copies one of the shown candidates, drawn uniformly, right or "
+            + "wrong, instead of the reference solution: the base then aggregates by copying without checking, as "
+            + "an instruct model never trained to aggregate, and aggregation-aware RL has something to learn "
+            + "(trained on the solution alone, the base already maximises the aggregation reward) (default "
+            + "${DEFAULT-VALUE})")
+    double sftAggCopyShare;
+
     @Option(names = "--sft-layout-k", defaultValue = "4", paramLabel = "K",
             description = "distractor candidates per layout pair (default ${DEFAULT-VALUE})")
     int sftLayoutK;
@@ -123,6 +131,12 @@ final class MakeDatasetCommand implements Callable<Integer> {
         if (!(sftAttemptShare >= 0 && sftAttemptShare <= 1)) {
             throw new IllegalArgumentException("--sft-attempt-share must be in [0, 1], got " + sftAttemptShare);
         }
+        if (!(sftAggCopyShare >= 0 && sftAggCopyShare <= 1)) {
+            throw new IllegalArgumentException("--sft-agg-copy-share must be in [0, 1], got " + sftAggCopyShare);
+        }
+        if (sftAggCopyShare > 0 && "answer".equals(sftAggTarget)) {
+            throw new IllegalArgumentException("--sft-agg-copy-share needs --sft-agg-target solution");
+        }
         if (sftAttemptShare > 0 && !problems.isEmpty() && !hasAttempts(problems.get(0))) {
             throw new IllegalArgumentException("--sft-attempt-share needs a family with a guess-and-check form "
                     + "(puzzle:modsolve); " + task + " has none");
@@ -138,6 +152,7 @@ final class MakeDatasetCommand implements Callable<Integer> {
         boolean answerTarget = sftAggTarget.equals("answer");
         SplittableRandom layoutRng = new SplittableRandom(seed ^ 0x5DEECE66DL);
         SplittableRandom attemptRng = new SplittableRandom(seed ^ 0xA77E3B7L);
+        SplittableRandom copyRng = new SplittableRandom(seed ^ 0xC0B1E5L);
         List<String> lines = new ArrayList<>(problems.size());
         List<String> sftLines = new ArrayList<>(problems.size());
         for (int idx = 0; idx < problems.size(); idx++) {
@@ -162,6 +177,8 @@ final class MakeDatasetCommand implements Callable<Integer> {
                 prompt = PromptBuilder.aggregationPrompt(p, candidates);
                 if (answerTarget) {
                     response = answerTag(p.answer());
+                } else if (sftAggCopyShare > 0 && copyRng.nextDouble() < sftAggCopyShare) {
+                    response = candidates.get(copyRng.nextInt(candidates.size()));
                 }
             } else {
                 prompt = PromptBuilder.standardPrompt(p);

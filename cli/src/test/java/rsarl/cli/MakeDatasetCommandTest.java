@@ -309,6 +309,52 @@ class MakeDatasetCommandTest {
         assertTrue(((String) bad[2]).contains("--sft-attempt-share"), (String) bad[2]);
     }
 
+    @Test
+    void aggCopyShareAnswersSomeAggregationPairsWithOneOfTheirCandidates() throws Exception {
+        Path data = dir.resolve("copy.jsonl");
+        Path sft = dir.resolve("copy-sft.jsonl");
+        Path ref = dir.resolve("copy-ref-sft.jsonl");
+        String[] common = {"make-dataset", "--task", "puzzle:modsolve", "--n", "600", "--seed", "8", "--out",
+                data.toString(), "--sft-agg-share", "0.5", "--sft-attempt-share", "0.5"};
+        Object[] r = GradeCommandTest.run(concat(common, "--sft-out", sft.toString(), "--sft-agg-copy-share", "0.5"));
+        assertEquals(0, r[0], () -> (String) r[2]);
+        Object[] r0 = GradeCommandTest.run(concat(common, "--sft-out", ref.toString()));
+        assertEquals(0, r0[0], () -> (String) r0[2]);
+        List<Problem> problems = ProblemReader.read(data);
+        List<JsonNode> pairs = GradeCommandTest.readJsonl(sft);
+        List<JsonNode> refPairs = GradeCommandTest.readJsonl(ref);
+        int aggregation = 0;
+        int copiedWrong = 0;
+        for (int i = 0; i < problems.size(); i++) {
+            String prompt = pairs.get(i).get("prompt").asText();
+            assertEquals(refPairs.get(i).get("prompt").asText(), prompt, "same prompts with and without copies");
+            String response = pairs.get(i).get("response").asText();
+            if (!prompt.startsWith("You are given a problem and several candidate solutions")) {
+                assertEquals(refPairs.get(i).get("response").asText(), response, "standard pairs unchanged");
+                continue;
+            }
+            aggregation++;
+            if (!response.equals(problems.get(i).metadata().get("solution").asText())) {
+                copiedWrong++;
+                assertTrue(candidateBodies(prompt, 4).contains(response), "a wrong response is a copied candidate");
+            }
+        }
+        // half the pairs copy a uniform candidate, half of the candidates are wrong: ~1/4 of the pairs answer wrong
+        assertTrue(aggregation > 240 && aggregation < 360, aggregation + " aggregation pairs of 600");
+        assertTrue(copiedWrong > aggregation / 8 && copiedWrong < aggregation * 3 / 8,
+                copiedWrong + " wrong copies of " + aggregation);
+
+        Object[] bad = GradeCommandTest.run(concat(common, "--sft-out", ref.toString(), "--sft-agg-copy-share", "1.5"));
+        assertEquals(1, bad[0]);
+        assertTrue(((String) bad[2]).contains("--sft-agg-copy-share"), (String) bad[2]);
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     /** The texts between "=== Candidate c (begin) ===" and "(end)" for c = 1..k, as PromptBuilder lays them out. */
     private static List<String> candidateBodies(String prompt, int k) {
         List<String> bodies = new ArrayList<>();
