@@ -5,7 +5,9 @@
 #   2. the project's tokenizer (built-in corpus + SFT texts) and a random tiny Qwen3 ("small" preset, 3.3M weights)
 #   3. copy warm-up (270 steps, constant lr): in-context copying, which reading candidates needs -> models/warmup
 #   4. SFT: 70% standard prompts (half of them answered by an honest attempt at a wrong digit, so the model's own
-#      checks stay honest), 30% aggregation prompts over K=4 candidates, right or wrong attempts
+#      checks stay honest), 30% aggregation prompts over K=4 candidates, right or wrong attempts, half of them
+#      answered by the solution and half by a copy of a random candidate (a base that aggregates without checking,
+#      so that aggregation-aware RL has something to learn)
 #                                                -> models/sft (the base of both RL runs)
 #   5. candidate pools of the frozen SFT model   -> data/pools.jsonl
 #   6. standard RL and aggregation-aware RL, same seed and step budget -> models/standard-rl, models/agg-rl
@@ -22,7 +24,7 @@ cfg=configs/demo
 out=checkpoints/demo
 task="puzzle:modsolve"
 difficulty=2
-n_eval=80; n_sft=9600; n_rl=96; n_copy=11200
+n_eval=80; n_sft=9600; n_rl=256; n_copy=11200
 warmup_set=(); sft_set=(); pools_set=(); rl_set=(); eval_set=()
 if [[ "${DEMO_SMOKE:-0}" == 1 ]]; then
   out=checkpoints/demo-smoke
@@ -73,7 +75,8 @@ link_latest() {
 make_data() {
   "$rsa" make-dataset --task "$task" --difficulty $difficulty --n $n_eval --seed 1000 --out "$out/data/eval.jsonl"
   "$rsa" make-dataset --task "$task" --difficulty $difficulty --n $n_sft --seed 1 --exclude "$out/data/eval.jsonl" \
-    --out "$out/data/sft-problems.jsonl" --sft-out "$out/data/sft.jsonl.tmp" --sft-agg-share 0.3 --sft-attempt-share 0.5
+    --out "$out/data/sft-problems.jsonl" --sft-out "$out/data/sft.jsonl.tmp" --sft-agg-share 0.3 --sft-attempt-share 0.5 \
+    --sft-agg-copy-share 0.5
   "$rsa" make-dataset --task "$task" --difficulty $difficulty --n $n_rl --seed 2 --exclude "$out/data/eval.jsonl" \
     --out "$out/data/rl.jsonl"
   "$rsa" make-dataset --task puzzle:copy --difficulty 1 --n $n_copy --seed 3 --out "$out/data/copy-problems.jsonl" \
