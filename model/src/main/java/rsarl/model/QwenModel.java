@@ -302,7 +302,8 @@ public final class QwenModel implements AutoCloseable {
                 q = rmsNorm(q, w.qNorm());
                 k = rmsNorm(k, w.kNorm());
             }
-            q = rope(q, cos, sin).mul(scale).transpose(0, 2, 1, 3);
+            q = rope(q, cos, sin);
+            q = q.mul(Scalars.of(q, scale)).transpose(0, 2, 1, 3);
             k = rope(k, cos, sin).transpose(0, 2, 1, 3);
             v = v.transpose(0, 2, 1, 3);
             if (cache != null) {

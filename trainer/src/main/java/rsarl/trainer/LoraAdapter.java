@@ -3,6 +3,7 @@ package rsarl.trainer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import rsarl.model.Scalars;
 
 /**
  * LoRA for one frozen linear weight {@code W [out, in]} (Hu et al. 2021, PEFT conventions):
@@ -63,12 +64,14 @@ public final class LoraAdapter {
 
     /** {@code x W^T + (alpha/r) (x A^T) B^T} for {@code x [..., in]}: the cheap path (never forms B A). */
     public NDArray forward(NDArray x) {
-        return x.matMul(weight.transpose()).add(x.matMul(a.transpose()).matMul(b.transpose()).mul(scale));
+        NDArray delta = x.matMul(a.transpose()).matMul(b.transpose());
+        return x.matMul(weight.transpose()).add(delta.mul(Scalars.of(delta, scale)));
     }
 
     /** {@code W + (alpha/r) B A}, differentiable w.r.t. A and B: swap it in for W in a forward pass. */
     public NDArray effectiveWeight() {
-        return weight.add(b.matMul(a).mul(scale));
+        NDArray ba = b.matMul(a);
+        return weight.add(ba.mul(Scalars.of(ba, scale)));
     }
 
     /** The merged weight for saving in the plain HF layout (detached; owned by {@code manager}). */

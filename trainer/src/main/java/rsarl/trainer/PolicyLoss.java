@@ -1,6 +1,7 @@
 package rsarl.trainer;
 
 import ai.djl.ndarray.NDArray;
+import rsarl.model.Scalars;
 
 /**
  * Per-token clipped surrogate with optional k3 KL penalty (GRPO / DAPO / Dr. GRPO family, TRL semantics).
@@ -126,14 +127,14 @@ public final class PolicyLoss {
         if (beta > 0) {
             NDArray d = refLogp.sub(logp);
             k3 = d.exp().sub(d).sub(1);
-            perToken = perToken.add(k3.mul((float) beta));
+            perToken = perToken.add(k3.mul(Scalars.of(k3, (float) beta)));
         }
         NDArray masked = perToken.mul(mask);
         NDArray loss = switch (norm.type()) {
-            case DAPO -> masked.sum().div((float) Math.max(norm.totalTokens(), 1.0));
-            case GRPO -> masked.sum(new int[] {1}).div(mask.sum(new int[] {1}).maximum(1)).sum()
-                    .div((float) Math.max(norm.totalSequences(), 1));
-            case DR_GRPO -> masked.sum().div((float) ((double) norm.totalSequences() * norm.maxCompletionLength()));
+            case DAPO -> div(masked.sum(), Math.max(norm.totalTokens(), 1.0));
+            case GRPO -> div(masked.sum(new int[] {1}).div(mask.sum(new int[] {1}).maximum(1)).sum(),
+                    Math.max(norm.totalSequences(), 1));
+            case DR_GRPO -> div(masked.sum(), (double) norm.totalSequences() * norm.maxCompletionLength());
         };
         return new Result(loss, stats(rho.stopGradient(), a, k3 == null ? null : k3.stopGradient(), mask));
     }
@@ -146,5 +147,10 @@ public final class PolicyLoss {
 
     private static double sum(NDArray x) {
         return x.sum().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+    }
+
+    /** {@code x / d} with {@code d} as a scalar that outlives the backward ({@link Scalars}). */
+    private static NDArray div(NDArray x, double d) {
+        return x.div(Scalars.of(x, (float) d));
     }
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
+import rsarl.model.Scalars;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,7 +43,8 @@ public final class SftUpdate {
      * @param totalTokens response tokens in the whole step (all micro-batches)
      */
     public static NDArray nll(NDArray logp, NDArray mask, double totalTokens) {
-        return logp.mul(mask).sum().neg().div((float) Math.max(1.0, totalTokens));
+        NDArray sum = logp.mul(mask).sum().neg();
+        return sum.div(Scalars.of(sum, (float) Math.max(1.0, totalTokens)));
     }
 
     /**

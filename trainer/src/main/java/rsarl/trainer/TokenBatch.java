@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import rsarl.model.Scalars;
 
 import java.util.List;
 
@@ -126,7 +127,7 @@ public record TokenBatch(int batch, int promptLength, int completionLength, long
     /** Logits at the columns that predict completion tokens: [B, P+C, V] -> [B, C, V], divided by temperature. */
     public NDArray completionLogits(NDArray logits, double temperature) {
         NDArray sliced = logits.get(":, " + (promptLength - 1) + ":" + (sequenceLength() - 1) + ", :");
-        return temperature == 1.0 ? sliced : sliced.div((float) temperature);
+        return temperature == 1.0 ? sliced : sliced.div(Scalars.of(sliced, (float) temperature));
     }
 
     /**

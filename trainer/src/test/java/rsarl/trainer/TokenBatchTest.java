@@ -1,10 +1,15 @@
 package rsarl.trainer;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.Test;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
@@ -89,5 +94,53 @@ class TokenBatchTest {
             out[i] = x[off + i] / temp - max - Math.log(sum);
         }
         return out;
+    }
+
+    /**
+     * The temperature divisor is read again by the backward: it must still be there after a GC, when freed direct
+     * buffers are reused (DJL's {@code div(float)} closed its scalar right away, and gradients came out as garbage now
+     * and then).
+     */
+    @Test
+    void temperatureScalarSurvivesAGcBetweenForwardAndBackward() throws InterruptedException {
+        TokenBatch tb = TokenBatch.build(PROMPTS, COMPLETIONS, 0, null, false);
+        float temperature = 0.7f;
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray logits = m.randomNormal(new Shape(2, tb.sequenceLength(), 4));
+            logits.setRequiresGradient(true);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray out = tb.completionLogits(logits, temperature).sum();
+                churnNativeMemory();
+                gc.backward(out);
+            }
+            float[] g = logits.getGradient().toFloatArray();
+            int p = tb.promptLength();
+            for (int b = 0; b < 2; b++) {
+                for (int t = 0; t < tb.sequenceLength(); t++) {
+                    boolean predicts = t >= p - 1 && t < tb.sequenceLength() - 1;
+                    for (int v = 0; v < 4; v++) {
+                        assertEquals(predicts ? 1 / temperature : 0f, g[(b * tb.sequenceLength() + t) * 4 + v], 1e-6,
+                                "d sum(logits / T) / d logits at row " + b + ", column " + t);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Frees whatever direct buffers are unreachable and refills small native blocks with a huge value. */
+    static void churnNativeMemory() throws InterruptedException {
+        for (int round = 0; round < 3; round++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        List<ByteBuffer> fill = new ArrayList<>();
+        for (int i = 0; i < 4096; i++) {
+            ByteBuffer b = ByteBuffer.allocateDirect(4 + (i % 4) * 4).order(ByteOrder.nativeOrder());
+            while (b.remaining() >= 4) {
+                b.putFloat(1e30f);
+            }
+            fill.add(b);
+        }
+        assertEquals(4096, fill.size());
     }
 }
