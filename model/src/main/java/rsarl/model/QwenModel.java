@@ -291,7 +291,7 @@ public final class QwenModel implements AutoCloseable {
         int nkv = config.numKvHeads();
         int hd = config.headDim();
         int g = config.groupSize();
-        float scale = (float) (1.0 / Math.sqrt(hd));
+        NDArray scale = Scalars.of(h, (float) (1.0 / Math.sqrt(hd))); // one per forward, alive through the backward
         for (int l = 0; l < layers.length; l++) {
             Layer w = layers[l];
             NDArray x = rmsNorm(h, w.inputNorm());
@@ -302,8 +302,7 @@ public final class QwenModel implements AutoCloseable {
                 q = rmsNorm(q, w.qNorm());
                 k = rmsNorm(k, w.kNorm());
             }
-            q = rope(q, cos, sin);
-            q = q.mul(Scalars.of(q, scale)).transpose(0, 2, 1, 3);
+            q = rope(q, cos, sin).mul(scale).transpose(0, 2, 1, 3);
             k = rope(k, cos, sin).transpose(0, 2, 1, 3);
             v = v.transpose(0, 2, 1, 3);
             if (cache != null) {
