@@ -69,8 +69,16 @@ public final class BatchPlanner {
 
     /** The prompts of step {@code step} (1-based) starting at data position {@code cursor}. */
     public List<PromptPlan> plan(long step, long cursor) {
+        return plan(step, cursor, 0);
+    }
+
+    /**
+     * The prompts of generation round {@code round} of a step (rounds after the first come from dynamic sampling,
+     * {@link FilterGroups}); round 0 is {@link #plan(long, long)}.
+     */
+    public List<PromptPlan> plan(long step, long cursor, int round) {
         List<PromptPlan> out = new ArrayList<>(batch);
-        Rng pick = Rng.forStream(seed ^ (step * 0x9E3779B97F4A7C15L), "candidates");
+        Rng pick = Rng.forStream(seed ^ (step * 0x9E3779B97F4A7C15L) ^ (round * 0xC2B2AE3D27D4EB4FL), "candidates");
         int[] order = null;
         long orderEpoch = -1;
         for (int slot = 0; slot < batch; slot++) {

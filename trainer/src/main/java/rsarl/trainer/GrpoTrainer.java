@@ -98,8 +98,11 @@ public final class GrpoTrainer {
                     step++;
                     long seed = stepSeed(cfg.seed(), step);
                     Engine.getInstance().setRandomSeed((int) seed);
-                    StepMetrics m = trainStep(step, cursor, seed, opt, schedule);
-                    cursor = planner.advance(cursor);
+                    FilterGroups.Collected batch = FilterGroups.collect(planner, rollouts, step, cursor,
+                            cfg.numGenerations(), seed, cfg.filterGroups().enable(),
+                            cfg.filterGroups().maxNumGenBatches());
+                    StepMetrics m = trainStep(step, batch, opt, schedule);
+                    cursor = batch.cursor();
                     metrics.log(m);
                     bar.update(step, String.format(Locale.ROOT, "reward=%.3f/%.3f loss=%.4f", m.rewardMeanStandard(),
                             m.rewardMeanAggregation(), m.loss()));
@@ -132,38 +135,16 @@ public final class GrpoTrainer {
         return cfg.resumeAuto() ? ckpts.latest().orElse(null) : null;
     }
 
-    private StepMetrics trainStep(long step, long cursor, long seed, AdamW opt, LrSchedule schedule)
+    private StepMetrics trainStep(long step, FilterGroups.Collected batch, AdamW opt, LrSchedule schedule)
             throws IOException {
         int g = cfg.numGenerations();
-        List<BatchPlanner.PromptPlan> plans = planner.plan(step, cursor);
-        Rollouts.Result rr = rollouts.rollout(step, plans, g, seed);
-        if (rr.groups().size() != plans.size()) {
-            throw new IllegalStateException("rollouts returned " + rr.groups().size() + " groups for "
-                    + plans.size() + " prompts");
-        }
-        int n = plans.size() * g;
-        double[] rewards = new double[n];
-        boolean[] aggregation = new boolean[n];
-        int[] lengths = new int[n];
-        boolean[] truncated = new boolean[n];
-        for (int p = 0; p < plans.size(); p++) {
-            Rollouts.Group grp = rr.groups().get(p);
-            if (grp.completions().size() != g || grp.rewards().length != g) {
-                throw new IllegalStateException("group " + p + " has " + grp.completions().size() + " completions and "
-                        + grp.rewards().length + " rewards, expected num_generations = " + g);
-            }
-            for (int i = 0; i < g; i++) {
-                Completion c = grp.completions().get(i);
-                rewards[p * g + i] = grp.rewards()[i];
-                aggregation[p * g + i] = grp.kind() == BatchPlanner.Kind.AGGREGATION;
-                lengths[p * g + i] = c.tokenIds().length;
-                truncated[p * g + i] = c.truncated();
-            }
-        }
-        double[] adv = Advantages.compute(cfg.advantage(), cfg.scaleRewards(), rewards, g);
-        List<Sample> samples = new ArrayList<>(n);
-        for (int p = 0; p < plans.size(); p++) {
-            Rollouts.Group grp = rr.groups().get(p);
+        // Rollout metrics describe everything the policy generated this step; the update sees the kept groups.
+        Flat all = Flat.of(batch.generated(), g);
+        Flat kept = Flat.of(batch.kept(), g);
+        double[] adv = Advantages.compute(cfg.advantage(), cfg.scaleRewards(), kept.rewards, g);
+        List<Sample> samples = new ArrayList<>(kept.rewards.length);
+        for (int p = 0; p < batch.kept().size(); p++) {
+            Rollouts.Group grp = batch.kept().get(p);
             for (int i = 0; i < g; i++) {
                 Completion c = grp.completions().get(i);
                 samples.add(new Sample(grp.promptIds(), c.tokenIds(), c.logprobs(), c.truncated(), adv[p * g + i]));
@@ -172,11 +153,36 @@ public final class GrpoTrainer {
         long t0 = System.nanoTime();
         PolicyUpdate.Result r = update.run(samples, policy, reference, opt, schedule);
         double updateSeconds = (System.nanoTime() - t0) / 1e9;
-        RolloutStats rs = RolloutStats.of(rewards, aggregation, lengths, truncated, rr.generationSeconds());
+        RolloutStats rs = RolloutStats.of(all.rewards, all.aggregation, all.lengths, all.truncated,
+                batch.generationSeconds());
         return new StepMetrics(step, rs.rewardMeanStandard(), rs.rewardMeanAggregation(),
-                Advantages.zeroSpreadFraction(rewards, g), r.loss(), r.stats().meanKl(), r.stats().clipFractionLow(),
-                r.stats().clipFractionHigh(), r.entropy(), r.gradNorm(), r.learningRate(), rs.completionLengthMean(),
-                rs.completionLengthMax(), rs.truncatedFraction(), rs.tokensPerSecond(), rr.generationSeconds(),
-                rr.scoringSeconds(), updateSeconds, r.samplerLogprobAbsDiff());
+                Advantages.zeroSpreadFraction(all.rewards, g), r.loss(), r.stats().meanKl(),
+                r.stats().clipFractionLow(), r.stats().clipFractionHigh(), r.entropy(), r.gradNorm(), r.learningRate(),
+                rs.completionLengthMean(), rs.completionLengthMax(), rs.truncatedFraction(), rs.tokensPerSecond(),
+                batch.generationSeconds(), batch.scoringSeconds(), updateSeconds, r.samplerLogprobAbsDiff(),
+                batch.rounds(), batch.padded());
+    }
+
+    /** Per-completion arrays of a list of groups (group-major), checked against {@code num_generations}. */
+    private record Flat(double[] rewards, boolean[] aggregation, int[] lengths, boolean[] truncated) {
+        static Flat of(List<Rollouts.Group> groups, int g) {
+            int n = groups.size() * g;
+            Flat f = new Flat(new double[n], new boolean[n], new int[n], new boolean[n]);
+            for (int p = 0; p < groups.size(); p++) {
+                Rollouts.Group grp = groups.get(p);
+                if (grp.completions().size() != g || grp.rewards().length != g) {
+                    throw new IllegalStateException("group " + p + " has " + grp.completions().size()
+                            + " completions and " + grp.rewards().length + " rewards, expected num_generations = " + g);
+                }
+                for (int i = 0; i < g; i++) {
+                    Completion c = grp.completions().get(i);
+                    f.rewards[p * g + i] = grp.rewards()[i];
+                    f.aggregation[p * g + i] = grp.kind() == BatchPlanner.Kind.AGGREGATION;
+                    f.lengths[p * g + i] = c.tokenIds().length;
+                    f.truncated[p * g + i] = c.truncated();
+                }
+            }
+            return f;
+        }
     }
 }

@@ -23,9 +23,11 @@ package rsarl.trainer;
  * @param scoringSeconds wall time spent in verifiers
  * @param updateSeconds wall time spent in forward/backward/optimizer
  * @param samplerLogprobAbsDiff mean |sampler log-prob - trainer log-prob| over completion tokens
+ * @param numGenBatches generation rounds of the step (more than 1 only with {@code filter_groups})
+ * @param paddedGroups groups without reward spread that filled the batch after the last round (filter_groups)
  */
 public record StepMetrics(long step, double rewardMeanStandard, double rewardMeanAggregation, double zeroStdFraction,
         double loss, double kl, double clipFractionLow, double clipFractionHigh, double entropy, double gradNorm,
         double learningRate, double completionLengthMean, double completionLengthMax, double truncatedFraction,
         double tokensPerSecond, double generationSeconds, double scoringSeconds, double updateSeconds,
-        double samplerLogprobAbsDiff) {}
+        double samplerLogprobAbsDiff, int numGenBatches, int paddedGroups) {}

@@ -43,6 +43,7 @@ public record TrainConfig(
         double beta,
         int numIterations,
         boolean maskTruncatedCompletions,
+        FilterGroupsConfig filterGroups,
         @JsonUnwrapped OptimizerConfig optimizer,
         int perDeviceTrainBatchSize,
         Integer gradientAccumulationSteps,
@@ -62,6 +63,12 @@ public record TrainConfig(
 
     /** {@code aggregation.*}: share of aggregation prompts per batch, candidates per prompt, their source. */
     public record Aggregation(double ratio, int k, AggregationSource source) {}
+
+    /**
+     * {@code filter_groups.*} (verl's names for DAPO's dynamic sampling): keep generating batches until the step has
+     * {@code batch} groups with a reward spread, at most {@code max_num_gen_batches} batches ({@link FilterGroups}).
+     */
+    public record FilterGroupsConfig(boolean enable, int maxNumGenBatches) {}
 
     /** {@code eval.*}: evaluate every N steps (0 = never) with the given eval config. */
     public record Eval(int everySteps, String config) {}
@@ -191,6 +198,10 @@ public record TrainConfig(
         }
         c.nonNegative(beta, "beta");
         c.positive(numIterations, "num_iterations");
+        c.required(filterGroups, "filter_groups");
+        if (filterGroups != null) {
+            c.positive(filterGroups.maxNumGenBatches(), "filter_groups.max_num_gen_batches");
+        }
         optimizer.validate(c);
         c.positive(perDeviceTrainBatchSize, "per_device_train_batch_size");
         checkMicroBatches(c, sequencesPerStep(), gradientAccumulationSteps, microBatchSize,

@@ -94,6 +94,26 @@ class GrpoTrainerTest {
     }
 
     @Test
+    void dynamicSamplingResumesBitIdenticallyAndAdvancesTheCursorPerRound(@TempDir Path dir) throws IOException {
+        String[] on = {"filter_groups.enable=true", "filter_groups.max_num_gen_batches=3"};
+        float[] straight = train(config(dir, "a", on), -1);
+        float[] killed = train(config(dir, "b", on), 3);
+        assertFalse(java.util.Arrays.equals(straight, killed));
+        String[] resume = {on[0], on[1], "resume=auto"};
+        assertArrayEquals(straight, train(config(dir, "b", resume), -1), 0f);
+        assertEquals(withoutTimes(dir.resolve("a/metrics.jsonl")), withoutTimes(dir.resolve("b/metrics.jsonl")));
+
+        long rounds = 0;
+        for (String line : Files.readAllLines(dir.resolve("a/metrics.jsonl"))) {
+            rounds += new ObjectMapper().readTree(line).get("num_gen_batches").asLong();
+        }
+        assertTrue(rounds > 6, "some steps needed more than one generation round: " + rounds);
+        assertEquals(4 * rounds, new CheckpointManager(dir.resolve("a"), 2).latest().orElseThrow().state()
+                .dataCursor());
+        assertFalse(java.util.Arrays.equals(straight, train(config(dir, "c"), -1)), "filtering changes training");
+    }
+
+    @Test
     void logsEveryMetricPerStep(@TempDir Path dir) throws IOException {
         train(config(dir, "m", "max_steps=2"), -1);
         ObjectNode line = (ObjectNode) new ObjectMapper().readTree(Files.readAllLines(dir.resolve("m/metrics.jsonl"))
@@ -101,7 +121,8 @@ class GrpoTrainerTest {
         for (String key : List.of("step", "reward_mean_standard", "reward_mean_aggregation", "zero_std_fraction",
                 "loss", "kl", "clip_fraction_low", "clip_fraction_high", "entropy", "grad_norm", "learning_rate",
                 "completion_length_mean", "completion_length_max", "truncated_fraction", "tokens_per_second",
-                "generation_seconds", "scoring_seconds", "update_seconds", "sampler_logprob_abs_diff")) {
+                "generation_seconds", "scoring_seconds", "update_seconds", "sampler_logprob_abs_diff",
+                "num_gen_batches", "padded_groups")) {
             assertTrue(line.has(key) && line.get(key).isNumber(), key + " in " + line);
         }
         assertEquals(0.25, line.get("truncated_fraction").asDouble());

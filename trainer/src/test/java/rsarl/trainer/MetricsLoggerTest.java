@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MetricsLoggerTest {
     private static StepMetrics metrics(long step) {
         return new StepMetrics(step, 0.5, Double.NaN, 0.25, 0.1, 0, 0.01, 0.02, 1.3, 0.9, 1e-6, 120, 256, 0.1,
-                300, 2.0, 0.1, 1.5, 0.003);
+                300, 2.0, 0.1, 1.5, 0.003, 1, 0);
     }
 
     @Test
