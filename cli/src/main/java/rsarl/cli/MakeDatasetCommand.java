@@ -80,7 +80,7 @@ final class MakeDatasetCommand implements Callable<Integer> {
 
     @Option(names = "--sft-attempt-share", defaultValue = "0", paramLabel = "F", description = "share of the standard "
             + "SFT pairs whose response is the family's honest attempt at a wrong answer (its check lines computed "
-            + "correctly, so they show the miss); only for families with a guess-and-check form (puzzle:modsolve). "
+            + "correctly, so they show the miss); only for families with a guess-and-check form (puzzle:modsolve, puzzle:modcheck). "
             + "A toy model trained on right solutions alone learns to copy the target into its last check line, and "
             + "then its candidates no longer show which of them is right (default ${DEFAULT-VALUE})")
     double sftAttemptShare;
@@ -139,7 +139,7 @@ final class MakeDatasetCommand implements Callable<Integer> {
         }
         if (sftAttemptShare > 0 && !problems.isEmpty() && !hasAttempts(problems.get(0))) {
             throw new IllegalArgumentException("--sft-attempt-share needs a family with a guess-and-check form "
-                    + "(puzzle:modsolve); " + task + " has none");
+                    + "(puzzle:modsolve, puzzle:modcheck); " + task + " has none");
         }
         if (sftLayoutShare > 0 && (sftLayoutK < 1 || sftLayoutK >= problems.size())) {
             throw new IllegalArgumentException("--sft-layout-k must be in [1, n-1] = [1, " + (problems.size() - 1)

@@ -23,7 +23,7 @@ class PuzzlesTest {
     @Test
     void hasTheRequiredFamilies() {
         assertTrue(Puzzles.families().containsAll(List.of("arith", "chain", "countdown", "sort", "letter_count", "reverse", "copy",
-                "modarith", "modsolve")));
+                "modarith", "modsolve", "modcheck")));
     }
 
     @ParameterizedTest
@@ -144,6 +144,38 @@ class PuzzlesTest {
         }
         assertEquals(null, Puzzles.family("arith").attempt(Puzzles.problems("arith", 1, 1, 1).get(0).metadata(), "3"),
                 "families without a guess-and-check form have no attempts");
+    }
+
+    @Test
+    void modcheckAttemptsAreModsolvesWithAnHonestVerdictLine() {
+        PuzzleFamily check = Puzzles.family("modcheck");
+        PuzzleFamily solve = Puzzles.family("modsolve");
+        Verifier v = Verifiers.forTask("puzzle:modcheck");
+        for (int d = 1; d <= 3; d++) {
+            List<Problem> checks = Puzzles.problems("modcheck", 30, 4, d);
+            List<Problem> solves = Puzzles.problems("modsolve", 30, 4, d);
+            for (int i = 0; i < checks.size(); i++) {
+                Problem p = checks.get(i);
+                assertEquals(solves.get(i).prompt(), p.prompt(), "same puzzles as modsolve for the same seed");
+                long target = p.metadata().get("target").asLong();
+                int yes = 0;
+                for (int g = 0; g < 10; g++) {
+                    String attempt = check.attempt(p.metadata(), Integer.toString(g));
+                    String[] lines = attempt.split("\n");
+                    String[] plain = solve.attempt(solves.get(i).metadata(), Integer.toString(g)).split("\n");
+                    assertEquals(plain.length + 1, lines.length, attempt);
+                    String last = plain[plain.length - 2];
+                    String value = last.substring(last.lastIndexOf('=') + 1);
+                    boolean right = v.grade(attempt, p).score() == 1.0;
+                    assertEquals(value + "=" + target + (right ? " yes" : " no"), lines[lines.length - 2], attempt);
+                    yes += right ? 1 : 0;
+                    if (right) {
+                        assertEquals(p.metadata().get("solution").asText(), attempt);
+                    }
+                }
+                assertEquals(1, yes, "exactly one digit gets 'yes' in " + p.prompt());
+            }
+        }
     }
 
     @Test

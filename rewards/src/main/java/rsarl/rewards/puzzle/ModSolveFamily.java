@@ -16,15 +16,30 @@ import java.util.SplittableRandom;
  * it wrote the target into its check instead). So a candidate shows whether it is right (its last line hits c or
  * not), and an aggregator that reads the checks beats one sample and a majority vote: verifying is easier than
  * generating, the regime where aggregation pays.
+ *
+ * <p>{@code modcheck} is the same puzzle whose attempts end with a verdict line, the last value compared with the
+ * target ("4=4 yes", "8=4 no"). Reading a {@code modsolve} candidate's check means comparing its last value with the
+ * target stated in the question, hundreds of tokens away in an aggregation prompt, which the toy model does not
+ * learn (its aggregator copies a candidate about as often right as a random one); the verdict puts that comparison
+ * where it is cheap (in the solver's own short context) and leaves the aggregator one local cue per candidate.
  */
 final class ModSolveFamily implements PuzzleFamily {
 
     static final int MODULUS = 10;
     private static final int[] UNITS = {1, 3, 7, 9};
 
+    private final String name;
+    private final boolean verdict;
+
+    /** {@code verdict}: attempts end with the "last=target yes|no" line ({@code modcheck}). */
+    ModSolveFamily(String name, boolean verdict) {
+        this.name = name;
+        this.verdict = verdict;
+    }
+
     @Override
     public String name() {
-        return "modsolve";
+        return name;
     }
 
     @Override
@@ -47,7 +62,7 @@ final class ModSolveFamily implements PuzzleFamily {
         meta.put("value", x);
         String question = "Find the digit x with " + expression + " = " + target + " modulo " + MODULUS + "."
                 + ANSWER_FORMAT;
-        return new Puzzle(name(), difficulty, question, attempt(x, ops), Long.toString(x), meta);
+        return new Puzzle(name(), difficulty, question, attempt(x, ops, target), Long.toString(x), meta);
     }
 
     /** The guess-and-check text for {@code answer}: right or wrong, every check line is computed correctly. */
@@ -55,16 +70,19 @@ final class ModSolveFamily implements PuzzleFamily {
     public String attempt(JsonNode metadata, String answer) {
         List<String> ops = new ArrayList<>();
         metadata.get("ops").forEach(o -> ops.add(o.asText()));
-        return attempt(Long.parseLong(answer.strip()), ops);
+        return attempt(Long.parseLong(answer.strip()), ops, metadata.get("target").asLong());
     }
 
-    private static String attempt(long guess, List<String> ops) {
+    private String attempt(long guess, List<String> ops, long target) {
         StringBuilder sb = new StringBuilder("x=").append(guess).append('\n');
         long v = guess;
         for (String op : ops) {
             long r = step(v, op);
             sb.append(v).append(op).append('=').append(r).append('\n');
             v = r;
+        }
+        if (verdict) {
+            sb.append(v).append('=').append(target).append(v == target ? " yes" : " no").append('\n');
         }
         return sb.append(PuzzleFamily.answerTag(String.valueOf(guess))).toString();
     }

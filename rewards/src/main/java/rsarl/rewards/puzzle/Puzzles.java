@@ -21,7 +21,8 @@ public final class Puzzles {
     static {
         for (PuzzleFamily f : List.of(new ArithmeticFamily(), new ChainFamily(), new CountdownFamily(),
                 new SortFamily(), new LetterCountFamily(), new ReverseFamily(), new CopyFamily(),
-                new ModArithmeticFamily(), new ModSolveFamily())) {
+                new ModArithmeticFamily(), new ModSolveFamily("modsolve", false),
+                new ModSolveFamily("modcheck", true))) {
             FAMILIES.put(f.name(), f);
         }
     }
