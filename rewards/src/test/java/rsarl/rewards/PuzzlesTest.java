@@ -167,7 +167,7 @@ class PuzzlesTest {
                     String last = plain[plain.length - 2];
                     String value = last.substring(last.lastIndexOf('=') + 1);
                     boolean right = v.grade(attempt, p).score() == 1.0;
-                    assertEquals(value + "=" + target + (right ? " yes" : " no"), lines[lines.length - 2], attempt);
+                    assertEquals(value + "=" + target + (right ? " yes " : " no ") + g, lines[lines.length - 2], attempt);
                     yes += right ? 1 : 0;
                     if (right) {
                         assertEquals(p.metadata().get("solution").asText(), attempt);

@@ -18,10 +18,12 @@ import java.util.SplittableRandom;
  * generating, the regime where aggregation pays.
  *
  * <p>{@code modcheck} is the same puzzle whose attempts end with a verdict line, the last value compared with the
- * target ("4=4 yes", "8=4 no"). Reading a {@code modsolve} candidate's check means comparing its last value with the
- * target stated in the question, hundreds of tokens away in an aggregation prompt, which the toy model does not
- * learn (its aggregator copies a candidate about as often right as a random one); the verdict puts that comparison
- * where it is cheap (in the solver's own short context) and leaves the aggregator one local cue per candidate.
+ * target and the guess restated ("4=4 yes 2", "8=4 no 5"). Reading a {@code modsolve} candidate's check means
+ * comparing its last value with the target stated in the question, hundreds of tokens away in an aggregation prompt,
+ * which the toy model does not learn (its aggregator copies a candidate about as often right as a random one); the
+ * verdict puts that comparison where it is cheap (in the solver's own short context), and the guess right after it
+ * lets an aggregator find the right digit as "the token after yes" (the induction-head pattern the copy warm-up
+ * trains) instead of linking a verdict back to a guess five lines earlier.
  */
 final class ModSolveFamily implements PuzzleFamily {
 
@@ -31,7 +33,7 @@ final class ModSolveFamily implements PuzzleFamily {
     private final String name;
     private final boolean verdict;
 
-    /** {@code verdict}: attempts end with the "last=target yes|no" line ({@code modcheck}). */
+    /** {@code verdict}: attempts end with the "last=target yes|no guess" line ({@code modcheck}). */
     ModSolveFamily(String name, boolean verdict) {
         this.name = name;
         this.verdict = verdict;
@@ -82,7 +84,7 @@ final class ModSolveFamily implements PuzzleFamily {
             v = r;
         }
         if (verdict) {
-            sb.append(v).append('=').append(target).append(v == target ? " yes" : " no").append('\n');
+            sb.append(v).append('=').append(target).append(v == target ? " yes " : " no ").append(guess).append('\n');
         }
         return sb.append(PuzzleFamily.answerTag(String.valueOf(guess))).toString();
     }
