@@ -34,8 +34,8 @@ import java.util.concurrent.Callable;
  * {@code rsa demo-report} (hidden, used by scripts/demo.sh): reads the summary.json of several {@code rsa eval}
  * runs, prints one table row per model (pass@1 at state 1 and state T, majority at T, the RSA gain with its standard
  * error over problems from generations.jsonl), then the differences of the RSA gains between every two models,
- * paired over the problems both solved (same problems, same eval seed: the problem-to-problem spread cancels), and
- * writes the tables as Markdown plus one plot comparing every model's pass@1 over the population states.
+ * paired over the problems both solved (same problems, same eval seed: the problem-to-problem spread cancels), then
+ * how each model's aggregation calls used their candidates ({@link AggregatorStats}), and writes the tables as Markdown plus one plot comparing every model's pass@1 over the population states.
  */
 @Command(name = "demo-report", hidden = true, mixinStandardHelpOptions = true,
         description = "Compare rsa eval runs: table (stdout and --markdown) and pass@1-per-state plot (--plot).")
@@ -192,7 +192,7 @@ final class DemoReportCommand implements Callable<Integer> {
     }
 
     /** The Markdown table: model | pass@1 state 1 | pass@1 state T | majority state T | pass@N state T | gain. */
-    static String table(List<Curve> curves) {
+    static String table(List<Curve> curves) throws IOException {
         int t = (int) curves.get(0).last(curves.get(0).steps());
         StringBuilder sb = new StringBuilder();
         sb.append("| model | pass@1 state 1 | pass@1 state ").append(t).append(" | majority state 1 | majority state ")
@@ -218,6 +218,19 @@ final class DemoReportCommand implements Callable<Integer> {
         if (!pairs.isEmpty()) {
             sb.append("\n| difference of RSA gains (paired over problems) | gain difference | ± s.e. | z | problems |\n");
             sb.append("|---|---:|---:|---:|---:|\n").append(pairs);
+        }
+        StringBuilder agg = new StringBuilder();
+        for (Curve c : curves) {
+            AggregatorStats a = AggregatorStats.read(c.dir().resolve("generations.jsonl"));
+            if (a != null) {
+                agg.append(String.format(Locale.ROOT, "| %s | %d | %.3f | %.3f | %d | %.3f |%n", c.label(), a.mixed(),
+                        a.mixedRight(), a.randomPick(), a.noneRight(), a.noneRightRight()));
+            }
+        }
+        if (!agg.isEmpty()) {
+            sb.append("\n| aggregation calls (states 2-").append(t).append(") | right and wrong candidates | answered "
+                    + "right | a random pick | no right candidate | answered right |\n");
+            sb.append("|---|---:|---:|---:|---:|---:|\n").append(agg);
         }
         return sb.toString();
     }
