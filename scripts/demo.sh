@@ -11,7 +11,9 @@
 #                                                -> models/sft (the base of both RL runs)
 #   5. candidate pools of the frozen SFT model   -> data/pools.jsonl
 #   6. standard RL and aggregation-aware RL, same seed and step budget -> models/standard-rl, models/agg-rl
-#   7. RSA evaluation (N=8, K=4, T=3) of all three -> table, results.md, compare.png, eval/*/accuracy.png
+#   7. RSA evaluation (N=8, K=4, T=3) of all three -> table (pass@1, majority, RSA gains and their paired
+#      differences, and how often each model's aggregation calls picked a right candidate against a random pick),
+#      results.md, compare.png, eval/*/accuracy.png
 # Everything goes under checkpoints/demo/. Stages whose outputs exist are skipped, so a rerun (or a rerun after a
 # kill) continues where it stopped; delete checkpoints/demo to start over. RSA_THREADS sets torch's threads (2).
 # DEMO_SMOKE=1 runs every stage at toy sizes into checkpoints/demo-smoke (a minute or two: checks the wiring only).

@@ -62,12 +62,12 @@ final class DemoReportCommand implements Callable<Integer> {
 
     /**
      * One model's curve: pass@1 and majority per population state (index 0 = state 1), and the pass@1 gain from
-     * state 1 to state T of each problem (key problem@seed; empty without generations.jsonl).
+     * state 1 to state T of each problem (averaged over eval seeds; empty without generations.jsonl).
      */
     record Curve(String label, Path dir, double[] steps, double[] pass1, double[] majority, double[] passN,
             Map<String, Double> problemGains) {
         /**
-         * Standard error over problems (and seeds) of the mean gain: how far the RSA gain could move with other
+         * Standard error over problems of the mean gain: how far the RSA gain could move with other
          * problems of the same kind. NaN with fewer than two problems (or without generations.jsonl).
          */
         double gainStdErr() {
@@ -133,7 +133,11 @@ final class DemoReportCommand implements Callable<Integer> {
                 (int) steps[0], (int) steps[n - 1]));
     }
 
-    /** Each problem's (and seed's) {@code mean score at state last - mean score at state first}; empty without file. */
+    /**
+     * Each problem's {@code mean score at state last - mean score at state first}, averaged over the eval seeds: the
+     * seeds of one problem share its difficulty, so they are not independent samples, and the standard errors are
+     * over problems. Empty without the file.
+     */
     static Map<String, Double> problemGains(Path generations, int first, int last) throws IOException {
         Map<String, Double> gains = new LinkedHashMap<>();
         if (!Files.exists(generations)) {
@@ -150,11 +154,15 @@ final class DemoReportCommand implements Callable<Integer> {
                 acc[at + 1]++;
             }
         });
+        Map<String, double[]> perProblem = new LinkedHashMap<>(); // problem -> {sum of seed gains, seeds}
         sums.forEach((key, acc) -> {
             if (acc[1] > 0 && acc[3] > 0) {
-                gains.put(key, acc[2] / acc[3] - acc[0] / acc[1]);
+                double[] p = perProblem.computeIfAbsent(key.substring(0, key.lastIndexOf('@')), k -> new double[2]);
+                p[0] += acc[2] / acc[3] - acc[0] / acc[1];
+                p[1]++;
             }
         });
+        perProblem.forEach((problem, p) -> gains.put(problem, p[0] / p[1]));
         return gains;
     }
 

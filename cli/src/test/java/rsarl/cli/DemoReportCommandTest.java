@@ -97,6 +97,31 @@ class DemoReportCommandTest {
         assertTrue(((String) r[1]).contains("| a - b | +0.333 | 0.333 | 1.0 | 3 |"), (String) r[1]);
     }
 
+    /**
+     * Two eval seeds of one problem are one unit: p0 gains +1 (seed 1) and 0 (seed 2) -> +0.5; p1 gains -0.5 and
+     * -0.5 -> -0.5. Over the two problems: mean 0, sd sqrt(2 * 0.5^2) = 0.7071, s.e. 0.5 (treating the four
+     * problem-seed pairs as independent would give 0.354).
+     */
+    @Test
+    void seedsOfAProblemAreAveragedNotCountedAsMoreProblems() throws Exception {
+        Path d = summary("seeds", new double[] {0.5, 0.5, 0.5}, new double[] {0.5, 0.5, 0.5});
+        int[][] perSeed = {{0, 0, 1, 1}, {1, 0, 1, 0}, {1, 1, 1, 0}, {1, 0, 0, 0}}; // p0 s1, p0 s2, p1 s1, p1 s2
+        StringBuilder g = new StringBuilder();
+        for (int i = 0; i < perSeed.length; i++) {
+            for (int slot = 0; slot < 4; slot++) {
+                g.append("{\"problem_id\":\"p").append(i / 2).append("\",\"seed\":").append(1 + i % 2)
+                        .append(",\"step\":").append(slot < 2 ? 1 : 3).append(",\"slot\":").append(slot % 2)
+                        .append(",\"score\":").append(perSeed[i][slot]).append("}\n");
+            }
+        }
+        Files.writeString(d.resolve("generations.jsonl"), g.toString());
+        DemoReportCommand.Curve c = DemoReportCommand.read("m", d);
+        assertEquals(2, c.problemGains().size());
+        assertEquals(0.5, c.problemGains().get("p0"), 1e-12);
+        assertEquals(-0.5, c.problemGains().get("p1"), 1e-12);
+        assertEquals(0.5, c.gainStdErr(), 1e-12);
+    }
+
     @Test
     void missingSummaryNamesTheFile() {
         Object[] r = GradeCommandTest.run("demo-report", "--run", "x=" + dir.resolve("nope"));
