@@ -231,16 +231,21 @@ final class DemoReportCommand implements Callable<Integer> {
         for (Curve c : curves) {
             AggregatorStats a = AggregatorStats.read(c.dir().resolve("generations.jsonl"));
             if (a != null) {
-                agg.append(String.format(Locale.ROOT, "| %s | %d | %.3f | %.3f | %d | %.3f |%n", c.label(), a.mixed(),
-                        a.mixedRight(), a.randomPick(), a.noneRight(), a.noneRightRight()));
+                agg.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %d | %s |%n", c.label(), a.mixed(),
+                        share(a.mixedRight()), share(a.randomPick()), a.noneRight(), share(a.noneRightRight())));
             }
         }
         if (!agg.isEmpty()) {
-            sb.append("\n| aggregation calls (states 2-").append(t).append(") | right and wrong candidates | answered "
-                    + "right | a random pick | no right candidate | answered right |\n");
+            sb.append("\n| aggregation calls (").append(t == 2 ? "state 2" : "states 2-" + t).append(") | right and "
+                    + "wrong candidates | answered right | a random pick | no right candidate | answered right |\n");
             sb.append("|---|---:|---:|---:|---:|---:|\n").append(agg);
         }
         return sb.toString();
+    }
+
+    /** A share with three decimals, or n/a when there were no such calls. */
+    private static String share(double x) {
+        return Double.isNaN(x) ? "n/a" : String.format(Locale.ROOT, "%.3f", x);
     }
 
     static void plot(List<Curve> curves, Path file, String title) throws IOException {

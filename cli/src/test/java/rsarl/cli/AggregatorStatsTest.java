@@ -57,6 +57,12 @@ class AggregatorStatsTest {
         Path plain = dir.resolve("plain.jsonl");
         Files.writeString(plain, line(1, 0, "[]", 1));
         assertNull(AggregatorStats.read(plain));
+        Path allWrong = dir.resolve("wrong.jsonl");
+        Files.writeString(allWrong, line(1, 0, "[]", 0) + line(1, 1, "[]", 0) + line(2, 0, "[0,1]", 1));
+        AggregatorStats none = AggregatorStats.read(allWrong);
+        assertEquals(0, none.mixed());
+        assertTrue(Double.isNaN(none.mixedRight()) && Double.isNaN(none.randomPick()));
+        assertEquals(1.0, none.noneRightRight(), 1e-12);
         Path bad = dir.resolve("bad.jsonl");
         Files.writeString(bad, line(1, 0, "[]", 1) + line(2, 0, "[0,5]", 1));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AggregatorStats.read(bad));
