@@ -80,13 +80,19 @@ public final class Advantages {
         int groups = checkLayout(rewards, groupSize);
         int flat = 0;
         for (int g = 0; g < groups; g++) {
-            boolean same = true;
-            for (int i = g * groupSize + 1; i < (g + 1) * groupSize; i++) {
-                same &= rewards[i] == rewards[g * groupSize];
-            }
-            flat += same ? 1 : 0;
+            flat += hasSpread(rewards, g * groupSize, groupSize) ? 0 : 1;
         }
         return groups == 0 ? 0 : (double) flat / groups;
+    }
+
+    /** True when {@code rewards[from .. from + n)} are not all equal (the group has a learning signal). */
+    public static boolean hasSpread(double[] rewards, int from, int n) {
+        for (int i = from + 1; i < from + n; i++) {
+            if (rewards[i] != rewards[from]) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static double mean(double[] x, int from, int n) {

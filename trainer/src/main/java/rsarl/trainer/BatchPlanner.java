@@ -62,6 +62,16 @@ public final class BatchPlanner {
         }
     }
 
+    /** Prompts per step (one planned batch). */
+    public int batchSize() {
+        return batch;
+    }
+
+    /** Aggregation prompts in each planned batch. */
+    public int aggregationPerBatch() {
+        return aggregationPerBatch;
+    }
+
     /** Aggregation prompts per batch: {@code round(ratio * batch)} (half-up). */
     public static int aggregationCount(int batch, double ratio) {
         return (int) Math.floor(ratio * batch + 0.5);

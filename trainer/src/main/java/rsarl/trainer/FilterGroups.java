@@ -28,16 +28,6 @@ final class FilterGroups {
         return round == 0 ? stepSeed : Rng.forStream(stepSeed ^ (round * 0x9E3779B97F4A7C15L), "round").nextLong();
     }
 
-    /** True when the group's rewards are not all equal. */
-    static boolean hasSpread(double[] rewards) {
-        for (double r : rewards) {
-            if (r != rewards[0]) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /**
      * Generates and filters one step's groups.
      *
@@ -52,23 +42,19 @@ final class FilterGroups {
             return new Collected(rr.groups(), rr.groups(), planner.advance(cursor), 1, 0, rr.generationSeconds(),
                     rr.scoringSeconds());
         }
+        int quotaAgg = planner.aggregationPerBatch();
+        int quotaStd = planner.batchSize() - quotaAgg;
         List<Rollouts.Group> keptAgg = new ArrayList<>();
         List<Rollouts.Group> keptStd = new ArrayList<>();
         List<Rollouts.Group> droppedAgg = new ArrayList<>();
         List<Rollouts.Group> droppedStd = new ArrayList<>();
         List<Rollouts.Group> generated = new ArrayList<>();
-        int quotaAgg = -1;
-        int quotaStd = -1;
         double gen = 0;
         double score = 0;
         int round = 0;
-        while (round < maxRounds && (quotaAgg < 0 || keptAgg.size() < quotaAgg || keptStd.size() < quotaStd)) {
+        while (round < maxRounds && (keptAgg.size() < quotaAgg || keptStd.size() < quotaStd)) {
             List<BatchPlanner.PromptPlan> plans = planner.plan(step, cursor, round);
             Rollouts.Result rr = checked(rollouts.rollout(step, plans, g, roundSeed(stepSeed, round)), plans);
-            if (quotaAgg < 0) {
-                quotaAgg = (int) plans.stream().filter(p -> p.kind() == BatchPlanner.Kind.AGGREGATION).count();
-                quotaStd = plans.size() - quotaAgg;
-            }
             gen += rr.generationSeconds();
             score += rr.scoringSeconds();
             cursor = planner.advance(cursor);
@@ -77,7 +63,8 @@ final class FilterGroups {
                 generated.add(grp);
                 boolean agg = grp.kind() == BatchPlanner.Kind.AGGREGATION;
                 List<Rollouts.Group> kept = agg ? keptAgg : keptStd;
-                if (hasSpread(grp.rewards()) && kept.size() < (agg ? quotaAgg : quotaStd)) {
+                if (Advantages.hasSpread(grp.rewards(), 0, grp.rewards().length)
+                        && kept.size() < (agg ? quotaAgg : quotaStd)) {
                     kept.add(grp);
                 } else {
                     (agg ? droppedAgg : droppedStd).add(grp);

@@ -140,7 +140,7 @@ public final class GrpoTrainer {
         int g = cfg.numGenerations();
         // Rollout metrics describe everything the policy generated this step; the update sees the kept groups.
         Flat all = Flat.of(batch.generated(), g);
-        Flat kept = Flat.of(batch.kept(), g);
+        Flat kept = batch.kept() == batch.generated() ? all : Flat.of(batch.kept(), g); // same list without filtering
         double[] adv = Advantages.compute(cfg.advantage(), cfg.scaleRewards(), kept.rewards, g);
         List<Sample> samples = new ArrayList<>(kept.rewards.length);
         for (int p = 0; p < batch.kept().size(); p++) {

@@ -56,7 +56,7 @@ class FilterGroupsTest {
         assertEquals(0.5 * c.rounds(), c.scoringSeconds(), 1e-12);
         for (int i = 0; i < 8; i++) {
             Rollouts.Group g = c.kept().get(i);
-            assertTrue(FilterGroups.hasSpread(g.rewards()));
+            assertTrue(Advantages.hasSpread(g.rewards(), 0, g.rewards().length));
             assertEquals(i < 4 ? BatchPlanner.Kind.AGGREGATION : BatchPlanner.Kind.STANDARD, g.kind());
         }
         // Deterministic: the same call replays the same groups.
@@ -75,7 +75,8 @@ class FilterGroupsTest {
         assertEquals(3, c.rounds());
         assertEquals(24, c.cursor());
         assertEquals(8, c.kept().size());
-        long withSpread = c.kept().stream().filter(g -> FilterGroups.hasSpread(g.rewards())).count();
+        long withSpread = c.kept().stream().filter(g -> Advantages.hasSpread(g.rewards(), 0, g.rewards().length))
+                .count();
         assertEquals(8 - withSpread, c.padded());
         assertTrue(c.padded() >= 7);
         assertEquals(4, c.kept().stream().filter(g -> g.kind() == BatchPlanner.Kind.AGGREGATION).count());
@@ -93,6 +94,6 @@ class FilterGroupsTest {
         for (int i = 0; i < 8; i++) {
             assertEquals(plans.get(i).problem(), c.kept().get(i).promptIds()[0]);
         }
-        assertFalse(c.kept().stream().allMatch(g -> FilterGroups.hasSpread(g.rewards())));
+        assertFalse(c.kept().stream().allMatch(g -> Advantages.hasSpread(g.rewards(), 0, g.rewards().length)));
     }
 }
