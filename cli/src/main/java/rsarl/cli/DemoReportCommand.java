@@ -35,7 +35,8 @@ import java.util.concurrent.Callable;
  * runs, prints one table row per model (pass@1 at state 1 and state T, majority at T, the RSA gain with its standard
  * error over problems from generations.jsonl), then the differences of the RSA gains between every two models,
  * paired over the problems both solved (same problems, same eval seed: the problem-to-problem spread cancels), then
- * how each model's aggregation calls used their candidates ({@link AggregatorStats}), and writes the tables as Markdown plus one plot comparing every model's pass@1 over the population states.
+ * how each model's aggregation calls used their candidates ({@link AggregatorStats}), and writes the tables as
+ * Markdown plus one plot comparing every model's pass@1 over the population states.
  */
 @Command(name = "demo-report", hidden = true, mixinStandardHelpOptions = true,
         description = "Compare rsa eval runs: table (stdout and --markdown) and pass@1-per-state plot (--plot).")
@@ -62,10 +63,11 @@ final class DemoReportCommand implements Callable<Integer> {
 
     /**
      * One model's curve: pass@1 and majority per population state (index 0 = state 1), and the pass@1 gain from
-     * state 1 to state T of each problem (averaged over eval seeds; empty without generations.jsonl).
+     * state 1 to state T of each problem (averaged over eval seeds; empty without generations.jsonl), and how its
+     * aggregation calls used their candidates (null without generations.jsonl or aggregation calls).
      */
     record Curve(String label, Path dir, double[] steps, double[] pass1, double[] majority, double[] passN,
-            Map<String, Double> problemGains) {
+            Map<String, Double> problemGains, AggregatorStats aggregator) {
         /**
          * Standard error over problems of the mean gain: how far the RSA gain could move with other
          * problems of the same kind. NaN with fewer than two problems (or without generations.jsonl).
@@ -129,8 +131,9 @@ final class DemoReportCommand implements Callable<Integer> {
             maj[i] = mean(s, "majority", file);
             pn[i] = mean(s, "pass@n", file);
         }
-        return new Curve(label, dir, steps, p1, maj, pn, problemGains(dir.resolve("generations.jsonl"),
-                (int) steps[0], (int) steps[n - 1]));
+        Path generations = dir.resolve("generations.jsonl");
+        return new Curve(label, dir, steps, p1, maj, pn, problemGains(generations, (int) steps[0], (int) steps[n - 1]),
+                AggregatorStats.read(generations));
     }
 
     /**
@@ -200,7 +203,7 @@ final class DemoReportCommand implements Callable<Integer> {
     }
 
     /** The Markdown table: model | pass@1 state 1 | pass@1 state T | majority state T | pass@N state T | gain. */
-    static String table(List<Curve> curves) throws IOException {
+    static String table(List<Curve> curves) {
         int t = (int) curves.get(0).last(curves.get(0).steps());
         StringBuilder sb = new StringBuilder();
         sb.append("| model | pass@1 state 1 | pass@1 state ").append(t).append(" | majority state 1 | majority state ")
@@ -229,7 +232,7 @@ final class DemoReportCommand implements Callable<Integer> {
         }
         StringBuilder agg = new StringBuilder();
         for (Curve c : curves) {
-            AggregatorStats a = AggregatorStats.read(c.dir().resolve("generations.jsonl"));
+            AggregatorStats a = c.aggregator();
             if (a != null) {
                 agg.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %d | %s |%n", c.label(), a.mixed(),
                         share(a.mixedRight()), share(a.randomPick()), a.noneRight(), share(a.noneRightRight())));
