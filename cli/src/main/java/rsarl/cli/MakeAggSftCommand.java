@@ -11,6 +11,7 @@ import rsarl.rewards.Problem;
 import rsarl.rewards.ProblemReader;
 import rsarl.rollout.candidates.PoolFile;
 import rsarl.rollout.eval.AtomicFiles;
+import rsarl.rollout.prompt.AggregationTemplate;
 import rsarl.rollout.prompt.PromptBuilder;
 import rsarl.rollout.rsa.SubsetSampler;
 
@@ -69,6 +70,10 @@ final class MakeAggSftCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "subset seed (default ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--template", defaultValue = "default", paramLabel = "TEMPLATE", description = "aggregation "
+            + "prompt: default, compact or a YAML template file, as the eval's rsa.template (default ${DEFAULT-VALUE})")
+    String template;
+
     @Override
     public Integer call() throws Exception {
         if (k < 1) {
@@ -80,6 +85,12 @@ final class MakeAggSftCommand implements Callable<Integer> {
         if (!List.of("auto", "majority", "reference", "correct").contains(response)) {
             throw new IllegalArgumentException("--response must be auto, majority, reference or correct, got '"
                     + response + "'");
+        }
+        AggregationTemplate layout;
+        try {
+            layout = AggregationTemplate.resolve(template);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--template: " + e.getMessage(), e);
         }
         List<Problem> list = ProblemReader.read(problems);
         Map<String, List<PoolFile.Candidate>> byId = PoolFile.read(pools);
@@ -115,8 +126,7 @@ final class MakeAggSftCommand implements Callable<Integer> {
                     continue;
                 }
                 ObjectNode pair = JSON.createObjectNode();
-                pair.put("prompt", PromptBuilder.aggregationPrompt(p,
-                        shown.stream().map(PoolFile.Candidate::response).toList()));
+                pair.put("prompt", layout.render(p, shown.stream().map(PoolFile.Candidate::response).toList()));
                 pair.put("response", target);
                 lines.add(JSON.writeValueAsString(pair));
             }

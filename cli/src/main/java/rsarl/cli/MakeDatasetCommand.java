@@ -13,6 +13,7 @@ import rsarl.rewards.puzzle.Puzzle;
 import rsarl.rewards.puzzle.PuzzleFamily;
 import rsarl.rewards.puzzle.Puzzles;
 import rsarl.rollout.eval.AtomicFiles;
+import rsarl.rollout.prompt.AggregationTemplate;
 import rsarl.rollout.prompt.PromptBuilder;
 
 import java.nio.file.Path;
@@ -97,6 +98,12 @@ final class MakeDatasetCommand implements Callable<Integer> {
             description = "distractor candidates per layout pair (default ${DEFAULT-VALUE})")
     int sftLayoutK;
 
+    @Option(names = "--sft-agg-template", defaultValue = "default", paramLabel = "TEMPLATE",
+            description = "aggregation prompt of the layout and aggregation pairs: default, compact or a YAML template "
+                    + "file; use the same as the eval's rsa.template and the trainer's aggregation.template "
+                    + "(default ${DEFAULT-VALUE})")
+    String sftAggTemplate;
+
     @Option(names = "--exclude", paramLabel = "FILE", description = "problems JSONL whose questions must not appear "
             + "(e.g. a held-out eval set); excluded puzzles are replaced by later ones of the same seed")
     Path exclude;
@@ -149,6 +156,12 @@ final class MakeDatasetCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--sft-agg-target must be solution or answer, got '" + sftAggTarget
                     + "'");
         }
+        AggregationTemplate template;
+        try {
+            template = AggregationTemplate.resolve(sftAggTemplate);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--sft-agg-template: " + e.getMessage(), e);
+        }
         boolean answerTarget = sftAggTarget.equals("answer");
         SplittableRandom layoutRng = new SplittableRandom(seed ^ 0x5DEECE66DL);
         SplittableRandom attemptRng = new SplittableRandom(seed ^ 0xA77E3B7L);
@@ -170,11 +183,11 @@ final class MakeDatasetCommand implements Callable<Integer> {
             String prompt;
             String response = p.metadata().get("solution").asText();
             if (u < sftLayoutShare) {
-                prompt = PromptBuilder.aggregationPrompt(p, distractors(problems, idx, layoutRng));
+                prompt = template.render(p, distractors(problems, idx, layoutRng));
             } else if (u < sftLayoutShare + sftAggShare) {
                 List<String> candidates = answerTarget ? voteCandidates(p, layoutRng)
                         : sameProblemCandidates(p, layoutRng);
-                prompt = PromptBuilder.aggregationPrompt(p, candidates);
+                prompt = template.render(p, candidates);
                 if (answerTarget) {
                     response = answerTag(p.answer());
                 } else if (sftAggCopyShare > 0 && copyRng.nextDouble() < sftAggCopyShare) {

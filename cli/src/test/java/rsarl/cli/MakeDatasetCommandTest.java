@@ -349,6 +349,39 @@ class MakeDatasetCommandTest {
         assertTrue(((String) bad[2]).contains("--sft-agg-copy-share"), (String) bad[2]);
     }
 
+    @Test
+    void aggTemplateRendersTheSameAggregationPairsCompactly() throws Exception {
+        Path data = dir.resolve("tpl.jsonl");
+        Path paper = dir.resolve("tpl-default.jsonl");
+        Path compact = dir.resolve("tpl-compact.jsonl");
+        String[] common = {"make-dataset", "--task", "puzzle:modsolve", "--n", "40", "--seed", "8", "--out",
+                data.toString(), "--sft-agg-share", "0.5"};
+        Object[] r = GradeCommandTest.run(concat(common, "--sft-out", paper.toString()));
+        assertEquals(0, r[0], () -> (String) r[2]);
+        Object[] c = GradeCommandTest.run(concat(common, "--sft-out", compact.toString(), "--sft-agg-template", "compact"));
+        assertEquals(0, c[0], () -> (String) c[2]);
+        List<Problem> problems = ProblemReader.read(data);
+        List<JsonNode> a = GradeCommandTest.readJsonl(paper);
+        List<JsonNode> b = GradeCommandTest.readJsonl(compact);
+        int aggregation = 0;
+        for (int i = 0; i < problems.size(); i++) {
+            String pa = a.get(i).get("prompt").asText();
+            String pb = b.get(i).get("prompt").asText();
+            assertEquals(a.get(i).get("response").asText(), b.get(i).get("response").asText());
+            if (!pa.startsWith("You are given a problem")) {
+                assertEquals(pa, pb, "standard pairs do not depend on the template");
+                continue;
+            }
+            aggregation++;
+            List<String> candidates = candidateBodies(pa, 4);
+            assertEquals(rsarl.rollout.prompt.AggregationTemplate.COMPACT.render(problems.get(i), candidates), pb);
+        }
+        assertTrue(aggregation > 10, aggregation + " aggregation pairs");
+        Object[] bad = GradeCommandTest.run(concat(common, "--sft-out", compact.toString(), "--sft-agg-template", "x"));
+        assertEquals(1, bad[0]);
+        assertTrue(((String) bad[2]).contains("--sft-agg-template"), (String) bad[2]);
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

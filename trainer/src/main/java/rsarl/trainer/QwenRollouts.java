@@ -10,6 +10,7 @@ import rsarl.model.QwenModel;
 import rsarl.model.QwenTokenizer;
 import rsarl.model.SamplingParams;
 import rsarl.rewards.Problem;
+import rsarl.rollout.prompt.AggregationTemplate;
 import rsarl.rollout.prompt.PromptBuilder;
 import rsarl.rollout.rsa.DerivedSeeds;
 
@@ -46,9 +47,14 @@ public final class QwenRollouts implements Rollouts {
 
     /**
      * @param maxBatch most rows the generator decodes together
+     * @param template the aggregation prompt's layout (the same as the RSA evaluation's)
      */
     public record Settings(int maxPromptLength, int maxCompletionLength, double temperature, double topP,
-            int maxBatch) {}
+            int maxBatch, AggregationTemplate template) {
+        public Settings(int maxPromptLength, int maxCompletionLength, double temperature, double topP, int maxBatch) {
+            this(maxPromptLength, maxCompletionLength, temperature, topP, maxBatch, AggregationTemplate.DEFAULT);
+        }
+    }
 
     private static final long CANDIDATE_STREAM = 0x43414e44L;
 
@@ -148,7 +154,7 @@ public final class QwenRollouts implements Rollouts {
                 candidates.add(pool.get(c));
             }
         }
-        return PromptBuilder.aggregationMessages(problem, candidates);
+        return PromptBuilder.aggregationMessages(problem, candidates, settings.template());
     }
 
     /**

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import rsarl.rollout.assets.Assets;
 import rsarl.rollout.config.ConfigLoader;
+import rsarl.rollout.prompt.AggregationTemplate;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -61,8 +62,12 @@ public record TrainConfig(
     public record Data(String problems, String pools, String task, Assets.DataGenerate generate,
             Assets.PoolsGenerate poolsGenerate) {}
 
-    /** {@code aggregation.*}: share of aggregation prompts per batch, candidates per prompt, their source. */
-    public record Aggregation(double ratio, int k, AggregationSource source) {}
+    /**
+     * {@code aggregation.*}: share of aggregation prompts per batch, candidates per prompt, their source, and the
+     * prompt's template ({@code default}, {@code compact} or a YAML file: {@code AggregationTemplate}; the RSA
+     * evaluation should use the same one, {@code rsa.template}).
+     */
+    public record Aggregation(double ratio, int k, AggregationSource source, String template) {}
 
     /**
      * {@code filter_groups.*} (verl's names for DAPO's dynamic sampling): keep generating batches until the step has
@@ -178,6 +183,14 @@ public record TrainConfig(
             c.inRange(aggregation.ratio(), 0, 1, "aggregation.ratio");
             c.check(aggregation.k() >= 1, "aggregation.k", "must be >= 1, got " + aggregation.k());
             c.required(aggregation.source(), "aggregation.source");
+            c.required(aggregation.template(), "aggregation.template");
+            if (aggregation.template() != null) {
+                try {
+                    AggregationTemplate.resolve(aggregation.template());
+                } catch (IllegalArgumentException e) {
+                    c.check(false, "aggregation.template", e.getMessage());
+                }
+            }
             if (aggregation.ratio() > 0 && aggregation.source() == AggregationSource.POOL && data != null) {
                 c.required(data.pools(), "data.pools");
             }

@@ -16,6 +16,7 @@ import rsarl.rollout.backend.LocalEngine;
 import rsarl.rollout.candidates.PoolFile;
 import rsarl.rollout.config.EvalConfig;
 import rsarl.rollout.eval.EvalRun;
+import rsarl.rollout.prompt.AggregationTemplate;
 import rsarl.rollout.rsa.RsaLoop;
 import rsarl.rollout.rsa.StateMetrics;
 
@@ -93,7 +94,8 @@ public final class TrainRun {
                 QwenRollouts rollouts = new QwenRollouts(weights, tok, problems, pools, cfg.aggregation().k(),
                         (p, text) -> verifiers.get(p.task()).grade(text, p).score(),
                         new QwenRollouts.Settings(cfg.maxPromptLength(), cfg.maxCompletionLength(), cfg.temperature(),
-                                cfg.topP(), cfg.generationBatchSize()), log);
+                                cfg.topP(), cfg.generationBatchSize(),
+                                AggregationTemplate.resolve(cfg.aggregation().template())), log);
                 GrpoTrainer trainer = new GrpoTrainer(cfg, planner, policy,
                         refModel == null ? null : new QwenPolicy(refModel, false), rollouts, QwenModels.padId(tok), log);
                 if (evalCfg != null) {

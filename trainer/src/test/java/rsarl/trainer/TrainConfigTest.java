@@ -73,6 +73,8 @@ class TrainConfigTest {
         assertTrue(same.resumeAuto());
         assertEquals(c.hash(), same.hash(), "resume does not change the hash");
         TrainConfig other = TrainConfig.load(f, List.of("learning_rate=2e-6"));
+        assertEquals("default", c.aggregation().template());
+        assertEquals("compact", TrainConfig.load(f, List.of("aggregation.template=compact")).aggregation().template());
         assertNotEquals(c.hash(), other.hash());
     }
 
@@ -97,6 +99,8 @@ class TrainConfigTest {
     @Test
     void badValuesAndMissingFilesAreNamed() throws IOException {
         assertTrue(error(base + "aggregation:\n  ratio: 1.5\n").contains("'aggregation.ratio' must be in [0.0, 1.0]"));
+        String template = error(base + "aggregation:\n  template: fancy\n");
+        assertTrue(template.contains("aggregation.template") && template.contains("'fancy'"), template);
         assertTrue(error(base + "aggregation:\n  k: 0\n").contains("'aggregation.k'"));
         assertTrue(error(base + "num_generations: 1\n").contains("'num_generations'"));
         assertTrue(error(base + "max_completion_length: -3\n").contains("'max_completion_length'"));

@@ -1,11 +1,24 @@
 package rsarl.rollout.config;
 
+import rsarl.rollout.prompt.AggregationTemplate;
+
 /**
- * Recursive Self-Aggregation shape: population N, subset size K, population states T.
+ * Recursive Self-Aggregation shape: population N, subset size K, population states T, and the aggregation
+ * prompt's template ({@link AggregationTemplate}: {@code default}, {@code compact} or a YAML file).
  * K=1 is sequential self-refinement, T=1 plain parallel sampling.
  */
-public record RsaConfig(Integer population, Integer k, Integer steps) {
+public record RsaConfig(Integer population, Integer k, Integer steps, String template) {
+    public RsaConfig(Integer population, Integer k, Integer steps) {
+        this(population, k, steps, null);
+    }
+
     public RsaConfig {
+        template = Check.or(template, AggregationTemplate.DEFAULT_NAME);
+        try {
+            AggregationTemplate.resolve(template);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("template: " + e.getMessage(), e);
+        }
         population = Check.or(population, 16);
         k = Check.or(k, 4);
         steps = Check.or(steps, 10);

@@ -7,6 +7,7 @@ import rsarl.rollout.backend.Backend;
 import rsarl.rollout.backend.BackendFactory;
 import rsarl.rollout.config.ConfigLoader;
 import rsarl.rollout.config.EvalConfig;
+import rsarl.rollout.prompt.AggregationTemplate;
 import rsarl.rollout.rsa.Generation;
 import rsarl.rollout.rsa.GenerationLog;
 import rsarl.rollout.rsa.RsaLoop;
@@ -64,7 +65,7 @@ public final class EvalRun {
         ObjectNode identity = identity(config);
         RunManifest.writeOrCheck(out.resolve(MANIFEST), identity);
         RsaLoop.Settings settings = new RsaLoop.Settings(config.rsa().population(), config.rsa().k(),
-                config.rsa().steps(), config.sampling().toParams());
+                config.rsa().steps(), config.sampling().toParams(), AggregationTemplate.resolve(config.rsa().template()));
         List<StateMetrics> all = new ArrayList<>();
         try (GenerationLog log = GenerationLog.open(out.resolve(GENERATIONS));
              Backend backend = backends.open(config.backend())) {
@@ -110,7 +111,11 @@ public final class EvalRun {
         ObjectNode data = id.putObject("data");
         data.put("path", c.data().path());
         data.put("task", c.data().task());
-        id.set("rsa", tree.get("rsa"));
+        ObjectNode rsa = ((ObjectNode) tree.get("rsa")).deepCopy();
+        if (AggregationTemplate.DEFAULT_NAME.equals(c.rsa().template())) {
+            rsa.remove("template"); // runs written before templates existed keep their manifest
+        }
+        id.set("rsa", rsa);
         id.set("sampling", tree.get("sampling"));
         return id;
     }

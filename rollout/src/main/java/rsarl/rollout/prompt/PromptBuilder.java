@@ -67,11 +67,17 @@ public final class PromptBuilder {
 
     /** {@link #aggregationPrompt} as a one-message conversation. */
     public static List<ChatMessage> aggregationMessages(Problem problem, List<String> candidates) {
-        return List.of(ChatMessage.user(aggregationPrompt(problem, candidates)));
+        return aggregationMessages(problem, candidates, AggregationTemplate.DEFAULT);
+    }
+
+    /** The aggregation prompt of {@code template} as a one-message conversation. */
+    public static List<ChatMessage> aggregationMessages(Problem problem, List<String> candidates,
+            AggregationTemplate template) {
+        return List.of(ChatMessage.user(template.render(problem, candidates)));
     }
 
     /** The question, with lettered options appended when the dataset keeps them apart from the text. */
-    private static String question(Problem problem) {
+    static String question(Problem problem) {
         String text = problem.prompt() == null ? "" : problem.prompt();
         List<String> options = problem.options();
         if (options.isEmpty() || TaskKind.of(problem.task()) != TaskKind.CHOICE || listsOptions(text, options)) {

@@ -7,6 +7,7 @@ import rsarl.rewards.Verifier;
 import rsarl.rollout.backend.Backend;
 import rsarl.rollout.backend.BackendResult;
 import rsarl.rollout.backend.ChatRequest;
+import rsarl.rollout.prompt.AggregationTemplate;
 import rsarl.rollout.prompt.PromptBuilder;
 
 import java.util.ArrayList;
@@ -26,8 +27,12 @@ import java.util.function.Function;
  */
 public final class RsaLoop {
 
-    /** Population N, subset size K, states T, and the sampling settings of every request. */
-    public record Settings(int population, int k, int steps, SamplingParams sampling) {
+    /** Population N, subset size K, states T, the sampling settings of every request, the aggregation prompt. */
+    public record Settings(int population, int k, int steps, SamplingParams sampling, AggregationTemplate template) {
+        public Settings(int population, int k, int steps, SamplingParams sampling) {
+            this(population, k, steps, sampling, AggregationTemplate.DEFAULT);
+        }
+
         public Settings {
             if (population < 1 || k < 1 || k > population || steps < 1) {
                 throw new IllegalArgumentException("need 1 <= k <= population and steps >= 1, got N=" + population
@@ -93,7 +98,7 @@ public final class RsaLoop {
                         continue;
                     }
                     String prompt = step == 1 ? PromptBuilder.standardPrompt(problem)
-                            : PromptBuilder.aggregationPrompt(problem, responses(previous[p], parents));
+                            : settings.template().render(problem, responses(previous[p], parents));
                     requests.add(ChatRequest.user(prompt, settings.sampling(),
                             DerivedSeeds.requestSeed(seed, step, problem.id(), slot)));
                     targets.add(new int[]{p, slot});

@@ -102,6 +102,12 @@ class ConfigLoaderTest {
         ConfigException k = assertThrows(ConfigException.class,
                 () -> EvalConfig.load(write(BASE), List.of("rsa.k=9")));
         assertTrue(k.getMessage().contains("rsa.k"), k.getMessage());
+        ConfigException template = assertThrows(ConfigException.class,
+                () -> EvalConfig.load(write(BASE), List.of("rsa.template=fancy")));
+        assertTrue(template.getMessage().contains("rsa.template") && template.getMessage().contains("'fancy'"),
+                template.getMessage());
+        assertEquals("compact", EvalConfig.load(write(BASE), List.of("rsa.template=compact")).rsa().template());
+        assertEquals("default", EvalConfig.load(write(BASE), List.of()).rsa().template());
         ConfigException topP = assertThrows(ConfigException.class,
                 () -> EvalConfig.load(write(BASE), List.of("sampling.top_p=0")));
         assertTrue(topP.getMessage().contains("sampling.top_p"), topP.getMessage());

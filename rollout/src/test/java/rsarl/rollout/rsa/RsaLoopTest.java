@@ -10,6 +10,7 @@ import rsarl.rollout.backend.Backend;
 import rsarl.rollout.backend.BackendResult;
 import rsarl.rollout.backend.ChatRequest;
 import rsarl.rollout.backend.ResultListener;
+import rsarl.rollout.prompt.AggregationTemplate;
 import rsarl.rollout.prompt.PromptBuilder;
 
 import java.nio.file.Path;
@@ -103,6 +104,23 @@ class RsaLoopTest {
         assertEquals(PROBLEMS.size() * n * 3L, metrics.get(2).calls());
         assertEquals(PROBLEMS.size() * n * 3L * 7, metrics.get(2).completionTokens());
         assertEquals(7.0, metrics.get(0).meanResponseTokens());
+    }
+
+    @Test
+    void aggregationStatesUseTheConfiguredTemplate() {
+        BatchRecorder backend = new BatchRecorder();
+        RsaLoop.Settings compact = new RsaLoop.Settings(3, 2, 2, SamplingParams.of(1.0, 1.0, 64),
+                AggregationTemplate.COMPACT);
+        try (GenerationLog log = GenerationLog.open(dir.resolve("g.jsonl"))) {
+            new RsaLoop(backend, task -> new BoxedVerifier(), compact).run(PROBLEMS, 5, log, RsaLoop.Listener.NONE);
+            Problem p = PROBLEMS.get(0);
+            Generation g = log.get(new Generation.Key(p.id(), 5, 2, 0));
+            Map<Integer, Generation> prev = bySlot(log, p.id(), 5, 1);
+            List<String> cands = g.parents().stream().map(s -> prev.get(s).response()).toList();
+            String sent = text(batch(backend, 2).get(0));
+            assertEquals(AggregationTemplate.COMPACT.render(p, cands), sent);
+            assertTrue(sent.startsWith(PromptBuilder.standardPrompt(p)) && sent.contains("[2]\n" + cands.get(1)), sent);
+        }
     }
 
     @Test
