@@ -7,10 +7,12 @@
 #   4. SFT: 70% standard prompts (half of them answered by an honest attempt at a wrong digit, so the model's own
 #      checks stay honest), 30% aggregation prompts over K=4 candidates, right or wrong attempts, half of them
 #      answered by the solution and half by a copy of a random candidate (a base that aggregates without checking,
-#      so that aggregation-aware RL has something to learn)
+#      so that aggregation-aware RL has something to learn); all aggregation prompts, here and in RL and eval, use
+#      the compact template (rsa.template: compact, ~40% fewer tokens than the paper-style default)
 #                                                -> models/sft (the base of both RL runs)
 #   5. candidate pools of the frozen SFT model   -> data/pools.jsonl
-#   6. standard RL and aggregation-aware RL, same seed and step budget -> models/standard-rl, models/agg-rl
+#   6. standard RL and aggregation-aware RL, same seed and step budget (64 steps of 8 prompts x G=4: two passes over
+#      the 256 RL problems)                     -> models/standard-rl, models/agg-rl
 #   7. RSA evaluation (N=8, K=4, T=3) of all three -> table (pass@1, majority, RSA gains and their paired
 #      differences, and how often each model's aggregation calls picked a right candidate against a random pick),
 #      results.md, compare.png, eval/*/accuracy.png
@@ -78,7 +80,7 @@ make_data() {
   "$rsa" make-dataset --task "$task" --difficulty $difficulty --n $n_eval --seed 1000 --out "$out/data/eval.jsonl"
   "$rsa" make-dataset --task "$task" --difficulty $difficulty --n $n_sft --seed 1 --exclude "$out/data/eval.jsonl" \
     --out "$out/data/sft-problems.jsonl" --sft-out "$out/data/sft.jsonl.tmp" --sft-agg-share 0.3 --sft-attempt-share 0.5 \
-    --sft-agg-copy-share 0.5
+    --sft-agg-copy-share 0.5 --sft-agg-template compact
   "$rsa" make-dataset --task "$task" --difficulty $difficulty --n $n_rl --seed 2 --exclude "$out/data/eval.jsonl" \
     --out "$out/data/rl.jsonl"
   "$rsa" make-dataset --task puzzle:copy --difficulty 1 --n $n_copy --seed 3 --out "$out/data/copy-problems.jsonl" \

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 import rsarl.model.QwenModel;
 import rsarl.model.QwenTokenizer;
 import rsarl.rewards.Problem;
+import rsarl.rollout.prompt.AggregationTemplate;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -82,6 +83,21 @@ class QwenRolloutsTest {
             assertArrayEquals(java.util.Arrays.copyOfRange(full, full.length - 40, full.length), kept, "left-truncated");
             assertTrue(log.toString().contains("left-truncated"), log.toString());
             assertFalse(log.toString().isBlank());
+        }
+    }
+
+    @Test
+    void aggregationPromptsUseTheConfiguredTemplate(@TempDir Path dir) throws Exception {
+        Path m = TinyQwen.create(dir.resolve("m"), 5);
+        try (QwenModel model = QwenModel.load(m); QwenTokenizer tok = QwenTokenizer.load(m)) {
+            List<BatchPlanner.PromptPlan> plans = List.of(
+                    new BatchPlanner.PromptPlan(1, BatchPlanner.Kind.AGGREGATION, new int[] {1, 0}));
+            QwenRollouts compact = new QwenRollouts(scratch -> model, tok, PROBLEMS, POOLS, 2, (p, text) -> 0,
+                    new QwenRollouts.Settings(4096, 3, 1.0, 1.0, 8, AggregationTemplate.COMPACT),
+                    new PrintStream(new ByteArrayOutputStream()));
+            String agg = tok.decode(compact.rollout(1, plans, 2, 77).groups().get(0).promptIds());
+            String expected = AggregationTemplate.COMPACT.render(PROBLEMS.get(1), List.of("vole says 9", "walrus says 8"));
+            assertTrue(agg.contains(expected) && !agg.contains("=== Candidate"), agg);
         }
     }
 }
