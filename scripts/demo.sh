@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The end-to-end demo, CPU only, no downloads (about 19 minutes on 2 cores, 20 at most):
+# The end-to-end demo, CPU only, no downloads (about 18 minutes on 2 cores, 20 at most):
 #   1. puzzle data: puzzle:modsolve ("find the digit x with x * 3 * 9 * 7 = 4 modulo 10", answered by guess and
 #      check) SFT pairs, RL problems, held-out eval problems; puzzle:copy pairs for the warm-up
 #   2. the project's tokenizer (built-in corpus + SFT texts) and a random tiny Qwen3 ("small" preset, 3.3M weights)
@@ -11,10 +11,10 @@
 #      the compact template (rsa.template: compact, ~40% fewer tokens than the paper-style default)
 #                                                -> models/sft (the base of both RL runs)
 #   5. candidate pools of the frozen SFT model   -> data/pools.jsonl
-#   6. standard RL and aggregation-aware RL, same seed and step budget (64 steps of 8 prompts x G=4: two passes over
+#   6. standard RL and aggregation-aware RL, same seed and step budget (32 steps of 8 prompts x G=4: one pass over
 #      the 256 RL problems)                     -> models/standard-rl, models/agg-rl
-#   7. RSA evaluation (N=8, K=4, T=3) of all three -> table (pass@1, majority, RSA gains and their paired
-#      differences, and how often each model's aggregation calls picked a right candidate against a random pick),
+#   7. RSA evaluation (N=8, K=4, T=3) of all three on 160 held-out problems -> table (pass@1, majority, RSA gains
+#      and their paired differences, and how often each model's aggregation calls picked a right candidate against a random pick),
 #      results.md, compare.png, eval/*/accuracy.png
 # Everything goes under checkpoints/demo/. Stages whose outputs exist are skipped, so a rerun (or a rerun after a
 # kill) continues where it stopped; delete checkpoints/demo to start over. RSA_THREADS sets torch's threads (2).
@@ -28,7 +28,7 @@ cfg=configs/demo
 out=checkpoints/demo
 task="puzzle:modsolve"
 difficulty=2
-n_eval=80; n_sft=9600; n_rl=256; n_copy=11200
+n_eval=160; n_sft=9600; n_rl=256; n_copy=11200
 warmup_set=(); sft_set=(); pools_set=(); rl_set=(); eval_set=()
 if [[ "${DEMO_SMOKE:-0}" == 1 ]]; then
   out=checkpoints/demo-smoke
