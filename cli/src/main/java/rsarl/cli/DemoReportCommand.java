@@ -234,14 +234,20 @@ final class DemoReportCommand implements Callable<Integer> {
         for (Curve c : curves) {
             AggregatorStats a = c.aggregator();
             if (a != null) {
-                agg.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %d | %s |%n", c.label(), a.mixed(),
-                        share(a.mixedRight()), share(a.randomPick()), a.noneRight(), share(a.noneRightRight())));
+                StringBuilder positions = new StringBuilder();
+                for (double m : a.positionMatch()) {
+                    positions.append(positions.isEmpty() ? "" : "/").append(share(m));
+                }
+                agg.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %d | %s |%n", c.label(), a.mixed(),
+                        share(a.mixedRight()), share(a.randomPick()), positions.isEmpty() ? "n/a" : positions,
+                        a.noneRight(), share(a.noneRightRight())));
             }
         }
         if (!agg.isEmpty()) {
             sb.append("\n| aggregation calls (").append(t == 2 ? "state 2" : "states 2-" + t).append(") | right and "
-                    + "wrong candidates | answered right | a random pick | no right candidate | answered right |\n");
-            sb.append("|---|---:|---:|---:|---:|---:|\n").append(agg);
+                    + "wrong candidates | answered right | a random pick | answer = candidate 1/2/... | no right "
+                    + "candidate | answered right |\n");
+            sb.append("|---|---:|---:|---:|---|---:|---:|\n").append(agg);
         }
         return sb.toString();
     }

@@ -43,7 +43,31 @@ class AggregatorStatsTest {
         Object[] r = GradeCommandTest.run("demo-report", "--run", "m=" + dir);
         assertEquals(0, r[0], () -> (String) r[2]);
         assertTrue(((String) r[1]).contains("| aggregation calls (states 2-3) |"), (String) r[1]);
-        assertTrue(((String) r[1]).contains("| m | 2 | 0.500 | 0.417 | 2 | 0.500 |"), (String) r[1]);
+        assertTrue(((String) r[1]).contains("| m | 2 | 0.500 | 0.417 | 0.000/0.000/0.000 | 2 | 0.500 |"),
+                (String) r[1]);
+    }
+
+    private static String answered(int step, int slot, String parents, int score, String extracted) {
+        return line(step, slot, parents, score).replace("}\n", ",\"extracted\":" + extracted + "}\n");
+    }
+
+    /**
+     * State 1 answers 7 (right), 3, 3, null. Mixed calls: [0,1] answered 3 (= position 2), [2,0,3] answered 7
+     * (= position 2), [1,0] answered null (matches nothing). Position shares over 3 mixed calls: 0, 2/3, 0.
+     */
+    @Test
+    void positionSharesCountAnswersEqualToEachShownCandidate() throws Exception {
+        Path f = dir.resolve("positions.jsonl");
+        Files.writeString(f, answered(1, 0, "[]", 1, "\"7\"") + answered(1, 1, "[]", 0, "\"3\"")
+                + answered(1, 2, "[]", 0, "\"3\"") + answered(1, 3, "[]", 0, "null")
+                + answered(2, 0, "[0,1]", 0, "\"3\"") + answered(2, 1, "[2,0,3]", 1, "\"7\"")
+                + answered(2, 2, "[1,0]", 0, "null"));
+        AggregatorStats a = AggregatorStats.read(f);
+        assertEquals(3, a.mixed());
+        assertEquals(3, a.positionMatch().length);
+        assertEquals(0.0, a.positionMatch()[0], 1e-12);
+        assertEquals(2.0 / 3, a.positionMatch()[1], 1e-12);
+        assertEquals(0.0, a.positionMatch()[2], 1e-12);
     }
 
     private static String state(int step) {
