@@ -86,12 +86,7 @@ final class MakeAggSftCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--response must be auto, majority, reference or correct, got '"
                     + response + "'");
         }
-        AggregationTemplate layout;
-        try {
-            layout = AggregationTemplate.resolve(template);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--template: " + e.getMessage(), e);
-        }
+        AggregationTemplate layout = AggregationTemplate.resolve(template, "--template");
         List<Problem> list = ProblemReader.read(problems);
         Map<String, List<PoolFile.Candidate>> byId = PoolFile.read(pools);
         SplittableRandom rnd = new SplittableRandom(seed);

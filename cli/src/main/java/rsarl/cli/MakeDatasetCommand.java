@@ -156,12 +156,7 @@ final class MakeDatasetCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--sft-agg-target must be solution or answer, got '" + sftAggTarget
                     + "'");
         }
-        AggregationTemplate template;
-        try {
-            template = AggregationTemplate.resolve(sftAggTemplate);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--sft-agg-template: " + e.getMessage(), e);
-        }
+        AggregationTemplate template = AggregationTemplate.resolve(sftAggTemplate, "--sft-agg-template");
         boolean answerTarget = sftAggTarget.equals("answer");
         SplittableRandom layoutRng = new SplittableRandom(seed ^ 0x5DEECE66DL);
         SplittableRandom attemptRng = new SplittableRandom(seed ^ 0xA77E3B7L);

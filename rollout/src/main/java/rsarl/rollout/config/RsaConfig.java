@@ -14,11 +14,7 @@ public record RsaConfig(Integer population, Integer k, Integer steps, String tem
 
     public RsaConfig {
         template = Check.or(template, AggregationTemplate.DEFAULT_NAME);
-        try {
-            AggregationTemplate.resolve(template);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("template: " + e.getMessage(), e);
-        }
+        AggregationTemplate.resolve(template, "template");
         population = Check.or(population, 16);
         k = Check.or(k, 4);
         steps = Check.or(steps, 10);

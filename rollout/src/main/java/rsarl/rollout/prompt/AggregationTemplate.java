@@ -1,12 +1,11 @@
 package rsarl.rollout.prompt;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import rsarl.rollout.config.ConfigLoader;
 import rsarl.rewards.Problem;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,6 +41,18 @@ public record AggregationTemplate(String name, String prompt, String candidate) 
     private static final Set<String> PROMPT_KEYS = Set.of("problem", "question", "format", "candidates", "k");
     private static final Set<String> CANDIDATE_KEYS = Set.of("index", "candidate");
 
+    /** A template file's keys, bound strictly (unknown keys and non-strings fail naming the file). */
+    private record TemplateFile(String prompt, String candidate) {}
+
+    /** As {@link #resolve(String)}, with errors prefixed by {@code key} (the config key or flag that named it). */
+    public static AggregationTemplate resolve(String spec, String key) {
+        try {
+            return resolve(spec);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The built-in template {@code spec} names, or the YAML template file at path {@code spec}. */
     public static AggregationTemplate resolve(String spec) {
         if (spec == null || spec.isBlank() || spec.equals(DEFAULT_NAME)) {
@@ -55,19 +66,18 @@ public record AggregationTemplate(String name, String prompt, String candidate) 
             throw new IllegalArgumentException("'" + spec + "' is neither a built-in template (default, compact) "
                     + "nor a template file");
         }
-        JsonNode tree = ConfigLoader.read(file);
-        for (Iterator<String> it = tree.fieldNames(); it.hasNext(); ) {
-            String key = it.next();
-            if (!key.equals("prompt") && !key.equals("candidate")) {
-                throw new IllegalArgumentException(file + ": unknown key '" + key + "' (known: prompt, candidate)");
+        ObjectNode tree = ConfigLoader.read(file);
+        tree.fields().forEachRemaining(e -> { // the binder would turn a number into a string
+            if (!e.getValue().isTextual() && !e.getValue().isNull()) {
+                throw new IllegalArgumentException(file + ": " + e.getKey() + ": must be a string");
             }
-        }
-        String prompt = text(tree, "prompt", file);
-        if (prompt == null) {
+        });
+        TemplateFile t = ConfigLoader.bind(tree, TemplateFile.class, file.toString());
+        if (t.prompt() == null) {
             throw new IllegalArgumentException(file + ": prompt: missing");
         }
-        String candidate = text(tree, "candidate", file);
-        candidate = candidate == null ? DEFAULT_CANDIDATE : candidate;
+        String prompt = t.prompt();
+        String candidate = t.candidate() == null ? DEFAULT_CANDIDATE : t.candidate();
         check(prompt, PROMPT_KEYS, file + ": prompt");
         check(candidate, CANDIDATE_KEYS, file + ": candidate");
         if (!prompt.contains("{candidates}")) {
@@ -120,16 +130,5 @@ public record AggregationTemplate(String name, String prompt, String candidate) 
                         + String.join(", ", known.stream().sorted().map(k -> "{" + k + "}").toList()) + ")");
             }
         }
-    }
-
-    private static String text(JsonNode tree, String key, Path file) {
-        JsonNode v = tree.get(key);
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (!v.isTextual()) {
-            throw new IllegalArgumentException(file + ": " + key + ": must be a string");
-        }
-        return v.asText();
     }
 }

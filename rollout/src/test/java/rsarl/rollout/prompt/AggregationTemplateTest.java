@@ -66,6 +66,13 @@ class AggregationTemplateTest {
         e = assertThrows(IllegalArgumentException.class, () -> AggregationTemplate.resolve(extraKey.toString()));
         assertTrue(e.getMessage().contains("unknown key 'closing'"), e.getMessage());
 
+        Path notText = dir.resolve("t.yaml");
+        Files.writeString(notText, "prompt: 5\n");
+        e = assertThrows(IllegalArgumentException.class, () -> AggregationTemplate.resolve(notText.toString()));
+        assertTrue(e.getMessage().contains(notText + ": prompt: must be a string"), e.getMessage());
+
+        e = assertThrows(IllegalArgumentException.class, () -> AggregationTemplate.resolve("fancy", "rsa.template"));
+        assertTrue(e.getMessage().startsWith("rsa.template: "), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> AggregationTemplate.resolve("fancy"));
         assertTrue(e.getMessage().contains("'fancy' is neither a built-in template"), e.getMessage());
     }
