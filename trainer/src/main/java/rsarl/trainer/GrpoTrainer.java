@@ -147,7 +147,7 @@ public final class GrpoTrainer {
             Rollouts.Group grp = batch.kept().get(p);
             for (int i = 0; i < g; i++) {
                 Completion c = grp.completions().get(i);
-                samples.add(new Sample(grp.promptIds(), c.tokenIds(), c.logprobs(), c.truncated(), adv[p * g + i]));
+                samples.add(new Sample(grp.promptOf(i), c.tokenIds(), c.logprobs(), c.truncated(), adv[p * g + i]));
             }
         }
         long t0 = System.nanoTime();

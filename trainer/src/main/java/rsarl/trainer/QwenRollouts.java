@@ -48,15 +48,22 @@ public final class QwenRollouts implements Rollouts {
     /**
      * @param maxBatch most rows the generator decodes together
      * @param template the aggregation prompt's layout (the same as the RSA evaluation's)
+     * @param shuffleCandidates each sample of an aggregation group sees the group's K candidates in its own order
      */
     public record Settings(int maxPromptLength, int maxCompletionLength, double temperature, double topP,
-            int maxBatch, AggregationTemplate template) {
+            int maxBatch, AggregationTemplate template, boolean shuffleCandidates) {
         public Settings(int maxPromptLength, int maxCompletionLength, double temperature, double topP, int maxBatch) {
             this(maxPromptLength, maxCompletionLength, temperature, topP, maxBatch, AggregationTemplate.DEFAULT);
+        }
+
+        public Settings(int maxPromptLength, int maxCompletionLength, double temperature, double topP, int maxBatch,
+                AggregationTemplate template) {
+            this(maxPromptLength, maxCompletionLength, temperature, topP, maxBatch, template, false);
         }
     }
 
     private static final long CANDIDATE_STREAM = 0x43414e44L;
+    private static final long SHUFFLE_STREAM = 0x5348554646L;
 
     private final Weights weights;
     private final QwenTokenizer tokenizer;
@@ -100,25 +107,31 @@ public final class QwenRollouts implements Rollouts {
 
             long t0 = System.nanoTime();
             List<List<String>> policyCandidates = policyCandidates(plans, generator, params, stepSeed);
-            List<int[]> prompts = new ArrayList<>();
-            int truncated = 0;
+            // prompts.get(p).get(i): the prompt of sample i of plan p (one shared array unless shuffled).
+            List<List<int[]>> prompts = new ArrayList<>();
+            int[] truncated = {0};
             for (int p = 0; p < plans.size(); p++) {
-                int[] ids = tokenizer.encode(ChatTemplate.render(messages(plans.get(p), policyCandidates.get(p)),
-                        true));
-                if (ids.length > settings.maxPromptLength()) {
-                    ids = Arrays.copyOfRange(ids, ids.length - settings.maxPromptLength(), ids.length);
-                    truncated++;
+                BatchPlanner.PromptPlan plan = plans.get(p);
+                if (plan.kind() == BatchPlanner.Kind.AGGREGATION && settings.shuffleCandidates()) {
+                    List<String> candidates = candidates(plan, policyCandidates.get(p));
+                    List<int[]> own = new ArrayList<>(numGenerations);
+                    for (int i = 0; i < numGenerations; i++) {
+                        own.add(encode(aggregationMessages(plan, shuffled(candidates, stepSeed, p, i)), truncated));
+                    }
+                    prompts.add(own);
+                } else {
+                    prompts.add(java.util.Collections.nCopies(numGenerations,
+                            encode(messages(plan, policyCandidates.get(p)), truncated)));
                 }
-                prompts.add(ids);
             }
-            if (truncated > 0) {
-                log.println("step " + step + ": " + truncated + " of " + plans.size() + " prompts longer than"
-                        + " max_prompt_length = " + settings.maxPromptLength() + " were left-truncated");
+            if (truncated[0] > 0) {
+                log.println("step " + step + ": " + truncated[0] + " prompts longer than max_prompt_length = "
+                        + settings.maxPromptLength() + " were left-truncated");
             }
             List<GenerationRequest> requests = new ArrayList<>();
             for (int p = 0; p < plans.size(); p++) {
                 for (int i = 0; i < numGenerations; i++) {
-                    requests.add(new GenerationRequest(prompts.get(p), params, requestSeed(stepSeed, p, i)));
+                    requests.add(new GenerationRequest(prompts.get(p).get(i), params, requestSeed(stepSeed, p, i)));
                 }
             }
             List<Completion> completions = generator.generate(requests);
@@ -133,28 +146,63 @@ public final class QwenRollouts implements Rollouts {
                 for (int i = 0; i < numGenerations; i++) {
                     rewards[i] = scorer.score(problem, tokenizer.decode(mine.get(i).tokenIds(), true));
                 }
-                groups.add(new Group(plans.get(p).kind(), prompts.get(p), List.copyOf(mine), rewards));
+                List<int[]> own = prompts.get(p);
+                groups.add(new Group(plans.get(p).kind(), own.get(0), List.copyOf(mine), rewards,
+                        plans.get(p).kind() == BatchPlanner.Kind.AGGREGATION && settings.shuffleCandidates()
+                                ? List.copyOf(own) : null));
             }
             scoreSeconds = (System.nanoTime() - t1) / 1e9;
             return new Result(groups, genSeconds, scoreSeconds);
         }
     }
 
+    /** Chat-templated token ids, left-truncated to {@code max_prompt_length} (counted in {@code truncated[0]}). */
+    private int[] encode(List<ChatMessage> messages, int[] truncated) {
+        int[] ids = tokenizer.encode(ChatTemplate.render(messages, true));
+        if (ids.length > settings.maxPromptLength()) {
+            truncated[0]++;
+            return Arrays.copyOfRange(ids, ids.length - settings.maxPromptLength(), ids.length);
+        }
+        return ids;
+    }
+
     /** The conversation of one plan: the standard prompt, or the aggregation prompt with its K candidates. */
     private List<ChatMessage> messages(BatchPlanner.PromptPlan plan, List<String> sampled) {
-        Problem problem = problems.get(plan.problem());
         if (plan.kind() == BatchPlanner.Kind.STANDARD) {
-            return PromptBuilder.standardMessages(problem);
+            return PromptBuilder.standardMessages(problems.get(plan.problem()));
         }
-        List<String> candidates = sampled;
-        if (candidates == null) {
-            List<String> pool = pools.get(plan.problem());
-            candidates = new ArrayList<>();
-            for (int c : plan.candidates()) {
-                candidates.add(pool.get(c));
-            }
+        return aggregationMessages(plan, candidates(plan, sampled));
+    }
+
+    private List<ChatMessage> aggregationMessages(BatchPlanner.PromptPlan plan, List<String> candidates) {
+        return PromptBuilder.aggregationMessages(problems.get(plan.problem()), candidates, settings.template());
+    }
+
+    /** An aggregation plan's K candidate texts: sampled from the policy, or picked from the problem's pool. */
+    private List<String> candidates(BatchPlanner.PromptPlan plan, List<String> sampled) {
+        if (sampled != null) {
+            return sampled;
         }
-        return PromptBuilder.aggregationMessages(problem, candidates, settings.template());
+        List<String> pool = pools.get(plan.problem());
+        List<String> out = new ArrayList<>();
+        for (int c : plan.candidates()) {
+            out.add(pool.get(c));
+        }
+        return out;
+    }
+
+    /** Sample {@code i}'s order of a plan's candidates: a pure function of (step seed, plan, sample). */
+    static List<String> shuffled(List<String> candidates, long stepSeed, int plan, int i) {
+        int[] order = new int[candidates.size()];
+        for (int j = 0; j < order.length; j++) {
+            order[j] = j;
+        }
+        new Rng(requestSeed(stepSeed ^ SHUFFLE_STREAM, plan, i)).shuffle(order);
+        List<String> out = new ArrayList<>(order.length);
+        for (int j : order) {
+            out.add(candidates.get(j));
+        }
+        return out;
     }
 
     /**

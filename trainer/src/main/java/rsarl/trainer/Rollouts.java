@@ -13,8 +13,20 @@ import java.util.List;
 public interface Rollouts {
     /**
      * One prompt's group: its token ids, its {@code num_generations} completions and their rewards (same order).
+     * {@code samplePrompts}, when not null, holds each completion's own prompt (same candidates in another order,
+     * {@code aggregation.shuffle_candidates}); {@code promptIds} is then the first of them.
      */
-    record Group(BatchPlanner.Kind kind, int[] promptIds, List<Completion> completions, double[] rewards) {}
+    record Group(BatchPlanner.Kind kind, int[] promptIds, List<Completion> completions, double[] rewards,
+            List<int[]> samplePrompts) {
+        public Group(BatchPlanner.Kind kind, int[] promptIds, List<Completion> completions, double[] rewards) {
+            this(kind, promptIds, completions, rewards, null);
+        }
+
+        /** The prompt completion {@code i} was sampled from. */
+        public int[] promptOf(int i) {
+            return samplePrompts == null ? promptIds : samplePrompts.get(i);
+        }
+    }
 
     /** The step's groups (one per plan, same order) and the wall time spent sampling and scoring. */
     record Result(List<Group> groups, double generationSeconds, double scoringSeconds) {}

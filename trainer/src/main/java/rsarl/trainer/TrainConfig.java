@@ -65,9 +65,12 @@ public record TrainConfig(
     /**
      * {@code aggregation.*}: share of aggregation prompts per batch, candidates per prompt, their source, and the
      * prompt's template ({@code default}, {@code compact} or a YAML file: {@code AggregationTemplate}; the RSA
-     * evaluation should use the same one, {@code rsa.template}).
+     * evaluation should use the same one, {@code rsa.template}), and whether each of a group's G samples sees the K
+     * candidates in its own order ({@code shuffle_candidates}: an aggregator that answers by position then gets a
+     * reward spread, and a gradient, where one that answers by content gets none).
      */
-    public record Aggregation(double ratio, int k, AggregationSource source, String template) {}
+    public record Aggregation(double ratio, int k, AggregationSource source, String template,
+            boolean shuffleCandidates) {}
 
     /**
      * {@code filter_groups.*} (verl's names for DAPO's dynamic sampling): keep generating batches until the step has

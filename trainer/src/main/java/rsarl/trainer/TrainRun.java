@@ -95,7 +95,8 @@ public final class TrainRun {
                         (p, text) -> verifiers.get(p.task()).grade(text, p).score(),
                         new QwenRollouts.Settings(cfg.maxPromptLength(), cfg.maxCompletionLength(), cfg.temperature(),
                                 cfg.topP(), cfg.generationBatchSize(),
-                                AggregationTemplate.resolve(cfg.aggregation().template())), log);
+                                AggregationTemplate.resolve(cfg.aggregation().template()),
+                                cfg.aggregation().shuffleCandidates()), log);
                 GrpoTrainer trainer = new GrpoTrainer(cfg, planner, policy,
                         refModel == null ? null : new QwenPolicy(refModel, false), rollouts, QwenModels.padId(tok), log);
                 if (evalCfg != null) {

@@ -49,6 +49,36 @@ class GrpoTrainerTest {
         };
     }
 
+    /**
+     * Like {@link #rollouts}, but each sample of an aggregation group has its own prompt (the two candidates in
+     * order or swapped, last): the bigram's log-probs then depend on which prompt a completion was sampled from.
+     */
+    private static Rollouts shuffledRollouts(BigramPolicy policy) {
+        return (step, plans, g, stepSeed) -> {
+            List<Rollouts.Group> groups = new ArrayList<>();
+            for (int p = 0; p < plans.size(); p++) {
+                BatchPlanner.PromptPlan plan = plans.get(p);
+                boolean agg = plan.kind() == BatchPlanner.Kind.AGGREGATION;
+                List<int[]> prompts = new ArrayList<>();
+                List<Completion> cs = new ArrayList<>();
+                double[] rewards = new double[g];
+                for (int i = 0; i < g; i++) {
+                    int a = agg ? plan.candidates()[i % 2] % 5 : 0;
+                    int b = agg ? plan.candidates()[1 - i % 2] % 5 : 0;
+                    int[] prompt = agg ? new int[] {plan.problem() % 5, a, b} : new int[] {plan.problem() % 5};
+                    prompts.add(prompt);
+                    Object[] s = policy.sample(prompt[prompt.length - 1], 3, 1.0,
+                            Rng.forStream(stepSeed + p * 1000L + i, "request"));
+                    int[] toks = (int[]) s[0];
+                    rewards[i] = java.util.Arrays.stream(toks).filter(t -> t == TARGET).count() / 3.0;
+                    cs.add(new Completion(toks, (float[]) s[1], "stop"));
+                }
+                groups.add(new Rollouts.Group(plan.kind(), prompts.get(0), cs, rewards, agg ? prompts : null));
+            }
+            return new Rollouts.Result(groups, 0.01, 0.001);
+        };
+    }
+
     private static TrainConfig config(Path dir, String out, String... extra) throws IOException {
         Files.createDirectories(dir.resolve("model"));
         Files.writeString(dir.resolve("problems.jsonl"), "{}\n");
@@ -111,6 +141,27 @@ class GrpoTrainerTest {
         assertEquals(4 * rounds, new CheckpointManager(dir.resolve("a"), 2).latest().orElseThrow().state()
                 .dataCursor());
         assertFalse(java.util.Arrays.equals(straight, train(config(dir, "c"), -1)), "filtering changes training");
+    }
+
+    @Test
+    void trainsEachSampleOnThePromptItWasSampledFrom(@TempDir Path dir) throws IOException {
+        TrainConfig cfg = config(dir, "s", "max_steps=1", "num_iterations=1", "beta=0");
+        try (BigramPolicy policy = new BigramPolicy(V)) {
+            // A non-uniform table, so that the first completion token's log-prob depends on the prompt's last token.
+            float[] table = new float[V * V];
+            for (int i = 0; i < table.length; i++) {
+                table[i] = (i * 7 % 11) / 3f;
+            }
+            policy.table.set(table);
+            BatchPlanner planner = new BatchPlanner(7, cfg.perDeviceTrainBatchSize(), cfg.aggregation().ratio(),
+                    cfg.aggregation().k(), cfg.aggregation().source(), new int[] {3, 3, 3, 3, 3, 3, 3}, null,
+                    cfg.seed());
+            new GrpoTrainer(cfg, planner, policy, null, shuffledRollouts(policy), 0,
+                    new PrintStream(java.io.OutputStream.nullOutputStream())).run(-1);
+        }
+        ObjectNode line = (ObjectNode) new ObjectMapper().readTree(Files.readAllLines(dir.resolve("s/metrics.jsonl"))
+                .get(0));
+        assertTrue(line.get("sampler_logprob_abs_diff").asDouble() < 1e-5, line.toString());
     }
 
     @Test

@@ -100,4 +100,46 @@ class QwenRolloutsTest {
             assertTrue(agg.contains(expected) && !agg.contains("=== Candidate"), agg);
         }
     }
+
+    @Test
+    void shuffleCandidatesGivesEachSampleItsOwnOrderOfTheSameCandidates(@TempDir Path dir) throws Exception {
+        Path m = TinyQwen.create(dir.resolve("m"), 5);
+        try (QwenModel model = QwenModel.load(m); QwenTokenizer tok = QwenTokenizer.load(m)) {
+            List<BatchPlanner.PromptPlan> plans = List.of(
+                    new BatchPlanner.PromptPlan(1, BatchPlanner.Kind.AGGREGATION, new int[] {1, 0}),
+                    new BatchPlanner.PromptPlan(0, BatchPlanner.Kind.STANDARD, new int[0]));
+            QwenRollouts shuffling = new QwenRollouts(scratch -> model, tok, PROBLEMS, POOLS, 2, (p, text) -> 0,
+                    new QwenRollouts.Settings(4096, 3, 1.0, 1.0, 8, AggregationTemplate.COMPACT, true),
+                    new PrintStream(new ByteArrayOutputStream()));
+            int g = 8;
+            Rollouts.Result a = shuffling.rollout(1, plans, g, 77);
+            Rollouts.Group agg = a.groups().get(0);
+            assertEquals(g, agg.samplePrompts().size());
+            java.util.Set<String> orders = new java.util.HashSet<>();
+            for (int i = 0; i < g; i++) {
+                assertArrayEquals(agg.samplePrompts().get(i), agg.promptOf(i));
+                String text = tok.decode(agg.promptOf(i));
+                int vole = text.indexOf("vole says 9");
+                int walrus = text.indexOf("walrus says 8");
+                assertTrue(vole >= 0 && walrus >= 0 && text.contains("4+4"), text);
+                orders.add(vole < walrus ? "vole first" : "walrus first");
+            }
+            assertEquals(2, orders.size(), "the samples see both orders of the two candidates");
+            assertArrayEquals(agg.promptOf(0), agg.promptIds());
+            assertEquals(null, a.groups().get(1).samplePrompts(), "standard prompts are not shuffled");
+
+            Rollouts.Result again = shuffling.rollout(1, plans, g, 77);
+            for (int i = 0; i < g; i++) {
+                assertArrayEquals(agg.promptOf(i), again.groups().get(0).promptOf(i), "the order is seeded");
+            }
+            QwenRollouts fixed = new QwenRollouts(scratch -> model, tok, PROBLEMS, POOLS, 2, (p, text) -> 0,
+                    new QwenRollouts.Settings(4096, 3, 1.0, 1.0, 8, AggregationTemplate.COMPACT),
+                    new PrintStream(new ByteArrayOutputStream()));
+            Rollouts.Group unshuffled = fixed.rollout(1, plans, g, 77).groups().get(0);
+            assertEquals(null, unshuffled.samplePrompts());
+            for (int i = 0; i < g; i++) {
+                assertArrayEquals(unshuffled.promptIds(), unshuffled.promptOf(i));
+            }
+        }
+    }
 }
