@@ -1,5 +1,7 @@
 package rsarl.trainer;
 
+import rsarl.rollout.rsa.SubsetSampler;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -100,7 +102,7 @@ public final class BatchPlanner {
             }
             int problem = order[(int) (pos % numProblems)];
             if (slot < aggregationPerBatch) {
-                int[] cands = source == AggregationSource.POOL ? choose(pick, poolSizes[problem], k) : new int[0];
+                int[] cands = source == AggregationSource.POOL ? SubsetSampler.draw(poolSizes[problem], k, pick::nextInt) : new int[0];
                 out.add(new PromptPlan(problem, Kind.AGGREGATION, cands));
             } else {
                 out.add(new PromptPlan(problem, Kind.STANDARD, new int[0]));
@@ -121,20 +123,5 @@ public final class BatchPlanner {
         }
         Rng.forStream(seed ^ (epoch * 0xBF58476D1CE4E5B9L), "data-order").shuffle(order);
         return order;
-    }
-
-    /** K distinct indices of [0, n) by a partial Fisher-Yates shuffle, in draw order. */
-    private static int[] choose(Rng rng, int n, int k) {
-        int[] idx = new int[n];
-        for (int i = 0; i < n; i++) {
-            idx[i] = i;
-        }
-        for (int i = 0; i < k; i++) {
-            int j = i + rng.nextInt(n - i);
-            int t = idx[i];
-            idx[i] = idx[j];
-            idx[j] = t;
-        }
-        return java.util.Arrays.copyOf(idx, k);
     }
 }

@@ -1,6 +1,7 @@
 package rsarl.rollout.rsa;
 
 import java.util.SplittableRandom;
+import java.util.function.IntUnaryOperator;
 
 /** Draws the K parents of one aggregation slot: distinct, uniform over the population, in random order. */
 public final class SubsetSampler {
@@ -12,6 +13,11 @@ public final class SubsetSampler {
      * (partial Fisher-Yates), so both the subset and the order candidates are shown in are uniform.
      */
     public static int[] draw(int n, int k, SplittableRandom random) {
+        return draw(n, k, random::nextInt);
+    }
+
+    /** {@link #draw(int, int, SplittableRandom)} on any generator; {@code nextInt.applyAsInt(b)} is uniform in [0, b). */
+    public static int[] draw(int n, int k, IntUnaryOperator nextInt) {
         if (k < 1 || k > n) {
             throw new IllegalArgumentException("subset size " + k + " must be in [1, " + n + "]");
         }
@@ -20,7 +26,7 @@ public final class SubsetSampler {
             pool[i] = i;
         }
         for (int i = 0; i < k; i++) {
-            int j = i + random.nextInt(n - i);
+            int j = i + nextInt.applyAsInt(n - i);
             int t = pool[i];
             pool[i] = pool[j];
             pool[j] = t;
