@@ -19,19 +19,26 @@
 # Everything goes under checkpoints/demo/. Stages whose outputs exist are skipped, so a rerun (or a rerun after a
 # kill) continues where it stopped; delete checkpoints/demo to start over. RSA_THREADS sets torch's threads (2).
 # DEMO_SMOKE=1 runs every stage at toy sizes into checkpoints/demo-smoke (a minute or two: checks the wiring only).
+# A replication from scratch on an independently trained base (same data, same held-out problems):
+#   DEMO_SEEDS="INIT WARMUP SFT POOLS RL EVAL" (default "0 3 1 4321 7 1234") DEMO_OUT=checkpoints/demo-rep1 scripts/demo.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export RSA_THREADS="${RSA_THREADS:-2}"
 rsa="$root/scripts/rsa"
 cfg=configs/demo
-out=checkpoints/demo
+out="${DEMO_OUT:-checkpoints/demo}"
+read -r seed_init seed_warmup seed_sft seed_pools seed_rl seed_eval extra <<< "${DEMO_SEEDS:-0 3 1 4321 7 1234}"
+if [[ -z "$seed_eval" || -n "${extra:-}" ]] || ! [[ "$seed_init$seed_warmup$seed_sft$seed_pools$seed_rl$seed_eval" =~ ^[0-9]+$ ]]; then
+  echo "demo: DEMO_SEEDS needs six integers (init warmup sft pools rl eval), got '${DEMO_SEEDS:-}'" >&2
+  exit 2
+fi
 task="puzzle:modsolve"
 difficulty=2
 n_eval=160; n_sft=9600; n_rl=256; n_copy=11200
 warmup_set=(); sft_set=(); pools_set=(); rl_set=(); eval_set=()
 if [[ "${DEMO_SMOKE:-0}" == 1 ]]; then
-  out=checkpoints/demo-smoke
+  out="${DEMO_OUT:-checkpoints/demo-smoke}"
   n_eval=4; n_sft=64; n_rl=8; n_copy=64
   warmup_set=(--set max_steps=3)
   sft_set=(--set max_steps=3)
@@ -93,37 +100,37 @@ init_model() {
   # aggregation prompt's fixed instructions take ~1 token a word: ~300 tokens instead of ~490 with the built-in corpus.
   { head -n 1500 "$out/data/sft.jsonl"; head -n 200 "$out/data/copy.jsonl"; } > "$out/data/tokenizer-corpus.jsonl"
   "$rsa" make-tokenizer --out "$out/tokenizer" --corpus-extra "$out/data/tokenizer-corpus.jsonl"
-  "$rsa" init-model --preset small --seed 0 --tokenizer "$out/tokenizer/tokenizer.json" --out "$out/models/init.tmp"
+  "$rsa" init-model --preset small --seed "$seed_init" --tokenizer "$out/tokenizer/tokenizer.json" --out "$out/models/init.tmp"
   mv "$out/models/init.tmp" "$out/models/init"
 }
 
 warmup() {
   "$rsa" sft --config "$cfg/warmup.yaml" --set "model=$out/models/init" --set "output_dir=$out/warmup" \
-    --set "data.train=$out/data/copy.jsonl" "${warmup_set[@]}"
+    --set "data.train=$out/data/copy.jsonl" --set "seed=$seed_warmup" "${warmup_set[@]}"
   link_latest "$out/warmup" warmup
 }
 
 train_sft() {
   "$rsa" sft --config "$cfg/sft.yaml" --set "model=$out/models/warmup" --set "output_dir=$out/sft" \
-    --set "data.train=$out/data/sft.jsonl" "${sft_set[@]}"
+    --set "data.train=$out/data/sft.jsonl" --set "seed=$seed_sft" "${sft_set[@]}"
   link_latest "$out/sft" sft
 }
 
 pools() {
   "$rsa" candidates --config "$cfg/candidates.yaml" --no-progress --set "backend.model=$out/models/sft" \
-    --set "data.path=$out/data/rl.jsonl" --set "output=$out/data/pools.jsonl" "${pools_set[@]}"
+    --set "data.path=$out/data/rl.jsonl" --set "output=$out/data/pools.jsonl" --set "seed=$seed_pools" "${pools_set[@]}"
   touch "$out/data/pools.done"
 }
 
 train_rl() { # train_rl NAME
-  "$rsa" train --config "$cfg/$1.yaml" --set "model=$out/models/sft" --set "output_dir=$out/$1" \
+  "$rsa" train --config "$cfg/$1.yaml" --set "model=$out/models/sft" --set "output_dir=$out/$1" --set "seed=$seed_rl" \
     --set "data.problems=$out/data/rl.jsonl" --set "data.pools=$out/data/pools.jsonl" "${rl_set[@]}"
   link_latest "$out/$1" "$1"
 }
 
 evaluate() { # evaluate NAME
   "$rsa" eval --config "$cfg/eval.yaml" --no-progress --set "backend.model=$out/models/$1" \
-    --set "data.path=$out/data/eval.jsonl" --set "output_dir=$out/eval/$1" "${eval_set[@]}"
+    --set "data.path=$out/data/eval.jsonl" --set "output_dir=$out/eval/$1" --set "seed=$seed_eval" "${eval_set[@]}"
 }
 
 stage build "" "$rsa" --version

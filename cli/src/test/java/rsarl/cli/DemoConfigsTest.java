@@ -41,6 +41,23 @@ class DemoConfigsTest {
     }
 
     @Test
+    void theScriptsDefaultSeedsAreTheConfigsSeeds() throws Exception {
+        String demo = Files.readString(Path.of("..", "scripts", "demo.sh"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("DEMO_SEEDS:-([0-9 ]+)}").matcher(demo);
+        assertTrue(m.find(), "demo.sh reads DEMO_SEEDS with a default");
+        String[] seeds = m.group(1).trim().split(" ");
+        assertEquals(6, seeds.length);
+        // init (no config: init-model --seed), warm-up, SFT, pools, RL (both runs), eval: running a config by hand
+        // with its own seed reproduces the demo's stage.
+        assertEquals(seeds[1], ConfigLoader.read(DIR.resolve("warmup.yaml")).get("seed").asText());
+        assertEquals(seeds[2], ConfigLoader.read(DIR.resolve("sft.yaml")).get("seed").asText());
+        assertEquals(seeds[3], ConfigLoader.read(DIR.resolve("candidates.yaml")).get("seed").asText());
+        assertEquals(seeds[4], ConfigLoader.read(DIR.resolve("standard-rl.yaml")).get("seed").asText());
+        assertEquals(seeds[4], ConfigLoader.read(DIR.resolve("agg-rl.yaml")).get("seed").asText());
+        assertEquals(seeds[5], ConfigLoader.read(DIR.resolve("eval.yaml")).get("seed").asText());
+    }
+
+    @Test
     void everyDemoConfigIsValidYaml() throws Exception {
         try (var files = Files.list(DIR)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).toList()) {
