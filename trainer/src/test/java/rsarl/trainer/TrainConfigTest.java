@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -76,6 +77,13 @@ class TrainConfigTest {
         assertEquals("default", c.aggregation().template());
         assertEquals("compact", TrainConfig.load(f, List.of("aggregation.template=compact")).aggregation().template());
         assertNotEquals(c.hash(), other.hash());
+        assertFalse(c.aggregation().shuffleCandidates());
+        TrainConfig shuffled = TrainConfig.load(f, List.of("aggregation.shuffle_candidates=true"));
+        assertTrue(shuffled.aggregation().shuffleCandidates());
+        assertNotEquals(c.hash(), shuffled.hash(), "shuffling changes the run");
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> TrainConfig.load(f, List.of("aggregation.shuffle_candidates=sometimes")));
+        assertTrue(bad.getMessage().contains("shuffle_candidates"), bad.getMessage());
     }
 
     @Test
