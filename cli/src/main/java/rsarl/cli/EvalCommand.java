@@ -1,44 +1,24 @@
 package rsarl.cli;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 import rsarl.rewards.Problem;
 import rsarl.rewards.Verifier;
 import rsarl.rollout.backend.BackendFactory;
 import rsarl.rollout.config.EvalConfig;
-import rsarl.rollout.eval.ConsoleProgress;
 import rsarl.rollout.eval.EvalRun;
 import rsarl.rollout.eval.SeedStats;
-import rsarl.rollout.rsa.RsaLoop;
 import rsarl.rollout.rsa.StateMetrics;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import java.util.function.Function;
 
 /** {@code rsa eval --config FILE.yaml [--set key.path=value ...]}: RSA evaluation of a model. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Evaluate a model with Recursive Self-Aggregation (resumes a killed run of the same config).")
-public final class EvalCommand implements Callable<Integer> {
-
-    @Mixin
-    ConfigOptions options;
-
-    @Option(names = "--no-progress", description = "no progress bar on stderr")
-    boolean noProgress;
-
-    @Spec
-    CommandSpec spec;
-
-    private final Function<String, Verifier> verifiers;
-    private final Function<Path, List<Problem>> problemReader;
-    private final BackendFactory backends;
+public final class EvalCommand extends RolloutCommand {
 
     public EvalCommand() {
         this(Wiring.verifiers(), Wiring.problemReader(), Wiring.backends());
@@ -46,23 +26,14 @@ public final class EvalCommand implements Callable<Integer> {
 
     public EvalCommand(Function<String, Verifier> verifiers, Function<Path, List<Problem>> problemReader,
                        BackendFactory backends) {
-        this.verifiers = verifiers;
-        this.problemReader = problemReader;
-        this.backends = backends;
+        super(verifiers, problemReader, backends);
     }
 
     @Override
     public Integer call() {
         EvalConfig cfg = EvalConfig.load(options.config, options.overrides);
         EvalRun run = new EvalRun(cfg, problemReader, verifiers, backends);
-        List<StateMetrics> metrics;
-        if (noProgress) {
-            metrics = run.run(RsaLoop.Listener.NONE);
-        } else {
-            try (ConsoleProgress progress = new ConsoleProgress(System.err)) {
-                metrics = run.run(progress);
-            }
-        }
+        List<StateMetrics> metrics = withProgress(run::run);
         PrintWriter out = spec.commandLine().getOut();
         out.println("step  calls/seed  pass@1          majority        pass@n          mean tokens");
         for (SeedStats s : SeedStats.of(metrics)) {
