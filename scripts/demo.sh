@@ -11,8 +11,9 @@
 #      the compact template (rsa.template: compact, ~40% fewer tokens than the paper-style default)
 #                                                -> models/sft (the base of both RL runs)
 #   5. candidate pools of the frozen SFT model   -> data/pools.jsonl
-#   6. standard RL and aggregation-aware RL, same seed and step budget (32 steps of 8 prompts x G=4: one pass over
-#      the 256 RL problems)                     -> models/standard-rl, models/agg-rl
+#   6. standard RL and aggregation-aware RL, same seed, lr (2.5e-5) and step budget (32 steps of 8 prompts x G=4: one
+#      pass over the 256 RL problems); aggregation-aware RL shows each of a group's samples the K candidates in its
+#      own order (aggregation.shuffle_candidates)  -> models/standard-rl, models/agg-rl
 #   7. RSA evaluation (N=8, K=4, T=3) of all three on 160 held-out problems -> table (pass@1, majority, RSA gains
 #      and their paired differences, and how often each model's aggregation calls picked a right candidate against a random pick),
 #      results.md, compare.png, eval/*/accuracy.png
