@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The end-to-end demo, CPU only, no downloads (about 18 minutes on 2 cores, 20 at most):
+# The end-to-end demo, CPU only, no downloads (about 19 minutes on 2 cores, 20 at most):
 #   1. puzzle data: puzzle:modsolve ("find the digit x with x * 3 * 9 * 7 = 4 modulo 10", answered by guess and
 #      check) SFT pairs, RL problems, held-out eval problems; puzzle:copy pairs for the warm-up
 #   2. the project's tokenizer (built-in corpus + SFT texts) and a random tiny Qwen3 ("small" preset, 3.3M weights)
