@@ -102,7 +102,8 @@ public final class BatchPlanner {
             }
             int problem = order[(int) (pos % numProblems)];
             if (slot < aggregationPerBatch) {
-                int[] cands = source == AggregationSource.POOL ? SubsetSampler.draw(poolSizes[problem], k, pick::nextInt) : new int[0];
+                int[] cands = source == AggregationSource.POOL
+                        ? SubsetSampler.draw(poolSizes[problem], k, pick::nextInt) : new int[0];
                 out.add(new PromptPlan(problem, Kind.AGGREGATION, cands));
             } else {
                 out.add(new PromptPlan(problem, Kind.STANDARD, new int[0]));

@@ -112,7 +112,7 @@ public final class QwenRollouts implements Rollouts {
             int[] truncated = {0};
             for (int p = 0; p < plans.size(); p++) {
                 BatchPlanner.PromptPlan plan = plans.get(p);
-                if (plan.kind() == BatchPlanner.Kind.AGGREGATION && settings.shuffleCandidates()) {
+                if (shuffles(plan)) {
                     List<String> candidates = candidates(plan, policyCandidates.get(p));
                     List<int[]> own = new ArrayList<>(numGenerations);
                     for (int i = 0; i < numGenerations; i++) {
@@ -148,12 +148,16 @@ public final class QwenRollouts implements Rollouts {
                 }
                 List<int[]> own = prompts.get(p);
                 groups.add(new Group(plans.get(p).kind(), own.get(0), List.copyOf(mine), rewards,
-                        plans.get(p).kind() == BatchPlanner.Kind.AGGREGATION && settings.shuffleCandidates()
-                                ? List.copyOf(own) : null));
+                        shuffles(plans.get(p)) ? List.copyOf(own) : null));
             }
             scoreSeconds = (System.nanoTime() - t1) / 1e9;
             return new Result(groups, genSeconds, scoreSeconds);
         }
+    }
+
+    /** Whether each sample of this plan gets its own candidate order ({@code aggregation.shuffle_candidates}). */
+    private boolean shuffles(BatchPlanner.PromptPlan plan) {
+        return plan.kind() == BatchPlanner.Kind.AGGREGATION && settings.shuffleCandidates();
     }
 
     /** Chat-templated token ids, left-truncated to {@code max_prompt_length} (counted in {@code truncated[0]}). */

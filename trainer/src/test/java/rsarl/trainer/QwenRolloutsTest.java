@@ -33,6 +33,12 @@ class QwenRolloutsTest {
         }, new QwenRollouts.Settings(maxPrompt, 5, 1.0, 1.0, 8), log);
     }
 
+    /** Rollouts with the given settings, every completion scored 0, nothing logged. */
+    private static QwenRollouts unscored(QwenModel model, QwenTokenizer tok, QwenRollouts.Settings settings) {
+        return new QwenRollouts(scratch -> model, tok, PROBLEMS, POOLS, 2, (p, text) -> 0, settings,
+                new PrintStream(new ByteArrayOutputStream()));
+    }
+
     @Test
     void buildsPromptsSamplesDeterministicallyAndScores(@TempDir Path dir) throws Exception {
         Path m = TinyQwen.create(dir.resolve("m"), 5);
@@ -92,9 +98,7 @@ class QwenRolloutsTest {
         try (QwenModel model = QwenModel.load(m); QwenTokenizer tok = QwenTokenizer.load(m)) {
             List<BatchPlanner.PromptPlan> plans = List.of(
                     new BatchPlanner.PromptPlan(1, BatchPlanner.Kind.AGGREGATION, new int[] {1, 0}));
-            QwenRollouts compact = new QwenRollouts(scratch -> model, tok, PROBLEMS, POOLS, 2, (p, text) -> 0,
-                    new QwenRollouts.Settings(4096, 3, 1.0, 1.0, 8, AggregationTemplate.COMPACT),
-                    new PrintStream(new ByteArrayOutputStream()));
+            QwenRollouts compact = unscored(model, tok, new QwenRollouts.Settings(4096, 3, 1.0, 1.0, 8, AggregationTemplate.COMPACT));
             String agg = tok.decode(compact.rollout(1, plans, 2, 77).groups().get(0).promptIds());
             String expected = AggregationTemplate.COMPACT.render(PROBLEMS.get(1), List.of("vole says 9", "walrus says 8"));
             assertTrue(agg.contains(expected) && !agg.contains("=== Candidate"), agg);
@@ -108,9 +112,7 @@ class QwenRolloutsTest {
             List<BatchPlanner.PromptPlan> plans = List.of(
                     new BatchPlanner.PromptPlan(1, BatchPlanner.Kind.AGGREGATION, new int[] {1, 0}),
                     new BatchPlanner.PromptPlan(0, BatchPlanner.Kind.STANDARD, new int[0]));
-            QwenRollouts shuffling = new QwenRollouts(scratch -> model, tok, PROBLEMS, POOLS, 2, (p, text) -> 0,
-                    new QwenRollouts.Settings(4096, 3, 1.0, 1.0, 8, AggregationTemplate.COMPACT, true),
-                    new PrintStream(new ByteArrayOutputStream()));
+            QwenRollouts shuffling = unscored(model, tok, new QwenRollouts.Settings(4096, 3, 1.0, 1.0, 8, AggregationTemplate.COMPACT, true));
             int g = 8;
             Rollouts.Result a = shuffling.rollout(1, plans, g, 77);
             Rollouts.Group agg = a.groups().get(0);
@@ -132,9 +134,7 @@ class QwenRolloutsTest {
             for (int i = 0; i < g; i++) {
                 assertArrayEquals(agg.promptOf(i), again.groups().get(0).promptOf(i), "the order is seeded");
             }
-            QwenRollouts fixed = new QwenRollouts(scratch -> model, tok, PROBLEMS, POOLS, 2, (p, text) -> 0,
-                    new QwenRollouts.Settings(4096, 3, 1.0, 1.0, 8, AggregationTemplate.COMPACT),
-                    new PrintStream(new ByteArrayOutputStream()));
+            QwenRollouts fixed = unscored(model, tok, new QwenRollouts.Settings(4096, 3, 1.0, 1.0, 8, AggregationTemplate.COMPACT));
             Rollouts.Group unshuffled = fixed.rollout(1, plans, g, 77).groups().get(0);
             assertEquals(null, unshuffled.samplePrompts());
             for (int i = 0; i < g; i++) {
