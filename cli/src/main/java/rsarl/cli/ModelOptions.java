@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.engine.StandardCapabilities;
 import picocli.CommandLine.Option;
+import rsarl.model.ComputeOptions;
 import rsarl.model.QwenModel;
 
 import java.nio.file.Files;
@@ -44,8 +45,8 @@ final class ModelOptions {
 
     QwenModel load() {
         checkDir();
-        Device d = QwenModel.device(device);
+        Device d = ComputeOptions.device(device);
         if (d.isGpu()) checkGpu(d);
-        return QwenModel.load(dir, d, QwenModel.computeType(dtype));
+        return QwenModel.load(dir, d, ComputeOptions.computeType(dtype));
     }
 }

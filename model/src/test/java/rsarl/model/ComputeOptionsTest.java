@@ -29,11 +29,11 @@ class ComputeOptionsTest {
 
     @Test
     void deviceAndDtypeNames() {
-        assertEquals(Device.cpu(), QwenModel.device("cpu"));
-        assertEquals(Device.gpu(1), QwenModel.device("cuda:1"));
-        assertEquals(Device.gpu(), QwenModel.device("CUDA"));
-        assertThrows(IllegalArgumentException.class, () -> QwenModel.device("tpu"));
-        assertEquals(DataType.FLOAT16, QwenModel.computeType("fp16"));
-        assertThrows(IllegalArgumentException.class, () -> QwenModel.computeType("bf16"));
+        assertEquals(Device.cpu(), ComputeOptions.device("cpu"));
+        assertEquals(Device.gpu(1), ComputeOptions.device("cuda:1"));
+        assertEquals(Device.gpu(), ComputeOptions.device("CUDA"));
+        assertThrows(IllegalArgumentException.class, () -> ComputeOptions.device("tpu"));
+        assertEquals(DataType.FLOAT16, ComputeOptions.computeType("fp16"));
+        assertThrows(IllegalArgumentException.class, () -> ComputeOptions.computeType("bf16"));
     }
 }

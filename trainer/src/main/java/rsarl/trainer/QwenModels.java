@@ -2,6 +2,7 @@ package rsarl.trainer;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import rsarl.model.ComputeOptions;
 import rsarl.model.QwenModel;
 import rsarl.model.QwenTokenizer;
 
@@ -14,7 +15,7 @@ final class QwenModels {
 
     static Device device(String name) {
         try {
-            return QwenModel.device(name);
+            return ComputeOptions.device(name);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("key 'device': " + e.getMessage(), e);
         }

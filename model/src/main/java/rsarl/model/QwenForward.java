@@ -1,0 +1,219 @@
+package rsarl.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+
+import java.util.Map;
+
+/**
+ * The forward pass of a dense Qwen2/Qwen3 decoder: embed, then per layer {@link #attention} and {@link #mlp} with
+ * residuals, final RMSNorm, lm head. Weights are borrowed (never closed here); every intermediate goes to the
+ * manager of the caller's {@code inputIds}.
+ */
+final class QwenForward {
+    /** Additive mask value for hidden keys: finite, so a row with no visible key stays NaN-free. */
+    private static final float MASKED = -1e9f;
+
+    /** One decoder layer's weights (biases and q/k norms are null where the architecture has none). */
+    record LayerWeights(NDArray inputNorm, NDArray q, NDArray qBias, NDArray k, NDArray kBias, NDArray v,
+                        NDArray vBias, NDArray o, NDArray oBias, NDArray qNorm, NDArray kNorm, NDArray postNorm,
+                        NDArray gate, NDArray up, NDArray down) {
+        static LayerWeights of(Map<String, NDArray> params, int i) {
+            String p = "model.layers." + i + ".";
+            return new LayerWeights(params.get(p + "input_layernorm.weight"),
+                    params.get(p + "self_attn.q_proj.weight"), params.get(p + "self_attn.q_proj.bias"),
+                    params.get(p + "self_attn.k_proj.weight"), params.get(p + "self_attn.k_proj.bias"),
+                    params.get(p + "self_attn.v_proj.weight"), params.get(p + "self_attn.v_proj.bias"),
+                    params.get(p + "self_attn.o_proj.weight"), params.get(p + "self_attn.o_proj.bias"),
+                    params.get(p + "self_attn.q_norm.weight"), params.get(p + "self_attn.k_norm.weight"),
+                    params.get(p + "post_attention_layernorm.weight"),
+                    params.get(p + "mlp.gate_proj.weight"), params.get(p + "mlp.up_proj.weight"),
+                    params.get(p + "mlp.down_proj.weight"));
+        }
+    }
+
+    /**
+     * What every layer of one forward shares: shapes, RoPE tables {@code [B, S, 1, d]}, the additive mask
+     * {@code [B or 1, 1, S, T]} and the 1/sqrt(d) scale (one array per forward, alive through the backward).
+     */
+    record Context(long batch, long len, long past, NDArray cos, NDArray sin, NDArray mask, NDArray scale) {
+        long total() {
+            return past + len;
+        }
+    }
+
+    private final QwenConfig config;
+    private final DataType computeType;
+    private final LayerWeights[] layers;
+    private final NDArray embed;
+    private final NDArray finalNorm;
+    private final NDArray lmHead;
+    private final NDArray invFreq;
+
+    QwenForward(QwenConfig config, DataType computeType, Map<String, NDArray> params, NDArray invFreq) {
+        this.config = config;
+        this.computeType = computeType;
+        this.invFreq = invFreq;
+        this.embed = params.get("model.embed_tokens.weight");
+        this.finalNorm = params.get("model.norm.weight");
+        this.lmHead = config.tieWordEmbeddings() ? embed : params.get("lm_head.weight");
+        this.layers = new LayerWeights[config.numLayers()];
+        for (int i = 0; i < layers.length; i++) layers[i] = LayerWeights.of(params, i);
+    }
+
+    /** inv_freq[i] = theta^(-2i/d), in float64: angles for long contexts keep their precision. */
+    static NDArray inverseFrequencies(QwenConfig config, NDManager manager) {
+        int half = config.headDim() / 2;
+        double[] inv = new double[half];
+        for (int i = 0; i < half; i++) inv[i] = Math.pow(config.ropeTheta(), -2.0 * i / config.headDim());
+        return manager.create(inv);
+    }
+
+    int numLayers() {
+        return layers.length;
+    }
+
+    /** The final-normed hidden states {@code [B, S, hidden]}. */
+    NDArray hiddenStates(NDArray inputIds, NDArray positionIds, NDArray keyMask, KvCache cache) {
+        NDArray h = embed(inputIds);
+        Context ctx = context(inputIds, positionIds, keyMask, cache, h);
+        for (int l = 0; l < layers.length; l++) h = layer(l, h, ctx, cache);
+        if (cache != null) cache.advance(ctx.len());
+        return rmsNorm(h, finalNorm);
+    }
+
+    /** {@code [B, S, hidden]} rows of the embedding matrix. */
+    NDArray embed(NDArray inputIds) {
+        // torch.embedding, not advanced indexing: index's backward (index_put_ with accumulate) adds rows with
+        // atomics across threads, so the embedding gradient changed from run to run with 2+ torch threads.
+        NDArray h = embed.getNDArrayInternal().embedding(inputIds.toType(DataType.INT64, false), embed,
+                SparseFormat.DENSE).singletonOrThrow();
+        h.attach(inputIds.getManager());
+        return h;
+    }
+
+    /** Checks shapes and builds the per-forward {@link Context} on the manager of {@code inputIds}. */
+    Context context(NDArray inputIds, NDArray positionIds, NDArray keyMask, KvCache cache, NDArray h) {
+        NDManager m = inputIds.getManager();
+        Shape s = inputIds.getShape();
+        if (s.dimension() != 2 || !positionIds.getShape().equals(s)) {
+            throw new IllegalArgumentException("inputIds and positionIds must both be [B, S], got " + s + " and "
+                    + positionIds.getShape());
+        }
+        long batch = s.get(0);
+        long len = s.get(1);
+        long past = cache == null ? 0 : cache.length();
+        long total = past + len;
+        if (keyMask != null && !keyMask.getShape().equals(new Shape(batch, total))) {
+            throw new IllegalArgumentException("keyMask must be [" + batch + ", " + total + "], got " + keyMask.getShape());
+        }
+        NDArray angles = positionIds.toType(DataType.FLOAT64, false).expandDims(-1).mul(invFreq);
+        angles = angles.concat(angles, -1);
+        NDArray cos = angles.cos().toType(computeType, false).expandDims(2);
+        NDArray sin = angles.sin().toType(computeType, false).expandDims(2);
+        NDArray mask = attentionMask(m, keyMask, past, len, total);
+        NDArray scale = Scalars.of(h, (float) (1.0 / Math.sqrt(config.headDim())));
+        return new Context(batch, len, past, cos, sin, mask, scale);
+    }
+
+    /** Decoder layer {@code l}: pre-norm attention and pre-norm SwiGLU MLP, each added to the residual stream. */
+    NDArray layer(int l, NDArray h, Context ctx, KvCache cache) {
+        LayerWeights w = layers[l];
+        h = h.add(attention(l, w, rmsNorm(h, w.inputNorm()), ctx, cache));
+        return h.add(mlp(w, rmsNorm(h, w.postNorm())));
+    }
+
+    private NDArray attention(int l, LayerWeights w, NDArray x, Context ctx, KvCache cache) {
+        long b = ctx.batch();
+        long len = ctx.len();
+        int nh = config.numHeads();
+        int nkv = config.numKvHeads();
+        int hd = config.headDim();
+        int g = config.groupSize();
+        // projections, per-head q/k RMSNorm (Qwen3), rotary positions; heads move to axis 1
+        NDArray q = linear(x, w.q(), w.qBias()).reshape(b, len, nh, hd);
+        NDArray k = linear(x, w.k(), w.kBias()).reshape(b, len, nkv, hd);
+        NDArray v = linear(x, w.v(), w.vBias()).reshape(b, len, nkv, hd);
+        if (config.hasQkNorm()) {
+            q = rmsNorm(q, w.qNorm());
+            k = rmsNorm(k, w.kNorm());
+        }
+        q = rope(q, ctx.cos(), ctx.sin()).mul(ctx.scale()).transpose(0, 2, 1, 3);
+        k = rope(k, ctx.cos(), ctx.sin()).transpose(0, 2, 1, 3);
+        v = v.transpose(0, 2, 1, 3);
+        // the cache holds earlier tokens' keys/values: attend over all of them
+        if (cache != null) {
+            NDArray[] kv = cache.append(l, k, v, x.getManager());
+            k = kv[0];
+            v = kv[1];
+        }
+        // scores, GQA without copying kv heads: the g query heads of kv head j are stacked along the query axis
+        long total = ctx.total();
+        NDArray scores = q.reshape(b, nkv, (long) g * len, hd).matMul(k.transpose(0, 1, 3, 2))
+                .reshape(b, nh, len, total);
+        // masked softmax, in float32 whatever the compute type
+        NDArray probs;
+        if (computeType == DataType.FLOAT32) {
+            probs = scores.add(ctx.mask()).softmax(-1);
+        } else {
+            probs = scores.toType(DataType.FLOAT32, false).add(ctx.mask()).softmax(-1).toType(computeType, false);
+        }
+        // weighted values, heads merged back, output projection
+        NDArray out = probs.reshape(b, nkv, (long) g * len, total).matMul(v)
+                .reshape(b, nh, len, hd).transpose(0, 2, 1, 3).reshape(b, len, (long) nh * hd);
+        return linear(out, w.o(), w.oBias());
+    }
+
+    /** SwiGLU: down(silu(gate(x)) * up(x)). */
+    private static NDArray mlp(LayerWeights w, NDArray x) {
+        NDArray gate = linear(x, w.gate(), null);
+        NDArray act = gate.mul(Activation.sigmoid(gate)).mul(linear(x, w.up(), null));
+        return linear(act, w.down(), null);
+    }
+
+    /** Final norm of the residual stream. */
+    NDArray finalNorm(NDArray h) {
+        return rmsNorm(h, finalNorm);
+    }
+
+    /** {@code [..., vocab]} float32 logits of final-normed hidden states. */
+    NDArray logits(NDArray normed) {
+        NDArray logits = linear(normed, lmHead, null);
+        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+    }
+
+    /** {@code [B or 1, 1, S, T]} float32: 0 where query i may see key j (causal and a real key), else MASKED. */
+    private static NDArray attentionMask(NDManager m, NDArray keyMask, long past, long len, long total) {
+        NDArray qPos = m.arange((float) past, (float) (past + len)).expandDims(1);
+        NDArray kPos = m.arange(0f, (float) total).expandDims(0);
+        NDArray allowed = kPos.lte(qPos).expandDims(0);
+        if (keyMask != null) {
+            allowed = allowed.logicalAnd(keyMask.toType(DataType.BOOLEAN, false).expandDims(1));
+        }
+        return allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED).expandDims(1);
+    }
+
+    private NDArray rmsNorm(NDArray x, NDArray weight) {
+        NDArray xf = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray normed = xf.div(xf.square().mean(new int[] {-1}, true).add(config.rmsNormEps()).sqrt());
+        if (normed.getDataType() != computeType) normed = normed.toType(computeType, false);
+        return normed.mul(weight);
+    }
+
+    /** rotate_half RoPE: dimension i pairs with i + d/2. x is [B, S, heads, d], cos/sin [B, S, 1, d]. */
+    private static NDArray rope(NDArray x, NDArray cos, NDArray sin) {
+        NDList halves = x.split(2, 3);
+        NDArray rotated = halves.get(1).neg().concat(halves.get(0), -1);
+        return x.mul(cos).add(rotated.mul(sin));
+    }
+
+    private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        return (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias)).singletonOrThrow();
+    }
+}
