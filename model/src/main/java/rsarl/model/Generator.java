@@ -143,14 +143,13 @@ public final class Generator {
                 rows[r] = r;
                 pad[r] = promptMax - requests.get(r).promptIds().length;
             }
-            int vocab = model.config().vocabSize();
             long t0 = System.nanoTime();
             long tDecode = t0;
             long steps = 0;
             long decoded = 0;
             // The cache starts small and doubles when needed: most rows stop long before max_new_tokens.
             try (KvCache cache = model.newCache(n, promptMax + Math.min(newMax, INITIAL_NEW_CAPACITY))) {
-                Dist dist = prefill(cache, promptMax);
+                TokenPicker.Picks dist = prefill(cache, promptMax);
                 afterStep.accept(0);
                 for (int step = 1; ; step++) {
                     if (step == 1) {
@@ -161,7 +160,7 @@ public final class Generator {
                     int[] next = new int[rows.length];
                     List<Integer> keep = new ArrayList<>();
                     for (int r = 0; r < rows.length; r++) {
-                        next[r] = choose(rows[r], dist, r * vocab, vocab);
+                        next[r] = choose(rows[r], dist, r);
                         if (finish[rows[r]] == null) keep.add(r);
                     }
                     if (keep.isEmpty()) break;
@@ -189,7 +188,7 @@ public final class Generator {
             return out;
         }
 
-        private Dist prefill(KvCache cache, int promptMax) {
+        private TokenPicker.Picks prefill(KvCache cache, int promptMax) {
             int b = rows.length;
             long[] ids = new long[b * promptMax];
             long[] pos = new long[b * promptMax];
@@ -219,7 +218,7 @@ public final class Generator {
         }
 
         /** Feeds each row's newest token; its position is the number of real tokens before it. */
-        private Dist decode(KvCache cache, int[] next) {
+        private TokenPicker.Picks decode(KvCache cache, int[] next) {
             int b = rows.length;
             int total = (int) cache.length() + 1;
             long[] ids = new long[b];
@@ -238,40 +237,24 @@ public final class Generator {
             }
         }
 
-        /**
-         * Log-softmax of the raw logits (for the recorded log-probs and greedy picks) and, when a row samples,
-         * the tempered probabilities: both on the device, so Java never exponentiates a whole vocabulary row.
-         */
-        private Dist dist(NDManager m, NDArray logits) {
-            float[] lp = logits.logSoftmax(-1).toFloatArray();
-            float[] temps = new float[rows.length];
-            boolean sampling = false;
+        /** Every row's next token, picked on the engine where possible ({@link TokenPicker}). */
+        private TokenPicker.Picks dist(NDManager m, NDArray logits) {
+            SamplingParams[] params = new SamplingParams[rows.length];
+            SplittableRandom[] rowRngs = new SplittableRandom[rows.length];
             for (int r = 0; r < rows.length; r++) {
-                double t = requests.get(rows[r]).params().temperature();
-                temps[r] = t == 0 ? 1f : (float) t;
-                sampling |= t > 0;
+                params[r] = requests.get(rows[r]).params();
+                rowRngs[r] = rngs[rows[r]];
             }
-            float[] probs = null;
-            if (sampling) {
-                probs = logits.div(m.create(temps, new Shape(rows.length, 1))).softmax(-1).toFloatArray();
-            }
-            return new Dist(lp, probs);
+            return TokenPicker.pick(m, logits, params, rowRngs, 0);
         }
 
-        /** Picks request {@code req}'s next token, records it and its raw log-prob, and marks it finished if so. */
-        private int choose(int req, Dist dist, int off, int vocab) {
+        /** Records request {@code req}'s picked token (batch row r) and its raw log-prob; marks it finished if so. */
+        private int choose(int req, TokenPicker.Picks picks, int r) {
             SamplingParams p = requests.get(req).params();
-            int token;
-            if (p.temperature() == 0) {
-                token = Sampler.argmax(dist.logprobs(), off, vocab);
-            } else if (p.topK() <= 0 && p.topP() >= 1 && p.minP() == 0) {
-                token = Sampler.sampleAll(dist.probs(), off, vocab, rngs[req]);
-            } else {
-                token = Sampler.pick(Sampler.weightsFromProbs(dist.probs(), off, vocab), p, rngs[req]);
-            }
+            int token = picks.tokens()[r];
             List<Integer> mine = tokens.get(req);
             mine.add(token);
-            logprobs.get(req).add(dist.logprobs()[off + token]);
+            logprobs.get(req).add(picks.logprobs()[r]);
             if (stopIds.get(req).contains(token) || hitsStopString(mine, p)) {
                 finish[req] = "stop";
             } else if (mine.size() >= p.maxNewTokens()) {
@@ -290,10 +273,6 @@ public final class Generator {
             for (String stop : p.stopStrings()) if (text.contains(stop)) return true;
             return false;
         }
-    }
-
-    /** One step's next-token distributions, row-major [rows, vocab]; probs is null when no row samples. */
-    private record Dist(float[] logprobs, float[] probs) {
     }
 
     private static int[] select(int[] a, int[] idx) {
