@@ -223,18 +223,25 @@ public final class Generator {
             int total = (int) cache.length() + 1;
             long[] ids = new long[b];
             long[] pos = new long[b];
-            long[] mask = new long[b * total];
+            boolean padded = false;
             for (int r = 0; r < b; r++) {
                 int req = rows[r];
                 ids[r] = next[r];
                 pos[r] = requests.get(req).promptIds().length + tokens.get(req).size() - 1;
-                for (int j = pad[r]; j < total; j++) mask[r * total + j] = 1;
+                padded |= pad[r] > 0;
             }
             try (NDManager m = model.manager().newSubManager()) {
                 Shape s = new Shape(b, 1);
-                return dist(m, model.forwardLast(m.create(ids, s), m.create(pos, s), m.create(mask, new Shape(b, total)),
-                        cache));
+                // without padding every cached key is visible: no mask at all
+                NDArray keys = padded ? m.create(keyMask(b, total), new Shape(b, total)) : null;
+                return dist(m, model.forwardLast(m.create(ids, s), m.create(pos, s), keys, cache));
             }
+        }
+
+        private long[] keyMask(int b, int total) {
+            long[] mask = new long[b * total];
+            for (int r = 0; r < b; r++) Arrays.fill(mask, r * total + pad[r], (r + 1) * total, 1L);
+            return mask;
         }
 
         /** Every row's next token, picked on the engine where possible ({@link TokenPicker}). */

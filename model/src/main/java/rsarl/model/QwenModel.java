@@ -24,26 +24,26 @@ public final class QwenModel implements AutoCloseable {
     private final DataType computeType;
     private final Map<String, NDArray> params;
     private final QwenForward forward;
-    private final NDArray invFreq;
+    private final RopeTable rope;
     private final Path sourceDir;
     /** False for a {@link #withWeights} view: closing it must not free the shared parameters. */
     private final boolean ownsManager;
 
     QwenModel(QwenConfig config, NDManager manager, DataType computeType, Map<String, NDArray> params,
               Path sourceDir) {
-        this(config, manager, computeType, params, sourceDir, QwenForward.inverseFrequencies(config, manager), true);
+        this(config, manager, computeType, params, sourceDir, new RopeTable(config, manager, computeType), true);
     }
 
     private QwenModel(QwenConfig config, NDManager manager, DataType computeType, Map<String, NDArray> params,
-                      Path sourceDir, NDArray invFreq, boolean ownsManager) {
+                      Path sourceDir, RopeTable rope, boolean ownsManager) {
         this.config = config;
         this.manager = manager;
         this.computeType = computeType;
         this.params = params;
         this.sourceDir = sourceDir;
         this.ownsManager = ownsManager;
-        this.invFreq = invFreq;
-        this.forward = new QwenForward(config, computeType, params, invFreq);
+        this.rope = rope;
+        this.forward = new QwenForward(config, computeType, params, rope);
     }
 
     /** Loads on the CPU in float32. */
@@ -84,7 +84,7 @@ public final class QwenModel implements AutoCloseable {
             }
             merged.put(e.getKey(), e.getValue());
         }
-        return new QwenModel(config, manager, computeType, merged, sourceDir, invFreq, false);
+        return new QwenModel(config, manager, computeType, merged, sourceDir, rope, false);
     }
 
     /** The folder this model was loaded from (its tokenizer files are copied on save). */
