@@ -147,6 +147,7 @@ public final class Generator {
             long tDecode = t0;
             long steps = 0;
             long decoded = 0;
+            model.reservePositions((long) promptMax + newMax);
             // The cache starts small and doubles when needed: most rows stop long before max_new_tokens.
             try (KvCache cache = model.newCache(n, promptMax + Math.min(newMax, INITIAL_NEW_CAPACITY))) {
                 TokenPicker.Picks dist = prefill(cache, promptMax);

@@ -114,6 +114,11 @@ public final class QwenModel implements AutoCloseable {
         for (NDArray p : params.values()) p.setRequiresGradient(true);
     }
 
+    /** Computes RoPE for positions below {@code positions} now, so no decode step allocates them. */
+    void reservePositions(long positions) {
+        rope.reserve(positions);
+    }
+
     /** A cache for {@code batch} rows with room for {@code capacity} tokens (it grows if needed). */
     public KvCache newCache(int batch, int capacity) {
         return new KvCache(manager, config.numLayers(), batch, config.numKvHeads(), config.headDim(), capacity,

@@ -49,6 +49,11 @@ final class RopeTable {
         }
     }
 
+    /** Makes the table hold positions below {@code positions} now (a generation reserves its whole length). */
+    void reserve(long positions) {
+        tablesFor(positions);
+    }
+
     private static NDArray rows(NDArray ids, NDArray table) {
         NDArray r = table.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
         r.attach(ids.getManager());
