@@ -31,6 +31,7 @@ public final class Generator {
     private final QwenModel model;
     private final Function<int[], String> detokenizer;
     private final int maxBatch;
+    private final boolean processedLogprobs;
     /** Test hook: called after each step's sub-manager is closed, with the step number. */
     IntConsumer afterStep = step -> { };
     private Stats lastStats = new Stats(0, 0, 0, 0);
@@ -54,28 +55,53 @@ public final class Generator {
         return lastStats;
     }
 
-    public Generator(QwenModel model) {
-        this(model, null, 64);
+    /** Called as each request's new token is picked (from the generating thread). */
+    @FunctionalInterface
+    public interface TokenListener {
+        /**
+         * @param request index into the requests passed to {@link #generate}
+         * @param index   position of the token in that request's output (0 = first)
+         */
+        void onToken(int request, int index, int token, float logprob);
     }
 
-    private Generator(QwenModel model, Function<int[], String> detokenizer, int maxBatch) {
+    public Generator(QwenModel model) {
+        this(model, null, 64, false);
+    }
+
+    private Generator(QwenModel model, Function<int[], String> detokenizer, int maxBatch, boolean processedLogprobs) {
         this.model = model;
         this.detokenizer = detokenizer;
         this.maxBatch = maxBatch;
+        this.processedLogprobs = processedLogprobs;
     }
 
     /** Enables stop strings: the function turns generated ids into text. */
     public Generator withDetokenizer(Function<int[], String> detokenizer) {
-        return new Generator(model, detokenizer, maxBatch);
+        return new Generator(model, detokenizer, maxBatch, processedLogprobs);
     }
 
     /** Requests run in chunks of at most this many rows (bounds memory; default 64). */
     public Generator withMaxBatch(int rows) {
         if (rows < 1) throw new IllegalArgumentException("max batch must be >= 1, got " + rows);
-        return new Generator(model, detokenizer, rows);
+        return new Generator(model, detokenizer, rows, processedLogprobs);
+    }
+
+    /**
+     * {@code true}: completions report log-probs of the distribution tokens are drawn from (after penalties and
+     * temperature; vLLM's {@code processed_logprobs}); {@code false} (default, what the trainer needs): of the raw
+     * model ({@code raw_logprobs}).
+     */
+    public Generator withProcessedLogprobs(boolean processed) {
+        return new Generator(model, detokenizer, maxBatch, processed);
     }
 
     public List<Completion> generate(List<GenerationRequest> requests) {
+        return generate(requests, null);
+    }
+
+    /** As {@link #generate(List)}, telling {@code listener} (when not null) each token as it is picked. */
+    public List<Completion> generate(List<GenerationRequest> requests, TokenListener listener) {
         int vocab = model.config().vocabSize();
         for (int i = 0; i < requests.size(); i++) {
             int[] ids = requests.get(i).promptIds();
@@ -96,7 +122,10 @@ public final class Generator {
             int end = Math.min(order.length, start + maxBatch);
             List<GenerationRequest> chunk = new ArrayList<>();
             for (int i = start; i < end; i++) chunk.add(requests.get(order[i]));
-            List<Completion> part = new Batch(chunk).run();
+            int from = start;
+            TokenListener mapped = listener == null ? null
+                    : (req, index, token, lp) -> listener.onToken(order[from + req], index, token, lp);
+            List<Completion> part = new Batch(chunk, mapped).run();
             for (int i = start; i < end; i++) out[order[i]] = part.get(i - start);
         }
         return Arrays.asList(out);
@@ -107,6 +136,9 @@ public final class Generator {
         private final List<GenerationRequest> requests;
         private final List<List<Integer>> tokens = new ArrayList<>();
         private final List<List<Float>> logprobs = new ArrayList<>();
+        private final List<List<int[]>> topIds = new ArrayList<>();
+        private final List<List<float[]>> topLogprobs = new ArrayList<>();
+        private final TokenListener listener;
         private final String[] finish;
         private final SplittableRandom[] rngs;
         private final List<Set<Integer>> stopIds = new ArrayList<>();
@@ -114,14 +146,17 @@ public final class Generator {
         private int[] rows;
         private int[] pad;
 
-        Batch(List<GenerationRequest> requests) {
+        Batch(List<GenerationRequest> requests, TokenListener listener) {
             this.requests = requests;
+            this.listener = listener;
             int n = requests.size();
             finish = new String[n];
             rngs = new SplittableRandom[n];
             for (int i = 0; i < n; i++) {
                 tokens.add(new ArrayList<>());
                 logprobs.add(new ArrayList<>());
+                topIds.add(new ArrayList<>());
+                topLogprobs.add(new ArrayList<>());
                 rngs[i] = new SplittableRandom(requests.get(i).seed());
                 Set<Integer> stop = new HashSet<>(model.config().eosTokenIds());
                 stop.addAll(requests.get(i).params().stopTokenIds());
@@ -184,7 +219,9 @@ public final class Generator {
                 int[] ids = tokens.get(i).stream().mapToInt(Integer::intValue).toArray();
                 float[] lp = new float[ids.length];
                 for (int j = 0; j < lp.length; j++) lp[j] = logprobs.get(i).get(j);
-                out.add(new Completion(ids, lp, finish[i]));
+                int top = requests.get(i).params().topLogprobs();
+                out.add(top == 0 ? new Completion(ids, lp, finish[i]) : new Completion(ids, lp, finish[i],
+                        topIds.get(i).toArray(new int[0][]), topLogprobs.get(i).toArray(new float[0][])));
             }
             return out;
         }
@@ -249,11 +286,23 @@ public final class Generator {
         private TokenPicker.Picks dist(NDManager m, NDArray logits) {
             SamplingParams[] params = new SamplingParams[rows.length];
             SplittableRandom[] rowRngs = new SplittableRandom[rows.length];
+            int top = 0;
             for (int r = 0; r < rows.length; r++) {
                 params[r] = requests.get(rows[r]).params();
                 rowRngs[r] = rngs[rows[r]];
+                top = Math.max(top, params[r].topLogprobs());
             }
-            return TokenPicker.pick(m, logits, params, rowRngs, 0);
+            NDArray processed = logits;
+            if (LogitPenalties.any(params)) {
+                List<int[]> prompts = new ArrayList<>();
+                List<List<Integer>> outputs = new ArrayList<>();
+                for (int req : rows) {
+                    prompts.add(requests.get(req).promptIds());
+                    outputs.add(tokens.get(req));
+                }
+                processed = LogitPenalties.apply(m, logits, params, prompts, outputs);
+            }
+            return TokenPicker.pick(m, logits, processed, params, rowRngs, top, processedLogprobs);
         }
 
         /** Records request {@code req}'s picked token (batch row r) and its raw log-prob; marks it finished if so. */
@@ -263,6 +312,12 @@ public final class Generator {
             List<Integer> mine = tokens.get(req);
             mine.add(token);
             logprobs.get(req).add(picks.logprobs()[r]);
+            if (p.topLogprobs() > 0) {
+                int k = Math.min(p.topLogprobs(), picks.topIds()[r].length);
+                topIds.get(req).add(Arrays.copyOf(picks.topIds()[r], k));
+                topLogprobs.get(req).add(Arrays.copyOf(picks.topLogprobs()[r], k));
+            }
+            if (listener != null) listener.onToken(req, mine.size() - 1, token, picks.logprobs()[r]);
             if (stopIds.get(req).contains(token) || hitsStopString(mine, p)) {
                 finish[req] = "stop";
             } else if (mine.size() >= p.maxNewTokens()) {

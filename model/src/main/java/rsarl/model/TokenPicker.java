@@ -10,7 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
 
 /**
- * Chooses every batch row's next token from one step's logits {@code [B, V]}. Greedy picks and plain sampling
+ * Chooses every batch row's next token from one step's logits {@code [B, V]} and reports log-probs. Greedy picks and plain sampling
  * (temperature only) run on the engine and only the chosen ids and their log-probs come back to Java; when a row
  * filters (top-k, top-p, min-p) the step's distributions are copied to the host and {@link Sampler} draws.
  *
@@ -23,13 +23,26 @@ final class TokenPicker {
     }
 
     /**
-     * One step's choices; {@code logprobs[r]} is the chosen token's raw log-prob (temperature 1, unfiltered);
-     * {@code topIds/topLogprobs[r]} the {@code top} most likely ids and their raw log-probs (null when top is 0).
+     * One step's choices; {@code logprobs[r]} is the chosen token's reported log-prob; {@code topIds/topLogprobs[r]}
+     * the most likely ids and their reported log-probs, as many as the largest {@code topLogprobs} asked (null when
+     * no row asks).
      */
     record Picks(int[] tokens, float[] logprobs, int[][] topIds, float[][] topLogprobs) {
     }
 
+    /** Raw log-probs (temperature 1, no penalties), the picks made from {@code logits} as they are. */
     static Picks pick(NDManager m, NDArray logits, SamplingParams[] params, SplittableRandom[] rngs, int top) {
+        return pick(m, logits, logits, params, rngs, top, false);
+    }
+
+    /**
+     * @param raw       the model's logits {@code [B, V]}
+     * @param processed the logits the tokens are drawn from (after penalties; {@code raw} itself when none)
+     * @param processedLogprobs report log-probs of the processed, tempered distribution (vLLM's
+     *                  {@code processed_logprobs}) instead of the raw model's
+     */
+    static Picks pick(NDManager m, NDArray raw, NDArray processed, SamplingParams[] params, SplittableRandom[] rngs,
+                      int top, boolean processedLogprobs) {
         int b = params.length;
         boolean host = false;
         boolean sampling = false;
@@ -40,10 +53,15 @@ final class TokenPicker {
             sampling |= p.temperature() > 0;
             host |= p.temperature() > 0 && !plain(p);
         }
-        NDArray lp = logits.logSoftmax(-1);
-        Picks picks = host ? onHost(m, logits, lp, params, rngs, temps) : onEngine(m, logits, lp, params, rngs,
-                temps, sampling);
-        return top > 0 ? withTop(picks, lp, top) : picks;
+        NDArray rawLp = raw.logSoftmax(-1);
+        NDArray lp = processed == raw ? rawLp : processed.logSoftmax(-1);
+        NDArray report = rawLp;
+        if (processedLogprobs) {
+            report = sampling ? processed.div(m.create(temps, new Shape(b, 1))).logSoftmax(-1) : lp;
+        }
+        Picks picks = host ? onHost(m, processed, lp, params, rngs, temps, report)
+                : onEngine(m, processed, lp, params, rngs, temps, sampling, report);
+        return top > 0 ? withTop(picks, report, top) : picks;
     }
 
     /** Sampling with no filter: the only kind the engine draws. */
@@ -52,7 +70,7 @@ final class TokenPicker {
     }
 
     static Picks onEngine(NDManager m, NDArray logits, NDArray lp, SamplingParams[] params,
-                                  SplittableRandom[] rngs, float[] temps, boolean sampling) {
+                          SplittableRandom[] rngs, float[] temps, boolean sampling, NDArray report) {
         int b = params.length;
         NDArray idx = lp.argMax(-1);
         if (sampling) {
@@ -73,7 +91,7 @@ final class TokenPicker {
             NDArray last = cum.lt(total).toType(DataType.INT64, false).sum(new int[] {1});
             idx = NDArrays.where(m.create(sampled), first.minimum(last), idx);
         }
-        NDArray chosen = lp.gather(idx.expandDims(1), 1);
+        NDArray chosen = report.gather(idx.expandDims(1), 1);
         long[] ids = idx.toLongArray();
         int[] tokens = new int[b];
         for (int r = 0; r < b; r++) tokens[r] = (int) ids[r];
@@ -81,10 +99,11 @@ final class TokenPicker {
     }
 
     static Picks onHost(NDManager m, NDArray logits, NDArray lp, SamplingParams[] params,
-                                SplittableRandom[] rngs, float[] temps) {
+                        SplittableRandom[] rngs, float[] temps, NDArray report) {
         int b = params.length;
         int vocab = (int) logits.getShape().get(1);
         float[] lps = lp.toFloatArray();
+        float[] reported = report == lp ? lps : report.toFloatArray();
         float[] probs = logits.div(m.create(temps, new Shape(b, 1))).softmax(-1).toFloatArray();
         int[] tokens = new int[b];
         float[] chosen = new float[b];
@@ -100,7 +119,7 @@ final class TokenPicker {
                 token = Sampler.pick(Sampler.weightsFromProbs(probs, off, vocab), p, rngs[r]);
             }
             tokens[r] = token;
-            chosen[r] = lps[off + token];
+            chosen[r] = reported[off + token];
         }
         return new Picks(tokens, chosen, null, null);
     }

@@ -33,9 +33,9 @@ class TokenPickerTest {
                 try (NDManager s = m.newSubManager()) {
                     NDArray x = s.create(logits, new Shape(b, vocab));
                     TokenPicker.Picks engine = TokenPicker.onEngine(s, x, x.logSoftmax(-1), params, rngs(b, seed),
-                            temps(params), true);
+                            temps(params), true, x.logSoftmax(-1));
                     TokenPicker.Picks host = TokenPicker.onHost(s, x, x.logSoftmax(-1), params, rngs(b, seed),
-                            temps(params));
+                            temps(params), x.logSoftmax(-1));
                     assertArrayEquals(host.tokens(), engine.tokens(), "trial " + trial);
                     assertArrayEquals(host.logprobs(), engine.logprobs(), 0f, "trial " + trial);
                     distinct += (int) Arrays.stream(engine.tokens()).distinct().count();

@@ -153,9 +153,7 @@ public final class LocalEngine implements AutoCloseable {
                 stopIds.add(id);
             }
         }
-        SamplingParams p = new SamplingParams(params.temperature(), params.topP(), params.topK(), params.minP(),
-                params.maxNewTokens(), stopIds, params.stopStrings());
-        return new GenerationRequest(promptIds, p, seed);
+        return new GenerationRequest(promptIds, params.withStopTokenIds(stopIds), seed);
     }
 
     /**
