@@ -59,10 +59,12 @@ public final class Generator {
     @FunctionalInterface
     public interface TokenListener {
         /**
-         * @param request index into the requests passed to {@link #generate}
-         * @param index   position of the token in that request's output (0 = first)
+         * @param request     index into the requests passed to {@link #generate}
+         * @param index       position of the token in that request's output (0 = first)
+         * @param topIds      the request's top-log-prob ids at this step (null when it asks for none)
+         * @param topLogprobs their log-probs
          */
-        void onToken(int request, int index, int token, float logprob);
+        void onToken(int request, int index, int token, float logprob, int[] topIds, float[] topLogprobs);
     }
 
     public Generator(QwenModel model) {
@@ -124,7 +126,7 @@ public final class Generator {
             for (int i = start; i < end; i++) chunk.add(requests.get(order[i]));
             int from = start;
             TokenListener mapped = listener == null ? null
-                    : (req, index, token, lp) -> listener.onToken(order[from + req], index, token, lp);
+                    : (req, index, token, lp, ti, tl) -> listener.onToken(order[from + req], index, token, lp, ti, tl);
             List<Completion> part = new Batch(chunk, mapped).run();
             for (int i = start; i < end; i++) out[order[i]] = part.get(i - start);
         }
@@ -312,12 +314,16 @@ public final class Generator {
             List<Integer> mine = tokens.get(req);
             mine.add(token);
             logprobs.get(req).add(picks.logprobs()[r]);
+            int[] ti = null;
+            float[] tl = null;
             if (p.topLogprobs() > 0) {
                 int k = Math.min(p.topLogprobs(), picks.topIds()[r].length);
-                topIds.get(req).add(Arrays.copyOf(picks.topIds()[r], k));
-                topLogprobs.get(req).add(Arrays.copyOf(picks.topLogprobs()[r], k));
+                ti = Arrays.copyOf(picks.topIds()[r], k);
+                tl = Arrays.copyOf(picks.topLogprobs()[r], k);
+                topIds.get(req).add(ti);
+                topLogprobs.get(req).add(tl);
             }
-            if (listener != null) listener.onToken(req, mine.size() - 1, token, picks.logprobs()[r]);
+            if (listener != null) listener.onToken(req, mine.size() - 1, token, picks.logprobs()[r], ti, tl);
             if (stopIds.get(req).contains(token) || hitsStopString(mine, p)) {
                 finish[req] = "stop";
             } else if (mine.size() >= p.maxNewTokens()) {

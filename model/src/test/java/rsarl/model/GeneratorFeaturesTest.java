@@ -91,7 +91,7 @@ class GeneratorFeaturesTest {
         List<GenerationRequest> reqs = List.of(new GenerationRequest(new int[] {1, 2, 3, 4, 5, 6}, SamplingParams.greedy(5), 1),
                 new GenerationRequest(PROMPT, SamplingParams.of(1.0, 1.0, 7), 2));
         List<Completion> out = new Generator(model).generate(reqs,
-                (req, index, token, lp) -> heard.add(new int[] {req, index, token}));
+                (req, index, token, lp, ti, tl) -> heard.add(new int[] {req, index, token}));
         for (int r = 0; r < 2; r++) {
             int rr = r;
             int[] tokens = heard.stream().filter(h -> h[0] == rr).mapToInt(h -> h[2]).toArray();

@@ -177,6 +177,11 @@ public final class LocalEngine implements AutoCloseable {
         return new TextCompletion(text, c.tokenIds(), c.logprobs(), request.promptIds().length, finish);
     }
 
+    /** Log-probs of the prompt's own tokens and {@code top} alternatives per position (safe beside generation). */
+    public rsarl.model.PromptLogprobs scorePrompt(int[] promptIds, int top) {
+        return rsarl.model.PromptLogprobs.score(model, promptIds, top);
+    }
+
     /** Text of one token for per-token log-prob listings (special tokens spelled out). */
     public String tokenText(int id) {
         return tokenizer.decode(new int[] {id}, false);
