@@ -65,6 +65,10 @@ public final class Generator {
          * @param topLogprobs their log-probs
          */
         void onToken(int request, int index, int token, float logprob, int[] topIds, float[] topLogprobs);
+
+        /** Called once a request is done, before the rest of its batch: its callers need not wait for them. */
+        default void onFinish(int request, Completion completion) {
+        }
     }
 
     public Generator(QwenModel model) {
@@ -126,7 +130,17 @@ public final class Generator {
             for (int i = start; i < end; i++) chunk.add(requests.get(order[i]));
             int from = start;
             TokenListener mapped = listener == null ? null
-                    : (req, index, token, lp, ti, tl) -> listener.onToken(order[from + req], index, token, lp, ti, tl);
+                    : new TokenListener() {
+                        @Override
+                        public void onToken(int req, int index, int token, float lp, int[] ti, float[] tl) {
+                            listener.onToken(order[from + req], index, token, lp, ti, tl);
+                        }
+
+                        @Override
+                        public void onFinish(int req, Completion c) {
+                            listener.onFinish(order[from + req], c);
+                        }
+                    };
             List<Completion> part = new Batch(chunk, mapped).run();
             for (int i = start; i < end; i++) out[order[i]] = part.get(i - start);
         }
@@ -199,7 +213,11 @@ public final class Generator {
                     List<Integer> keep = new ArrayList<>();
                     for (int r = 0; r < rows.length; r++) {
                         next[r] = choose(rows[r], dist, r);
-                        if (finish[rows[r]] == null) keep.add(r);
+                        if (finish[rows[r]] == null) {
+                            keep.add(r);
+                        } else if (listener != null) {
+                            listener.onFinish(rows[r], completion(rows[r]));
+                        }
                     }
                     if (keep.isEmpty()) break;
                     if (keep.size() < rows.length) {
@@ -217,15 +235,17 @@ public final class Generator {
             long tEnd = System.nanoTime();
             lastStats = lastStats.plus(new Stats((tDecode - t0) / 1e6, (tEnd - tDecode) / 1e6, steps, decoded));
             List<Completion> out = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                int[] ids = tokens.get(i).stream().mapToInt(Integer::intValue).toArray();
-                float[] lp = new float[ids.length];
-                for (int j = 0; j < lp.length; j++) lp[j] = logprobs.get(i).get(j);
-                int top = requests.get(i).params().topLogprobs();
-                out.add(top == 0 ? new Completion(ids, lp, finish[i]) : new Completion(ids, lp, finish[i],
-                        topIds.get(i).toArray(new int[0][]), topLogprobs.get(i).toArray(new float[0][])));
-            }
+            for (int i = 0; i < n; i++) out.add(completion(i));
             return out;
+        }
+
+        private Completion completion(int i) {
+            int[] ids = tokens.get(i).stream().mapToInt(Integer::intValue).toArray();
+            float[] lp = new float[ids.length];
+            for (int j = 0; j < lp.length; j++) lp[j] = logprobs.get(i).get(j);
+            int top = requests.get(i).params().topLogprobs();
+            return top == 0 ? new Completion(ids, lp, finish[i]) : new Completion(ids, lp, finish[i],
+                    topIds.get(i).toArray(new int[0][]), topLogprobs.get(i).toArray(new float[0][]));
         }
 
         private TokenPicker.Picks prefill(KvCache cache, int promptMax) {

@@ -241,14 +241,19 @@ public final class BatchScheduler implements AutoCloseable {
     private void run(List<Pending> batch) {
         queued.addAndGet(-batch.size());
         List<GenerationRequest> requests = new ArrayList<>(batch.size());
-        boolean listening = false;
-        for (Pending p : batch) {
-            requests.add(p.request());
-            listening |= p.listener() != null;
-        }
-        Generator.TokenListener listener = !listening ? null : (req, index, token, lp, ti, tl) -> {
-            Generator.TokenListener l = batch.get(req).listener();
-            if (l != null) l.onToken(0, index, token, lp, ti, tl);
+        for (Pending p : batch) requests.add(p.request());
+        // Every row's future completes as soon as the row is done, not when its whole batch is.
+        Generator.TokenListener listener = new Generator.TokenListener() {
+            @Override
+            public void onToken(int req, int index, int token, float lp, int[] ti, float[] tl) {
+                Generator.TokenListener l = batch.get(req).listener();
+                if (l != null) l.onToken(0, index, token, lp, ti, tl);
+            }
+
+            @Override
+            public void onFinish(int req, Completion c) {
+                batch.get(req).result().complete(c);
+            }
         };
         long t0 = System.nanoTime();
         try {
