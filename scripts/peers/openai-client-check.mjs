@@ -41,5 +41,5 @@ if (tl[0] !== null || tl.slice(1).some((x) => typeof x !== "number" || x > 0)) f
 const pen = await client.completions.create({ model, prompt: "a b", max_tokens: 8, temperature: 0,
   presence_penalty: 1.5, frequency_penalty: 0.5 });
 if (typeof pen.choices[0].text !== "string") fail("penalised completion");
-console.log(`openai-client-check: ok (openai ${require("openai/package.json").version}; chat, stream + usage, ` +
+console.log(`openai-client-check: ok (official openai client; chat, stream + usage, ` +
   `top_logprobs, echo scoring of ${tl.length} tokens, penalties)`);
