@@ -86,6 +86,9 @@ class MathVerifierTest {
             "2\\sin x \\cos x | \\sin(2x)",
             "\\ln(e^2) | 2",
             "a^2 - b^2 | (a-b)(a+b)",
+            // six decimals, as Math-Verify rounds
+            "\\frac{1}{3} | 0.3333333333",
+            "\\sqrt{2} | 1.414214",
             // plain text
             "\\text{Monday} | monday",
             "yes | Yes.",
@@ -99,8 +102,10 @@ class MathVerifierTest {
     @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
             "42 | 43",
             "\\frac{1}{3} | 0.333",
-            "\\frac{1}{3} | 0.3333333333",
-            "\\sqrt{2} | 1.41421356",
+            "\\frac{1}{3} | 0.33333",
+            "\\sqrt{2} | 1.41421",
+            "\\frac{2}{3} | 0.666666",
+            "0.000001 | 0.000002",
             "2\\pi | 6.28318",
             "(1, 2) | (2, 1)",
             "[1, 2] | (1, 2)",

@@ -47,6 +47,12 @@ public final class MathEquivalence {
         if (b instanceof MathAnswer.Unordered u && u.items().size() == 1) {
             return eq(a, u.items().get(0), depth + 1);
         }
+        if (a instanceof MathAnswer.Assign || b instanceof MathAnswer.Assign) {
+            return assignEq(a, b, depth);
+        }
+        if (a instanceof MathAnswer.Scalar x && b instanceof MathAnswer.Equation y && numericIdentity(y)) {
+            return scalarEq(x.expr(), y.rhs()); // "2 + 5 = 7" answers 7
+        }
         if (isIntervalLike(a)) {
             List<Interval> ia = intervals(a);
             List<Interval> ib = intervals(b);
@@ -103,6 +109,36 @@ public final class MathEquivalence {
             return x.ops().equals(y.ops()) && x.parts().size() == y.parts().size() && allScalarEq(x.parts(), y.parts());
         }
         return false;
+    }
+
+    /** {@code x = 5} is the answer 5; two assignments compare values; against an equation it is one. */
+    private static boolean assignEq(MathAnswer a, MathAnswer b, int depth) {
+        if (a instanceof MathAnswer.Assign x && b instanceof MathAnswer.Assign y) {
+            return eq(x.value(), y.value(), depth + 1);
+        }
+        if (a instanceof MathAnswer.Assign x && b instanceof MathAnswer.Equation) {
+            return x.value() instanceof MathAnswer.Scalar v && eq(asEquation(x.name(), v), b, depth + 1);
+        }
+        if (b instanceof MathAnswer.Assign y && a instanceof MathAnswer.Equation) {
+            return y.value() instanceof MathAnswer.Scalar v && eq(a, asEquation(y.name(), v), depth + 1);
+        }
+        return a instanceof MathAnswer.Assign x ? eq(x.value(), b, depth + 1) : eq(a, ((MathAnswer.Assign) b).value(), depth + 1);
+    }
+
+    private static MathAnswer asEquation(String name, MathAnswer.Scalar value) {
+        try {
+            return new MathAnswer.Equation(ExprParser.parse(name), value.expr());
+        } catch (ExprParser.ParseException e) {
+            return new MathAnswer.Text(name);
+        }
+    }
+
+    /** Both sides are numbers and equal (a worked line such as 2 + 5 = 7). */
+    private static boolean numericIdentity(MathAnswer.Equation e) {
+        Set<String> vars = new TreeSet<>();
+        e.lhs().variables(vars);
+        e.rhs().variables(vars);
+        return vars.isEmpty() && scalarEq(e.lhs(), e.rhs());
     }
 
     private static boolean allScalarEq(List<Expr> a, List<Expr> b) {
@@ -168,15 +204,20 @@ public final class MathEquivalence {
         Set<String> vars = new TreeSet<>();
         a.variables(vars);
         b.variables(vars);
+        if (vars.contains("i")) {
+            return ComplexEval.equal(a, b, vars, SAMPLES);
+        }
         if (vars.isEmpty()) {
             BigFraction ea = a.exact();
             if (ea != null) {
                 BigFraction eb = b.exact();
-                if (eb != null) {
-                    return ea.equals(eb);
+                if (eb != null && ea.equals(eb)) {
+                    return true;
                 }
             }
-            return close(a.approx(Map.of()), b.approx(Map.of()));
+            double x = a.approx(Map.of());
+            double y = b.approx(Map.of());
+            return close(x, y) || closeAtSixDecimals(x, y);
         }
         if (vars.size() > SAMPLES[0].length) {
             return false;
@@ -214,6 +255,19 @@ public final class MathEquivalence {
             return x == y;
         }
         return Math.abs(x - y) <= REL_TOL * Math.max(1.0, Math.max(Math.abs(x), Math.abs(y)));
+    }
+
+    /**
+     * Numeric answers agree to six decimals ({@code 0.333333} for 1/3, {@code 6.283185} for 2 pi); below
+     * 0.001 the tolerance is relative so tiny values do not all collapse to 0.
+     */
+    static boolean closeAtSixDecimals(double x, double y) {
+        if (!Double.isFinite(x) || !Double.isFinite(y)) {
+            return false;
+        }
+        double d = Math.abs(x - y);
+        double m = Math.max(Math.abs(x), Math.abs(y));
+        return m >= 1e-3 ? d <= 5.000001e-7 : d <= 1e-6 * m;
     }
 
     private static double[][] samples() {

@@ -1,0 +1,65 @@
+package rsarl.rewards.math;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Where a response states its final answer: the text after the last {@code </think>}, and the last
+ * answer cue ("The final answer is", "**Answer:**", "答案是", "La respuesta es", "Réponse :", "Ответ:",
+ * "Die Antwort ist", "A resposta é", "Risposta:") with what follows it on its line.
+ */
+public final class AnswerCues {
+
+    private static final Pattern CUE = Pattern.compile("(?iu)(?:"
+            + "\\b(?:final\\s+answer|answer)\\b\\**\\s*(?:is|would\\s+be|should\\s+be|:|=)\\s*:?"
+            + "|(?:最终答案|答案|答)\\s*(?:是|为|為|:|：)"
+            + "|\\b(?:la\\s+)?respuesta(?:\\s+(?:final|correcta))?\\s*(?:es|:)"
+            + "|\\b(?:la\\s+)?r[ée]ponse(?:\\s+(?:finale|correcte))?\\s*(?:est|:)"
+            + "|ответ\\s*(?:[:：—-]|это)"
+            + "|\\b(?:die\\s+)?antwort\\s*(?:ist|lautet|:)"
+            + "|\\b(?:a\\s+)?resposta(?:\\s+(?:final|correta))?\\s*(?:é|:)"
+            + "|\\b(?:la\\s+)?risposta(?:\\s+(?:finale|corretta))?\\s*(?:è|:)"
+            + ")\\**[ \\t]*");
+
+    /** A cue's answer text and where it starts and ends in the searched string. */
+    public record Cue(String text, int start, int end) {
+    }
+
+    private AnswerCues() {
+    }
+
+    /**
+     * The part of a response that may hold the final answer: after the last {@code </think>}; null when a
+     * {@code <think>} is never closed (the model stopped while thinking: no answer).
+     */
+    public static String afterThinking(String response) {
+        int close = response.lastIndexOf("</think>");
+        if (close >= 0) {
+            return response.substring(close + "</think>".length());
+        }
+        return response.contains("<think>") ? null : response;
+    }
+
+    /** The last answer cue and the rest of its line (markdown bold and a closing period trimmed); null if none. */
+    public static Cue lastCue(String s) {
+        Matcher m = CUE.matcher(s);
+        int start = -1;
+        int end = -1;
+        while (m.find()) {
+            start = m.start();
+            end = m.end();
+        }
+        if (start < 0) {
+            return null;
+        }
+        int eol = s.indexOf('\n', end);
+        String line = s.substring(end, eol < 0 ? s.length() : eol).strip();
+        while (line.startsWith("*")) {
+            line = line.substring(1).strip();
+        }
+        while (line.endsWith("*") || line.endsWith(".") || line.endsWith("。")) {
+            line = line.substring(0, line.length() - 1).strip();
+        }
+        return new Cue(line, start, eol < 0 ? s.length() : eol);
+    }
+}
