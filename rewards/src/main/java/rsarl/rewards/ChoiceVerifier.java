@@ -184,6 +184,11 @@ public final class ChoiceVerifier implements Verifier {
     }
 
     @Override
+    public String goldExtracted(Problem problem) {
+        return goldLetter(problem);
+    }
+
+    @Override
     public boolean equivalent(String a, String b, Problem problem) {
         return a.trim().equalsIgnoreCase(b.trim());
     }

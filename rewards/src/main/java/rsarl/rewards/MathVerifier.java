@@ -104,7 +104,7 @@ public final class MathVerifier implements Verifier {
         String g = gold.strip();
         if (g.length() <= MathExtractor.MAX_BARE_LENGTH && g.indexOf('\n') < 0 && !g.contains("\\boxed")
                 && !g.contains("\\fbox") && !g.contains("<think>") && AnswerCues.lastCue(g) == null) {
-            return g;
+            return LatexNormalizer.stripDelimiters(g);
         }
         String x = MathExtractor.extract(g);
         return x != null ? x : g;
