@@ -82,8 +82,8 @@ class GradeCommandTest {
 
     @Test
     void gradesCodeWhenPythonIsPresent() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(rsarl.rewards.code.Sandbox.available(),
-                "python3 is missing: skipping the code grading test");
+        org.junit.jupiter.api.Assumptions.assumeTrue(rsarl.rewards.code.Sandbox.ready(),
+                () -> "skipping the code grading test: " + rsarl.rewards.code.Sandbox.refusal());
         Path in = dir.resolve("code.jsonl");
         String tests = "\"tests\": {\"inputs\": [\"2\\n\", \"5\\n\"], \"outputs\": [\"4\\n\", \"25\\n\"]}";
         Files.write(in, List.of(

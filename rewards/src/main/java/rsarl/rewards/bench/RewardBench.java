@@ -106,8 +106,8 @@ public final class RewardBench {
         List<String> sols = chain.stream().map(p -> p.metadata().get("solution").asText()).toList();
         out.put("puzzle_chain_grades_per_sec", Math.round(throughput(Verifiers.forTask("puzzle:chain"), chain, sols, seconds / 3)));
 
-        if (Sandbox.available() && codeRuns > 0) {
-            out.put("code_sandbox_network_block", Sandbox.networkIsolation());
+        if (Sandbox.ready() && codeRuns > 0) {
+            out.put("code_sandbox_isolation", Sandbox.isolation());
             double[] ms = codeRoundTrips(codeRuns);
             Arrays.sort(ms);
             out.put("code_roundtrip_ms_median", round1(ms[ms.length / 2]));
@@ -115,7 +115,7 @@ public final class RewardBench {
             out.put("code_runs", codeRuns);
         } else {
             out.put("code_roundtrip_ms_median", null);
-            out.put("code_skipped", Sandbox.available() ? "code runs = 0" : "python3 missing: " + Sandbox.unavailableReason());
+            out.put("code_skipped", Sandbox.ready() ? "code runs = 0" : Sandbox.refusal());
         }
         out.put("threads", 1);
         return out;
