@@ -24,6 +24,7 @@ public final class MathVerifier implements Verifier {
     private static final int CACHE_MAX_ENTRIES = 8192;
     private static final int CACHE_MAX_KEY = 256;
     private static final java.util.concurrent.ConcurrentHashMap<String, Parsed> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.concurrent.ConcurrentHashMap<String, String> GOLD_CACHE = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Equal once brackets, punctuation, spaces and case are dropped (signs and operators stay); needs a letter. */
     private static boolean looseTextEqual(String a, String b) {
@@ -45,6 +46,7 @@ public final class MathVerifier implements Verifier {
     /** Forgets cached parses (benchmarks use it to measure the uncached path). */
     public static void clearCache() {
         CACHE.clear();
+        GOLD_CACHE.clear();
     }
 
     private static Parsed parse(String raw) {
@@ -101,7 +103,21 @@ public final class MathVerifier implements Verifier {
      * solution (its boxed answer, answer cue, last math or closing number); a short gold stays as written.
      */
     public static String goldText(String gold) {
-        String g = gold.strip();
+        String cached = gold.length() <= CACHE_MAX_KEY ? GOLD_CACHE.get(gold) : null;
+        if (cached != null) {
+            return cached;
+        }
+        String g = readGold(gold.strip());
+        if (gold.length() <= CACHE_MAX_KEY) {
+            if (GOLD_CACHE.size() >= CACHE_MAX_ENTRIES) {
+                GOLD_CACHE.clear();
+            }
+            GOLD_CACHE.put(gold, g);
+        }
+        return g;
+    }
+
+    private static String readGold(String g) {
         if (g.length() <= MathExtractor.MAX_BARE_LENGTH && g.indexOf('\n') < 0 && !g.contains("\\boxed")
                 && !g.contains("\\fbox") && !g.contains("<think>") && AnswerCues.lastCue(g) == null) {
             return LatexNormalizer.stripDelimiters(g);

@@ -160,6 +160,23 @@ class MathVerifierTest {
     }
 
     @Test
+    void onlyTheTextAfterThinkingCountsAndReasonsSayWhy() {
+        Problem p = Problem.of("t", "q", "5", "math");
+        assertEquals(1.0, v.grade("<think>maybe \\boxed{4}</think>So \\boxed{5}.", p).score());
+        Grade unclosed = v.grade("<think>it is \\boxed{5}", p);
+        assertEquals(0.0, unclosed.score());
+        assertTrue(unclosed.reason().contains("unclosed <think>"), unclosed.reason());
+        Grade hedged = v.grade("Is it \\boxed{4}? Possibly \\boxed{5}.", p);
+        assertEquals(0.0, hedged.score());
+        assertTrue(hedged.reason().contains("hedging"), hedged.reason());
+        assertEquals("1, 2", v.extract("The roots are \\boxed{1} and \\boxed{2}.", p));
+        assertEquals("5", v.extract("Long work.\nОтвет: 5", p));
+        assertEquals("12", v.extract("We counted 3 red and 9 blue.\nSo there are 12 apples in total.", p));
+        assertEquals("5", MathVerifier.goldText("Adding gives 2 + 3 = 5, so the answer is 5."));
+        assertEquals("x=5", MathVerifier.goldText("$x=5$"));
+    }
+
+    @Test
     void rewardHackingScoresZero() {
         // only the last boxed counts, even if an earlier one was right
         assertEquals(0.0, score("5", "Maybe \\boxed{5}? Or \\boxed{6}? Final: \\boxed{7}"));

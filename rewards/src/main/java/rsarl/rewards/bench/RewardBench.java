@@ -113,6 +113,7 @@ public final class RewardBench {
             out.put("code_roundtrip_ms_median", round1(ms[ms.length / 2]));
             out.put("code_roundtrip_ms_mean", round1(Arrays.stream(ms).average().orElse(0)));
             out.put("code_runs", codeRuns);
+            out.put("code_start_ms_median_by_isolation", startCosts(codeRuns));
         } else {
             out.put("code_roundtrip_ms_median", null);
             out.put("code_skipped", Sandbox.ready() ? "code runs = 0" : Sandbox.refusal());
@@ -175,6 +176,30 @@ public final class RewardBench {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Median wall time of starting and finishing {@code print(1)} in each isolation mode that works here
+     * (unsafe included as the baseline): the set-up cost a mode adds to every test.
+     */
+    private static Map<String, Double> startCosts(int runs) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        Sandbox.Limits limits = new Sandbox.Limits(5000, 1L << 30, 4096);
+        for (rsarl.rewards.code.SandboxIsolation mode : rsarl.rewards.code.SandboxIsolation.values()) {
+            if (!Sandbox.works(mode)) {
+                continue;
+            }
+            Sandbox.runIn(mode, "print(1)", "stdin", null, "", limits); // warm-up
+            double[] ms = new double[runs];
+            for (int i = 0; i < runs; i++) {
+                long t0 = System.nanoTime();
+                Sandbox.runIn(mode, "print(1)", "stdin", null, "", limits);
+                ms[i] = (System.nanoTime() - t0) / 1e6;
+            }
+            Arrays.sort(ms);
+            out.put(mode.label(), round1(ms[runs / 2]));
+        }
+        return out;
     }
 
     private static double round1(double x) {
