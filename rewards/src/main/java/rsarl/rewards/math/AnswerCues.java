@@ -40,18 +40,20 @@ public final class AnswerCues {
         return response.contains("<think>") ? null : response;
     }
 
+    /** Words every cue contains (lower case): the pattern runs only near them, which keeps long responses cheap. */
+    private static final String[] KEYWORDS = {"answer", "答", "respuesta", "réponse", "reponse", "ответ", "antwort",
+            "resposta", "risposta"};
+    /** Longest cue text before its keyword ("la respuesta", "final answer") and after it. */
+    private static final int BEFORE = 24;
+    private static final int AFTER = 48;
+
     /** The last answer cue and the rest of its line (markdown bold and a closing period trimmed); null if none. */
     public static Cue lastCue(String s) {
-        Matcher m = CUE.matcher(s);
-        int start = -1;
-        int end = -1;
-        while (m.find()) {
-            start = m.start();
-            end = m.end();
-        }
-        if (start < 0) {
+        int[] match = lastMatch(s);
+        if (match == null) {
             return null;
         }
+        int end = match[1];
         int eol = s.indexOf('\n', end);
         String line = s.substring(end, eol < 0 ? s.length() : eol).strip();
         while (line.startsWith("*")) {
@@ -60,6 +62,41 @@ public final class AnswerCues {
         while (line.endsWith("*") || line.endsWith(".") || line.endsWith("。")) {
             line = line.substring(0, line.length() - 1).strip();
         }
-        return new Cue(line, start, eol < 0 ? s.length() : eol);
+        return new Cue(line, match[0], eol < 0 ? s.length() : eol);
+    }
+
+    /** {start, end} of the last cue, searched only around keyword occurrences, latest first. */
+    private static int[] lastMatch(String s) {
+        String lower = s.toLowerCase(java.util.Locale.ROOT);
+        Matcher m = CUE.matcher(s);
+        if (lower.length() != s.length()) {
+            return lastIn(m, 0, s.length(), s.length()); // case mapping changed lengths: search it all
+        }
+        java.util.TreeSet<Integer> at = new java.util.TreeSet<>();
+        for (String k : KEYWORDS) {
+            for (int i = lower.indexOf(k); i >= 0; i = lower.indexOf(k, i + 1)) {
+                at.add(i);
+            }
+        }
+        m.useTransparentBounds(true).useAnchoringBounds(false);
+        for (int pos : at.descendingSet()) {
+            int[] r = lastIn(m, Math.max(0, pos - BEFORE), Math.min(s.length(), pos + AFTER), pos);
+            if (r != null) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** The last match in [from, to) that starts at or before {@code atMost}. */
+    private static int[] lastIn(Matcher m, int from, int to, int atMost) {
+        m.region(from, to);
+        int[] last = null;
+        while (m.find()) {
+            if (m.start() <= atMost) {
+                last = new int[]{m.start(), m.end()};
+            }
+        }
+        return last;
     }
 }
