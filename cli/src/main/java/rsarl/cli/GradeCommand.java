@@ -29,8 +29,9 @@ import java.util.stream.IntStream;
 
 /**
  * {@code rsa grade}: each input line has {@code id}, {@code response} (a full model output or a bare
- * answer), {@code answer} (gold) and the task's fields; each output line has {@code id}, {@code score}
- * and {@code extracted}. A one-line summary goes to stderr.
+ * answer), {@code answer} (gold) and the task's fields; each output line has {@code id}, {@code score},
+ * {@code extracted}, {@code gold_extracted} and {@code reason}. A line without its response or gold is an
+ * error naming the file, line and field, not a silent 0. A one-line summary goes to stderr.
  */
 @Command(name = "grade", mixinStandardHelpOptions = true,
         description = "Grade responses with a verifiable reward (JSONL in, JSONL out).")
@@ -47,7 +48,7 @@ final class GradeCommand implements Callable<Integer> {
     @Option(names = "--input", required = true, description = "JSONL with id, response, answer and task fields")
     Path input;
 
-    @Option(names = "--output", description = "JSONL of {id, score, extracted} (default: stdout)")
+    @Option(names = "--output", description = "JSONL of {id, score, extracted, gold_extracted, reason} (default: stdout)")
     Path output;
 
     @Option(names = "--threads", description = "parallel graders (default: available cores)")
@@ -63,9 +64,13 @@ final class GradeCommand implements Callable<Integer> {
         ProblemReader.forEachLine(input, (node, lineNo) -> {
             JsonNode r = node.get("response");
             if (r == null) {
-                throw new IllegalArgumentException("missing 'response'");
+                throw new IllegalArgumentException("missing field 'response'");
             }
             Problem p = ProblemReader.fromJson(node, task, input + ":" + lineNo, lineNo);
+            String missing = missingGold(p);
+            if (missing != null) {
+                throw new IllegalArgumentException("missing field " + missing);
+            }
             // null (a failed generation) grades as an empty response: score 0
             items.add(new Item(p, r.isNull() ? "" : r.isTextual() ? r.asText() : r.toString()));
         });
@@ -78,6 +83,8 @@ final class GradeCommand implements Callable<Integer> {
                 o.put("id", items.get(i).problem().id());
                 o.put("score", grades[i].score());
                 o.put("extracted", grades[i].extracted());
+                o.put("gold_extracted", verifier.goldExtracted(items.get(i).problem()));
+                o.put("reason", grades[i].reason());
                 w.write(JSON.writeValueAsString(o));
                 w.write('\n');
                 sum += grades[i].score();
@@ -89,6 +96,19 @@ final class GradeCommand implements Callable<Integer> {
                 items.size(), task, mean, correct);
         spec.commandLine().getErr().flush();
         return 0;
+    }
+
+    /** The gold field this task needs when the line lacks it, else null. */
+    private String missingGold(Problem p) {
+        String t = task.trim();
+        if (t.equals("code")) {
+            return p.tests() == null || p.tests().isNull() ? "'tests'" : null;
+        }
+        if (t.startsWith("puzzle:")) {
+            return p.answer() == null && (p.metadata() == null || p.metadata().isNull()) ? "'answer' (or 'metadata')" : null;
+        }
+        return p.answer() == null
+                ? "'answer' (also read from final_answer, gold, target, solution or reward_model.ground_truth)" : null;
     }
 
     private Grade[] gradeAll(Verifier verifier, List<Item> items) throws InterruptedException, ExecutionException {

@@ -1,5 +1,6 @@
 package rsarl.rewards;
 
+import rsarl.rewards.math.AnswerCues;
 import rsarl.rewards.math.MathExtractor;
 
 import java.util.ArrayList;
@@ -44,8 +45,14 @@ public final class ChoiceVerifier implements Verifier {
         }
         Matcher m = ANSWER_LINE.matcher(response);
         String line = null;
+        int lineAt = -1;
         while (m.find()) {
             line = m.group(1);
+            lineAt = m.start();
+        }
+        AnswerCues.Cue cue = AnswerCues.lastCue(response);
+        if (cue != null && cue.start() > lineAt) {
+            line = cue.text(); // a later cue, e.g. "答案是 B" or "La respuesta correcta es (C)"
         }
         if (line != null) {
             String r = fromSegment(line, n, problem, false);
@@ -174,6 +181,11 @@ public final class ChoiceVerifier implements Verifier {
         String g = MathVerifier.goldText(problem.answer()).replace("$", "").trim();
         String r = fromSegment(g, n, problem, true);
         return r == null || r.contains(",") ? null : r;
+    }
+
+    @Override
+    public String goldExtracted(Problem problem) {
+        return goldLetter(problem);
     }
 
     @Override
