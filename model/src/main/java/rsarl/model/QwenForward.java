@@ -75,6 +75,10 @@ final class QwenForward {
         return manager.create(inv);
     }
 
+    NDArray embedWeight() {
+        return embed;
+    }
+
     int numLayers() {
         return layers.length;
     }
