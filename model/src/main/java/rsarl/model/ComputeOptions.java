@@ -27,12 +27,18 @@ public final class ComputeOptions {
         throw new IllegalArgumentException("unknown device '" + name + "' (cpu, cuda, cuda:N)");
     }
 
-    /** Parses {@code fp32}/{@code float32} or {@code fp16}/{@code float16}. */
+    /**
+     * Parses {@code fp32}/{@code float32} or {@code fp16}/{@code float16}. {@code bf16} is refused: the PyTorch JNI
+     * of DJL 0.35.1 (and of 0.36.0, tried) aborts the process on any bfloat16 tensor (bf16 checkpoints still load,
+     * converted on read).
+     */
     public static DataType computeType(String name) {
         return switch (name.trim().toLowerCase(Locale.ROOT)) {
             case "fp32", "float32", "f32" -> DataType.FLOAT32;
             case "fp16", "float16", "f16", "half" -> DataType.FLOAT16;
-            default -> throw new IllegalArgumentException("unsupported compute dtype '" + name + "' (fp32, fp16)");
+            case "bf16", "bfloat16" -> throw new IllegalArgumentException("dtype " + name + " is not available: DJL's"
+                    + " PyTorch JNI (0.35.1 and 0.36.0) aborts on bfloat16 tensors; use fp16 (for CUDA) or fp32");
+            default -> throw new IllegalArgumentException("unsupported dtype '" + name + "' (fp32, fp16)");
         };
     }
 }

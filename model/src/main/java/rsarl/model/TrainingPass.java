@@ -7,8 +7,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 
 import java.util.ArrayList;
@@ -105,7 +103,7 @@ public final class TrainingPass {
             NDArray upstream = leaf.getGradient().duplicate();
             // 5. trunk backward
             if (!checkpointing) {
-                if (tracked(hidden)) gc.backward(hidden.mul(upstream).sum());
+                if (trunkTrainable(view)) gc.backward(hidden.mul(upstream).sum());
             } else {
                 for (int i = f.numLayers() - 1; i >= 0; i--) upstream = recompute(f, i, kept.get(i), upstream, ctx, gc);
                 if (f.embedWeight().hasGradient()) {
@@ -118,6 +116,17 @@ public final class TrainingPass {
             }
             NDArray lossValue = l.stopGradient();
             return new Result(values[0], values[1], values[2], lossValue);
+        }
+    }
+
+    /** Completion log-probs {@code [B, C]} without gradients, in chunks (old policy, reference). */
+    public NDArray logprobs(QwenModel model, Batch b, float temperature) {
+        try (NoGrad ng = NoGrad.enter()) {
+            QwenForward f = model.forwardPass();
+            NDArray h = f.embed(b.inputIds());
+            QwenForward.Context ctx = f.context(b.inputIds(), b.positionIds(), b.keyMask(), null, h);
+            for (int l = 0; l < f.numLayers(); l++) h = layerAlone(f, l, h, ctx);
+            return new Head(f, h, b, temperature, columnsPerChunk(b)).noGrad(false, false, b.inputIds().getManager())[0];
         }
     }
 
@@ -148,9 +157,14 @@ public final class TrainingPass {
         }
     }
 
-    /** Whether autograd tracks {@code a} (DJL's hasGradient() is false for a non-leaf). */
-    private static boolean tracked(NDArray a) {
-        return a.hasGradient() || !JniUtils.getGradientFunctionNames((PtNDArray) a).isEmpty();
+    /**
+     * Whether the trunk's output carries a graph: some override (a non-leaf such as W + s B A) or a parameter that
+     * records gradients. (DJL's hasGradient() is false for every non-leaf, so the output cannot be asked.)
+     */
+    private static boolean trunkTrainable(QwenModel view) {
+        if (!view.overridden().isEmpty()) return true;
+        for (NDArray p : view.parameters().values()) if (p.hasGradient()) return true;
+        return false;
     }
 
     private int columnsPerChunk(Batch b) {
