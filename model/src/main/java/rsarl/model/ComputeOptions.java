@@ -28,6 +28,24 @@ public final class ComputeOptions {
     }
 
     /**
+     * Fails with one clear line when {@code device} is a GPU this process's libtorch cannot use: a CPU build (the
+     * bundled one, unless {@code PYTORCH_LIBRARY_PATH} names a CUDA libtorch) or too few devices.
+     */
+    public static Device requireAvailable(Device device, String what) {
+        if (!device.isGpu()) return device;
+        ai.djl.engine.Engine engine = ai.djl.engine.Engine.getInstance();
+        if (!engine.hasCapability(ai.djl.engine.StandardCapabilities.CUDA) || engine.getGpuCount() == 0) {
+            throw new IllegalArgumentException(what + ": no CUDA device: this libtorch (" + engine.getVersion()
+                    + ", see `rsa doctor`) has no CUDA support or sees no GPU; set PYTORCH_LIBRARY_PATH to a CUDA"
+                    + " libtorch (with PYTORCH_FLAVOR=cu128) or use cpu");
+        }
+        if (device.getDeviceId() >= engine.getGpuCount()) {
+            throw new IllegalArgumentException(what + ": only " + engine.getGpuCount() + " GPU(s) visible");
+        }
+        return device;
+    }
+
+    /**
      * Parses {@code fp32}/{@code float32} or {@code fp16}/{@code float16}. {@code bf16} is refused: the PyTorch JNI
      * of DJL 0.35.1 (and of 0.36.0, tried) aborts the process on any bfloat16 tensor (bf16 checkpoints still load,
      * converted on read).

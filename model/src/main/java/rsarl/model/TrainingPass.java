@@ -32,8 +32,13 @@ import java.util.function.Supplier;
  * are fine on decoder layers: each layer's graph is back-propagated once. Run outside any GradientCollector.
  */
 public final class TrainingPass {
-    /** Tokens per head chunk by default: 512 x 151,936 x 4 bytes = 311 MB of logits per chunk for Qwen3. */
-    public static final int DEFAULT_CHUNK_TOKENS = 512;
+    /** Float32 logits per head chunk: 64 MiB, i.e. 110 tokens of Qwen3's 151,936-token vocabulary. */
+    public static final long CHUNK_LOGIT_BYTES = 64L << 20;
+
+    /** Tokens per head chunk for a vocabulary: {@link #CHUNK_LOGIT_BYTES} of logits, at least 16 tokens. */
+    public static int chunkTokensFor(int vocabSize) {
+        return (int) Math.max(16, CHUNK_LOGIT_BYTES / (4L * vocabSize));
+    }
 
     /** Detached per-token results {@code [B, C]}; {@code entropy} and {@code rawLogprobs} null unless asked. */
     public record Result(NDArray logprobs, NDArray entropy, NDArray rawLogprobs, NDArray loss) {}

@@ -29,7 +29,7 @@ public final class QwenPolicy implements TrainableModel, LoraModel.Backbone {
     /** @param gradientCheckpointing recompute each decoder layer during backward instead of keeping it */
     public QwenPolicy(QwenModel model, boolean trainAll, boolean gradientCheckpointing) {
         this.model = model;
-        this.pass = new TrainingPass(gradientCheckpointing, TrainingPass.DEFAULT_CHUNK_TOKENS);
+        this.pass = new TrainingPass(gradientCheckpointing, TrainingPass.chunkTokensFor(model.config().vocabSize()));
         if (trainAll) {
             model.attachGradients();
         }
