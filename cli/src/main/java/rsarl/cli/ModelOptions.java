@@ -1,8 +1,6 @@
 package rsarl.cli;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
-import ai.djl.engine.StandardCapabilities;
 import picocli.CommandLine.Option;
 import rsarl.model.ComputeOptions;
 import rsarl.model.QwenModel;
@@ -22,17 +20,6 @@ final class ModelOptions {
     String dtype;
 
     /** Without this, a CPU-only libtorch answers --device cuda with a page-long native dispatcher error. */
-    private void checkGpu(Device d) {
-        Engine engine = Engine.getInstance();
-        if (!engine.hasCapability(StandardCapabilities.CUDA)) {
-            throw new IllegalArgumentException("--device " + device + ": this PyTorch engine (" + engine.getVersion()
-                    + ") was loaded without CUDA support; use --device cpu or a CUDA build of libtorch");
-        }
-        if (d.getDeviceId() >= engine.getGpuCount()) {
-            throw new IllegalArgumentException("--device " + device + ": only " + engine.getGpuCount() + " GPU(s) visible");
-        }
-    }
-
     /** Fails fast, naming the folder, when it is not there (before a tokenizer or weights are read). */
     void checkDir() {
         if (!Files.isDirectory(dir)) {
@@ -46,7 +33,7 @@ final class ModelOptions {
     QwenModel load() {
         checkDir();
         Device d = ComputeOptions.device(device);
-        if (d.isGpu()) checkGpu(d);
+        ComputeOptions.requireAvailable(d, "--device " + device);
         return QwenModel.load(dir, d, ComputeOptions.computeType(dtype));
     }
 }

@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
                 DemoReportCommand.class,
                 TrainCommand.class,
                 BenchTrainCommand.class,
+                DoctorCommand.class,
         })
 public final class Rsa {
 

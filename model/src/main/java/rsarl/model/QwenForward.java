@@ -75,6 +75,10 @@ final class QwenForward {
         return manager.create(inv);
     }
 
+    NDArray embedWeight() {
+        return embed;
+    }
+
     int numLayers() {
         return layers.length;
     }
@@ -162,7 +166,7 @@ final class QwenForward {
         if (computeType == DataType.FLOAT32) {
             probs = scores.add(ctx.mask()).softmax(-1);
         } else {
-            probs = scores.toType(DataType.FLOAT32, false).add(ctx.mask()).softmax(-1).toType(computeType, false);
+            probs = Casts.to(Casts.to(scores, DataType.FLOAT32).add(ctx.mask()).softmax(-1), computeType);
         }
         // weighted values, heads merged back, output projection
         NDArray out = probs.reshape(b, nkv, (long) g * len, total).matMul(v)
@@ -185,7 +189,7 @@ final class QwenForward {
     /** {@code [..., vocab]} float32 logits of final-normed hidden states. */
     NDArray logits(NDArray normed) {
         NDArray logits = linear(normed, lmHead, null);
-        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+        return Casts.to(logits, DataType.FLOAT32);
     }
 
     /** {@code [B or 1, 1, S, T]} float32: 0 where query i may see key j (causal and a real key), else MASKED. */
@@ -200,10 +204,9 @@ final class QwenForward {
     }
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {
-        NDArray xf = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray xf = Casts.to(x, DataType.FLOAT32);
         NDArray normed = xf.div(xf.square().mean(new int[] {-1}, true).add(config.rmsNormEps()).sqrt());
-        if (normed.getDataType() != computeType) normed = normed.toType(computeType, false);
-        return normed.mul(weight);
+        return Casts.to(normed, computeType).mul(weight);
     }
 
     /** rotate_half RoPE: dimension i pairs with i + d/2. x is [B, S, heads, d], cos/sin [B, S, 1, d]. */

@@ -2,10 +2,13 @@ package rsarl.trainer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import rsarl.model.TrainingPass;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * A frozen model trained through LoRA adapters: forwards run with {@code W + (alpha/r) B A} substituted for each
@@ -22,6 +25,33 @@ public final class LoraModel implements TrainableModel, AutoCloseable {
 
         /** Logits [B, P + C, V] with the given parameters replacing the model's own of the same name. */
         NDArray logits(TokenBatch batch, Map<String, NDArray> overrides);
+
+        /**
+         * {@link Policy#forwardBackward} with the weights from {@code overrides} (called inside the pass's
+         * GradientCollector) in place of the model's own. Default: one graph over {@link #logits(TokenBatch, Map)}.
+         */
+        default TrainingPass.Result forwardBackward(TokenBatch tb, NDManager m, double temperature,
+                Function<NDArray, NDArray> loss, boolean entropy, boolean raw,
+                Supplier<Map<String, NDArray>> overrides) {
+            Policy onePass = new Policy() {
+                @Override
+                public NDArray logits(TokenBatch batch) {
+                    return Backbone.this.logits(batch, overrides.get());
+                }
+
+                @Override
+                public Map<String, NDArray> trainableParameters() {
+                    return Map.of();
+                }
+            };
+            return onePass.forwardBackward(tb, m, temperature, loss, entropy, raw);
+        }
+
+        /** {@link Policy#noGradLogprobs} with {@code overrides} in place of the model's weights. */
+        default NDArray noGradLogprobs(TokenBatch tb, NDManager m, double temperature,
+                Map<String, NDArray> overrides) {
+            return tb.completionLogprobs(logits(tb, overrides), tb.inputIds(m), temperature);
+        }
 
         /** Writes the model in the HF layout with {@code weights} as its parameters. */
         void save(Path dir, Map<String, NDArray> weights) throws IOException;
@@ -42,6 +72,17 @@ public final class LoraModel implements TrainableModel, AutoCloseable {
     @Override
     public NDArray logits(TokenBatch batch) {
         return backbone.logits(batch, lora.effectiveWeights());
+    }
+
+    @Override
+    public TrainingPass.Result forwardBackward(TokenBatch tb, NDManager m, double temperature,
+            Function<NDArray, NDArray> loss, boolean entropy, boolean raw) {
+        return backbone.forwardBackward(tb, m, temperature, loss, entropy, raw, lora::effectiveWeights);
+    }
+
+    @Override
+    public NDArray noGradLogprobs(TokenBatch tb, NDManager m, double temperature) {
+        return backbone.noGradLogprobs(tb, m, temperature, lora.effectiveWeights());
     }
 
     @Override

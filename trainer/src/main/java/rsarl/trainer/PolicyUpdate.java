@@ -1,11 +1,10 @@
 package rsarl.trainer;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.training.GradientCollector;
+import rsarl.model.TrainingPass;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -31,9 +30,19 @@ public final class PolicyUpdate {
     private final boolean maskTruncated;
     private final double maxGradNorm;
     private final int padId;
+    private final int microBatchMaxTokens;
 
     public PolicyUpdate(PolicyLoss loss, LossType lossType, int numIterations, int microBatch,
             int maxCompletionLength, double temperature, boolean maskTruncated, double maxGradNorm, int padId) {
+        this(loss, lossType, numIterations, microBatch, maxCompletionLength, temperature, maskTruncated, maxGradNorm,
+                padId, 0);
+    }
+
+    /** @param microBatchMaxTokens token budget per forward/backward ({@link MicroBatches}); 0: by count */
+    public PolicyUpdate(PolicyLoss loss, LossType lossType, int numIterations, int microBatch,
+            int maxCompletionLength, double temperature, boolean maskTruncated, double maxGradNorm, int padId,
+            int microBatchMaxTokens) {
+        this.microBatchMaxTokens = microBatchMaxTokens;
         this.loss = loss;
         this.lossType = lossType;
         this.numIterations = numIterations;
@@ -49,7 +58,7 @@ public final class PolicyUpdate {
     public static PolicyUpdate of(TrainConfig c, int padId) {
         return new PolicyUpdate(c.policyLoss(), c.lossType(), c.numIterations(), c.microBatch(),
                 c.maxCompletionLength(), c.temperature(), c.maskTruncatedCompletions(), c.optimizer().maxGradNorm(),
-                padId);
+                padId, c.microBatchMaxTokensOrZero());
     }
 
     /**
@@ -67,8 +76,9 @@ public final class PolicyUpdate {
         List<TokenBatch> micro = new ArrayList<>();
         List<float[]> advantages = new ArrayList<>();
         List<List<Sample>> chunks = new ArrayList<>();
-        for (int from = 0; from < samples.size(); from += microBatch) {
-            List<Sample> chunk = samples.subList(from, Math.min(samples.size(), from + microBatch));
+        for (int[] group : MicroBatches.plan(samples.size(), i -> samples.get(i).prompt().length,
+                i -> samples.get(i).completion().length, microBatch, microBatchMaxTokens)) {
+            List<Sample> chunk = java.util.Arrays.stream(group).mapToObj(samples::get).toList();
             chunks.add(chunk);
             boolean[] truncated = new boolean[chunk.size()];
             float[] adv = new float[chunk.size()];
@@ -99,33 +109,29 @@ public final class PolicyUpdate {
             for (int k = 0; k < micro.size(); k++) {
                 TokenBatch tb = micro.get(k);
                 try (NDScope scope = new NDScope();
-                        GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDManager m = NDManager.newBaseManager(device(params));
-                    try (m) {
-                        NDArray ids = tb.inputIds(m);
-                        NDArray logits = policy.logits(tb);
-                        NDArray logp = tb.completionLogprobs(logits, ids, temperature);
-                        NDArray mask = tb.completionMask(m);
-                        NDArray oldLogp = old == null ? logp.stopGradient() : m.create(old.get(k), logp.getShape());
-                        NDArray refLogp = ref == null ? null : m.create(ref.get(k), logp.getShape());
-                        PolicyLoss.Result r = loss.compute(logp, oldLogp, refLogp, m.create(advantages.get(k)), mask,
-                                norm);
-                        gc.backward(r.loss());
-                        stepLoss += r.loss().getFloat();
-                        stats = stats.plus(r.stats());
-                        if (it == 0) {
-                            NDArray h = TokenBatch.entropy(tb.completionLogits(logits.stopGradient(), temperature));
-                            entropySum += h.mul(mask).sum().toType(DataType.FLOAT64, false).getDouble();
-                            List<float[]> sampler = chunks.get(k).stream().map(Sample::samplerLogprobs).toList();
-                            if (sampler.stream().allMatch(java.util.Objects::nonNull)) {
-                                NDArray s = tb.perToken(m, sampler);
-                                // The sampler records log-probs of the raw distribution: compare like with like.
-                                NDArray raw = temperature == 1.0 ? logp.stopGradient()
-                                        : tb.completionLogprobs(logits.stopGradient(), ids, 1.0);
-                                diffSum += s.sub(raw).abs().mul(mask).sum()
-                                        .toType(DataType.FLOAT64, false).getDouble();
-                                diffTokens += tb.maskedTokens();
-                            }
+                        NDManager m = NDManager.newBaseManager(device(params))) {
+                    NDArray mask = tb.completionMask(m);
+                    NDArray refLogp = ref == null ? null : m.create(ref.get(k), mask.getShape());
+                    NDArray oldValues = old == null ? null : m.create(old.get(k), mask.getShape());
+                    NDArray adv = m.create(advantages.get(k));
+                    PolicyLoss.Result[] r = new PolicyLoss.Result[1];
+                    List<float[]> sampler = chunks.get(k).stream().map(Sample::samplerLogprobs).toList();
+                    boolean compare = it == 0 && sampler.stream().allMatch(java.util.Objects::nonNull);
+                    TrainingPass.Result pass = policy.forwardBackward(tb, m, temperature, logp -> {
+                        NDArray oldLogp = oldValues == null ? logp.stopGradient() : oldValues;
+                        r[0] = loss.compute(logp, oldLogp, refLogp, adv, mask, norm);
+                        return r[0].loss();
+                    }, it == 0, compare && temperature != 1.0);
+                    stepLoss += pass.loss().getFloat();
+                    stats = stats.plus(r[0].stats());
+                    if (it == 0) {
+                        entropySum += pass.entropy().mul(mask).sum().toType(DataType.FLOAT64, false).getDouble();
+                        if (compare) {
+                            NDArray s = tb.perToken(m, sampler);
+                            // The sampler records log-probs of the raw distribution: compare like with like.
+                            NDArray raw = temperature == 1.0 ? pass.logprobs() : pass.rawLogprobs();
+                            diffSum += s.sub(raw).abs().mul(mask).sum().toType(DataType.FLOAT64, false).getDouble();
+                            diffTokens += tb.maskedTokens();
                         }
                     }
                 }
@@ -154,7 +160,7 @@ public final class PolicyUpdate {
         for (TokenBatch tb : micro) {
             try (NDScope scope = new NDScope();
                     NDManager m = NDManager.newBaseManager(device(p.trainableParameters()))) {
-                out.add(tb.completionLogprobs(p.logits(tb), tb.inputIds(m), temperature).toFloatArray());
+                out.add(p.noGradLogprobs(tb, m, temperature).toFloatArray());
             }
         }
         return out;

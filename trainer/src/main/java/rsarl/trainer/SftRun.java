@@ -26,8 +26,8 @@ public final class SftRun {
         List<SftExample> examples = SftExample.read(Path.of(cfg.data().train()));
         Device device = QwenModels.device(cfg.device());
         try (QwenTokenizer tok = QwenModels.tokenizer(cfg.model(), "model");
-             QwenModel model = QwenModels.load(cfg.model(), device, "model")) {
-            TrainableModel policy = QwenModels.trainable(model, cfg.lora(), cfg.seed(), device);
+             QwenModel model = QwenModels.load(cfg.model(), device, "model", ModelDtype.of(cfg.dtype()))) {
+            TrainableModel policy = QwenModels.trainable(model, cfg.lora(), cfg.seed(), device, cfg.gradientCheckpointing());
             try {
                 SftTrainer.Encoder enc = e -> encode(tok, cfg.data().systemPrompt(), e);
                 return new SftTrainer(cfg, examples, enc, policy, QwenModels.padId(tok), log).run(stopAfter);

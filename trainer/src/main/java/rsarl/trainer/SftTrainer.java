@@ -45,7 +45,7 @@ public final class SftTrainer {
         long total = cfg.totalSteps(examples.size());
         LrSchedule schedule = cfg.optimizer().schedule(total);
         SftUpdate update = new SftUpdate(cfg.microBatch(), cfg.maxSeqLength(), cfg.optimizer().maxGradNorm(), padId,
-                cfg.completionOnlyLoss());
+                cfg.completionOnlyLoss(), cfg.microBatchMaxTokensOrZero());
         Path out = Path.of(cfg.outputDir());
         CheckpointManager ckpts = new CheckpointManager(out, cfg.saveTotalLimit());
         ai.djl.Device device = policy.trainableParameters().values().iterator().next().getDevice();

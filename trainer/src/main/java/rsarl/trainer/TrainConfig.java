@@ -53,7 +53,10 @@ public record TrainConfig(
         int saveSteps,
         int saveTotalLimit,
         LoraConfig lora,
-        Eval eval) {
+        Eval eval,
+        boolean gradientCheckpointing,
+        Integer microBatchMaxTokens,
+        String dtype) {
 
     /**
      * {@code data.*}: problems JSONL, candidate pools JSONL, verifier task name, and how to create the problems
@@ -148,8 +151,13 @@ public record TrainConfig(
     }
 
     /** Hash of everything but {@code resume} and {@code max_steps} (both may change between a run and its resume). */
+    /** {@code micro_batch_max_tokens}, 0 when unset (micro-batches by count). */
+    public int microBatchMaxTokensOrZero() {
+        return microBatchMaxTokens == null ? 0 : microBatchMaxTokens;
+    }
+
     public String hash() {
-        return ConfigLoader.hash(this, "resume", "max_steps");
+        return ConfigLoader.hash(this, "resume", "max_steps", "gradient_checkpointing");
     }
 
     void validate(String source) {
@@ -236,6 +244,10 @@ public record TrainConfig(
                     "is required when eval.every_steps > 0");
         }
         c.required(device, "device");
+        ModelDtype.check(c, dtype, lora != null && lora.enabled());
+        if (microBatchMaxTokens != null) {
+            c.positive(microBatchMaxTokens, "micro_batch_max_tokens");
+        }
         c.throwIfAny();
     }
 

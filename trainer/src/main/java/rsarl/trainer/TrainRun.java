@@ -83,10 +83,10 @@ public final class TrainRun {
                 problems.stream().map(Problem::id).toList(), cfg.seed());
         Device device = QwenModels.device(cfg.device());
         try (QwenTokenizer tok = QwenModels.tokenizer(cfg.model(), "model");
-             QwenModel model = QwenModels.load(cfg.model(), device, "model");
+             QwenModel model = QwenModels.load(cfg.model(), device, "model", ModelDtype.of(cfg.dtype()));
              QwenModel refModel = cfg.beta() > 0 ? QwenModels.load(cfg.refModelOrDefault(), device, "ref_model")
                      : null) {
-            TrainableModel policy = QwenModels.trainable(model, cfg.lora(), cfg.seed(), device);
+            TrainableModel policy = QwenModels.trainable(model, cfg.lora(), cfg.seed(), device, cfg.gradientCheckpointing());
             try {
                 QwenRollouts.Weights weights = policy instanceof LoraModel lm
                         ? scratch -> model.withWeights(lm.lora().merged(model.parameters(), scratch))
