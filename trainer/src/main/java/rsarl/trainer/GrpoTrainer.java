@@ -93,15 +93,17 @@ public final class GrpoTrainer {
             }
             long started = System.nanoTime();
             ProgressBar bar = new ProgressBar(cfg.maxSteps(), step, log, System.console() != null);
-            try (MetricsLogger metrics = MetricsLogger.open(out.resolve("metrics.jsonl"), step)) {
+            rollouts.policyUpdated(step);
+            try (MetricsLogger metrics = MetricsLogger.open(out.resolve("metrics.jsonl"), step);
+                    RolloutsAhead ahead = new RolloutsAhead(planner, rollouts, cfg, step, cursor)) {
                 while (step < cfg.maxSteps()) {
                     step++;
                     long seed = stepSeed(cfg.seed(), step);
                     Engine.getInstance().setRandomSeed((int) seed);
-                    FilterGroups.Collected batch = FilterGroups.collect(planner, rollouts, step, cursor,
-                            cfg.numGenerations(), seed, cfg.filterGroups().enable(),
-                            cfg.filterGroups().maxNumGenBatches());
+                    FilterGroups.Collected batch = ahead.take(step, cursor, seed);
+                    ahead.schedule(step, batch.cursor());
                     StepMetrics m = trainStep(step, batch, opt, schedule);
+                    rollouts.policyUpdated(step);
                     cursor = batch.cursor();
                     metrics.log(m);
                     bar.update(step, String.format(Locale.ROOT, "reward=%.3f/%.3f loss=%.4f", m.rewardMeanStandard(),
@@ -160,7 +162,9 @@ public final class GrpoTrainer {
                 r.stats().clipFractionLow(), r.stats().clipFractionHigh(), r.entropy(), r.gradNorm(), r.learningRate(),
                 rs.completionLengthMean(), rs.completionLengthMax(), rs.truncatedFraction(), rs.tokensPerSecond(),
                 batch.generationSeconds(), batch.scoringSeconds(), updateSeconds, r.samplerLogprobAbsDiff(),
-                batch.rounds(), batch.padded());
+                batch.rounds(), batch.padded(),
+                batch.policyVersion() == Rollouts.Result.CURRENT ? 0 : step - 1 - batch.policyVersion(),
+                r.importanceRatioMean(), r.importanceMaskedFraction());
     }
 
     /** Per-completion arrays of a list of groups (group-major), checked against {@code num_generations}. */

@@ -31,6 +31,8 @@ public final class PolicyUpdate {
     private final boolean maskTruncated;
     private final double maxGradNorm;
     private final int padId;
+    private RolloutConfig.ImportanceCorrection correction;
+    private double importanceCap = Double.POSITIVE_INFINITY;
 
     public PolicyUpdate(PolicyLoss loss, LossType lossType, int numIterations, int microBatch,
             int maxCompletionLength, double temperature, boolean maskTruncated, double maxGradNorm, int padId) {
@@ -45,11 +47,23 @@ public final class PolicyUpdate {
         this.padId = padId;
     }
 
-    /** From the run's config. */
+    /**
+     * From the run's config; the importance correction applies to server rollouts only (the local sampler is the
+     * trainer's own forward: the run stays exactly as without it).
+     */
     public static PolicyUpdate of(TrainConfig c, int padId) {
-        return new PolicyUpdate(c.policyLoss(), c.lossType(), c.numIterations(), c.microBatch(),
+        PolicyUpdate u = new PolicyUpdate(c.policyLoss(), c.lossType(), c.numIterations(), c.microBatch(),
                 c.maxCompletionLength(), c.temperature(), c.maskTruncatedCompletions(), c.optimizer().maxGradNorm(),
                 padId);
+        RolloutConfig r = c.rollout();
+        return r != null && r.remote() ? u.withImportanceCorrection(r.importanceCorrection(), r.importanceCap()) : u;
+    }
+
+    /** Weights every token's loss by the sampler/trainer ratio ({@link ImportanceWeights}); returns this. */
+    public PolicyUpdate withImportanceCorrection(RolloutConfig.ImportanceCorrection mode, double cap) {
+        this.correction = mode;
+        this.importanceCap = cap;
+        return this;
     }
 
     /**
@@ -57,7 +71,12 @@ public final class PolicyUpdate {
      * the sampler mismatch from the first iteration, before any update).
      */
     public record Result(double loss, PolicyLoss.Stats stats, double entropy, double gradNorm, double learningRate,
-            double samplerLogprobAbsDiff, int updates) {}
+            double samplerLogprobAbsDiff, int updates, double importanceRatioMean, double importanceMaskedFraction) {
+        public Result(double loss, PolicyLoss.Stats stats, double entropy, double gradNorm, double learningRate,
+                double samplerLogprobAbsDiff, int updates) {
+            this(loss, stats, entropy, gradNorm, learningRate, samplerLogprobAbsDiff, updates, Double.NaN, Double.NaN);
+        }
+    }
 
     /**
      * Runs the updates; the LR schedule is indexed by the optimizer's update count. {@code reference} may be null
@@ -94,6 +113,8 @@ public final class PolicyUpdate {
         double entropySum = 0;
         double diffSum = 0;
         double diffTokens = 0;
+        ImportanceWeights.Stats isStats = ImportanceWeights.Stats.ZERO;
+        float[][] isWeights = new float[micro.size()][]; // per micro-batch, fixed at the first iteration
         for (int it = 0; it < numIterations; it++) {
             double stepLoss = 0;
             for (int k = 0; k < micro.size(); k++) {
@@ -108,21 +129,37 @@ public final class PolicyUpdate {
                         NDArray mask = tb.completionMask(m);
                         NDArray oldLogp = old == null ? logp.stopGradient() : m.create(old.get(k), logp.getShape());
                         NDArray refLogp = ref == null ? null : m.create(ref.get(k), logp.getShape());
+                        List<float[]> sampler = chunks.get(k).stream().map(Sample::samplerLogprobs).toList();
+                        boolean hasSampler = sampler.stream().allMatch(java.util.Objects::nonNull);
+                        NDArray samplerLogp = null;
+                        NDArray raw = null;
+                        if (it == 0 && hasSampler) {
+                            samplerLogp = tb.perToken(m, sampler);
+                            // The sampler records log-probs of the raw distribution: compare like with like.
+                            raw = temperature == 1.0 ? logp.stopGradient()
+                                    : tb.completionLogprobs(logits.stopGradient(), ids, 1.0);
+                            ImportanceWeights.Result iw = ImportanceWeights.compute(raw, samplerLogp, mask,
+                                    correction, importanceCap);
+                            isStats = isStats.plus(iw.stats());
+                            if (correction != null && iw.weights() != null) {
+                                isWeights[k] = iw.weights().toFloatArray();
+                            }
+                        } else if (correction != null && correction != RolloutConfig.ImportanceCorrection.NONE
+                                && it == 0) {
+                            throw new IllegalArgumentException("importance correction needs the sampler's log-probs "
+                                    + "of every completion");
+                        }
+                        NDArray weights = isWeights[k] == null ? null : m.create(isWeights[k], logp.getShape());
                         PolicyLoss.Result r = loss.compute(logp, oldLogp, refLogp, m.create(advantages.get(k)), mask,
-                                norm);
+                                norm, weights);
                         gc.backward(r.loss());
                         stepLoss += r.loss().getFloat();
                         stats = stats.plus(r.stats());
                         if (it == 0) {
                             NDArray h = TokenBatch.entropy(tb.completionLogits(logits.stopGradient(), temperature));
                             entropySum += h.mul(mask).sum().toType(DataType.FLOAT64, false).getDouble();
-                            List<float[]> sampler = chunks.get(k).stream().map(Sample::samplerLogprobs).toList();
-                            if (sampler.stream().allMatch(java.util.Objects::nonNull)) {
-                                NDArray s = tb.perToken(m, sampler);
-                                // The sampler records log-probs of the raw distribution: compare like with like.
-                                NDArray raw = temperature == 1.0 ? logp.stopGradient()
-                                        : tb.completionLogprobs(logits.stopGradient(), ids, 1.0);
-                                diffSum += s.sub(raw).abs().mul(mask).sum()
+                            if (hasSampler) {
+                                diffSum += samplerLogp.sub(raw).abs().mul(mask).sum()
                                         .toType(DataType.FLOAT64, false).getDouble();
                                 diffTokens += tb.maskedTokens();
                             }
@@ -142,7 +179,8 @@ public final class PolicyUpdate {
             Gradients.zero(params.values());
         }
         return new Result(lossSum / numIterations, stats, tokens == 0 ? 0 : entropySum / tokens,
-                normSum / numIterations, lr, diffTokens == 0 ? Double.NaN : diffSum / diffTokens, numIterations);
+                normSum / numIterations, lr, diffTokens == 0 ? Double.NaN : diffSum / diffTokens, numIterations,
+                isStats.ratioMean(), isStats.overCapFraction());
     }
 
     /** Per micro-batch [B * C] log-probs without gradients (old policy or reference). */

@@ -39,7 +39,8 @@ final class QwenModels {
     /** Full fine-tuning, or LoRA adapters over a frozen backbone when {@code lora.rank > 0}. */
     static TrainableModel trainable(QwenModel model, LoraConfig lora, long seed, Device device) {
         if (lora.enabled()) {
-            return new LoraModel(new QwenPolicy(model, false), lora, seed, device);
+            return new LoraModel(new QwenPolicy(model, false), lora, seed, device,
+                    model.sourceDir() == null ? null : model.sourceDir().toAbsolutePath().toString());
         }
         return new QwenPolicy(model, true);
     }

@@ -14,6 +14,7 @@ import rsarl.rollout.prompt.AggregationTemplate;
 import rsarl.rollout.prompt.PromptBuilder;
 import rsarl.rollout.rsa.DerivedSeeds;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,6 +46,19 @@ public final class QwenRollouts implements Rollouts {
         QwenModel current(NDManager scratch);
     }
 
+    /** Samples one batch of requests (completions in request order). */
+    @FunctionalInterface
+    public interface Sampler {
+        List<Completion> generate(List<GenerationRequest> requests) throws IOException;
+    }
+
+    /** The step's sampler: the in-process generator over the current weights, or a rollout server. */
+    @FunctionalInterface
+    public interface SamplerSource {
+        /** @param scratch freed after the step (merged LoRA weights live there) */
+        Sampler open(NDManager scratch) throws IOException;
+    }
+
     /**
      * @param maxBatch most rows the generator decodes together
      * @param template the aggregation prompt's layout (the same as the RSA evaluation's)
@@ -65,7 +79,7 @@ public final class QwenRollouts implements Rollouts {
     private static final long CANDIDATE_STREAM = 0x43414e44L;
     private static final long SHUFFLE_STREAM = 0x5348554646L;
 
-    private final Weights weights;
+    private final SamplerSource sampler;
     private final QwenTokenizer tokenizer;
     private final List<Problem> problems;
     private final List<List<String>> pools;
@@ -80,7 +94,13 @@ public final class QwenRollouts implements Rollouts {
      */
     public QwenRollouts(Weights weights, QwenTokenizer tokenizer, List<Problem> problems, List<List<String>> pools,
             int k, Scorer scorer, Settings settings, PrintStream log) {
-        this.weights = weights;
+        this(scratch -> new Generator(weights.current(scratch)).withMaxBatch(settings.maxBatch())::generate,
+                tokenizer, problems, pools, k, scorer, settings, log, true);
+    }
+
+    private QwenRollouts(SamplerSource sampler, QwenTokenizer tokenizer, List<Problem> problems,
+            List<List<String>> pools, int k, Scorer scorer, Settings settings, PrintStream log, boolean unused) {
+        this.sampler = sampler;
         this.tokenizer = tokenizer;
         this.problems = problems;
         this.pools = pools;
@@ -90,18 +110,24 @@ public final class QwenRollouts implements Rollouts {
         this.log = log;
     }
 
+    /** The same rollouts sampled elsewhere (a rollout server): prompts, seeds and scoring are unchanged. */
+    public static QwenRollouts withSampler(SamplerSource sampler, QwenTokenizer tokenizer, List<Problem> problems,
+            List<List<String>> pools, int k, Scorer scorer, Settings settings, PrintStream log) {
+        return new QwenRollouts(sampler, tokenizer, problems, pools, k, scorer, settings, log, true);
+    }
+
     /** The request seed of sample {@code i} of plan {@code plan} at a step (in [0, 2^31)). */
     static long requestSeed(long stepSeed, int plan, long i) {
         return DerivedSeeds.mix(stepSeed, plan, i) >>> 33;
     }
 
     @Override
-    public Result rollout(long step, List<BatchPlanner.PromptPlan> plans, int numGenerations, long stepSeed) {
+    public Result rollout(long step, List<BatchPlanner.PromptPlan> plans, int numGenerations, long stepSeed)
+            throws IOException {
         double genSeconds = 0;
         double scoreSeconds = 0;
         try (NDManager scratch = NDManager.newBaseManager()) {
-            QwenModel model = weights.current(scratch);
-            Generator generator = new Generator(model).withMaxBatch(settings.maxBatch());
+            Sampler generator = sampler.open(scratch);
             SamplingParams params = new SamplingParams(settings.temperature(), settings.topP(), 0, 0,
                     settings.maxCompletionLength(), tokenizer.eosIds(), List.of());
 
@@ -213,8 +239,8 @@ public final class QwenRollouts implements Rollouts {
      * For {@code source: policy}: K fresh standard-prompt samples of the current policy per aggregation plan (null
      * for plans that take their candidates from the pool or are standard).
      */
-    private List<List<String>> policyCandidates(List<BatchPlanner.PromptPlan> plans, Generator generator,
-            SamplingParams params, long stepSeed) {
+    private List<List<String>> policyCandidates(List<BatchPlanner.PromptPlan> plans, Sampler generator,
+            SamplingParams params, long stepSeed) throws IOException {
         List<List<String>> out = new ArrayList<>();
         List<GenerationRequest> requests = new ArrayList<>();
         for (int p = 0; p < plans.size(); p++) {

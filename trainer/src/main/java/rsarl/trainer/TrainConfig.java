@@ -53,7 +53,8 @@ public record TrainConfig(
         int saveSteps,
         int saveTotalLimit,
         LoraConfig lora,
-        Eval eval) {
+        Eval eval,
+        RolloutConfig rollout) {
 
     /**
      * {@code data.*}: problems JSONL, candidate pools JSONL, verifier task name, and how to create the problems
@@ -236,6 +237,13 @@ public record TrainConfig(
                     "is required when eval.every_steps > 0");
         }
         c.required(device, "device");
+        c.required(rollout, "rollout");
+        if (rollout != null) {
+            rollout.validate(c, lora);
+            c.check(rollout.maxStaleness() == 0 || filterGroups == null || !filterGroups.enable(),
+                    "rollout.max_staleness", "> 0 cannot be combined with filter_groups.enable (the next step's "
+                    + "prompts depend on this step's rounds)");
+        }
         c.throwIfAny();
     }
 
