@@ -68,7 +68,7 @@ public final class ServedModels implements AutoCloseable {
         if (model == null || model.equals(options.servedModelName())) return base;
         Adapter a = adapters.get(model);
         if (a == null) {
-            throw new ApiError(404, "NotFoundError", "model", "model_not_found", "model: The model `" + model
+            throw new ApiError(404, "invalid_request_error", "model", "model_not_found", "model: The model `" + model
                     + "` does not exist (this server serves '" + options.servedModelName() + "' and adapters "
                     + adapters.keySet() + ")");
         }
