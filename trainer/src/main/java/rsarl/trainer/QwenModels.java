@@ -39,8 +39,17 @@ final class QwenModels {
     /** Full fine-tuning, or LoRA adapters over a frozen backbone when {@code lora.rank > 0}. */
     static TrainableModel trainable(QwenModel model, LoraConfig lora, long seed, Device device) {
         if (lora.enabled()) {
-            return new LoraModel(new QwenPolicy(model, false), lora, seed, device,
+            LoraModel m = new LoraModel(new QwenPolicy(model, false), lora, seed, device,
                     model.sourceDir() == null ? null : model.sourceDir().toAbsolutePath().toString());
+            if (lora.initFrom() != null) {
+                try {
+                    m.lora().initFrom(Path.of(lora.initFrom()), lora);
+                } catch (java.io.IOException e) {
+                    m.close();
+                    throw new IllegalArgumentException(e.getMessage(), e);
+                }
+            }
+            return m;
         }
         return new QwenPolicy(model, true);
     }
