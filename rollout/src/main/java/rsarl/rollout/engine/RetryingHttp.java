@@ -88,7 +88,8 @@ public final class RetryingHttp {
             } catch (Refused e) {
                 throw e;
             } catch (IOException e) {
-                problem = describe(e);
+                problem = describe(e) + (e instanceof java.net.ConnectException ? " (nothing answers at "
+                        + request.uri().getHost() + ":" + request.uri().getPort() + ")" : "");
             }
             long backoff = Math.min(MAX_BACKOFF_MS, 1000L << Math.min(attempt - 1, 20));
             if (retryAfterMs != null) backoff = Math.max(backoff, Math.min(retryAfterMs, MAX_BACKOFF_MS));
