@@ -83,28 +83,25 @@ public final class QwenRollouts implements Rollouts {
     private final QwenTokenizer tokenizer;
     private final List<Problem> problems;
     private final List<List<String>> pools;
-    private final int k;
     private final Scorer scorer;
     private final Settings settings;
     private final PrintStream log;
 
     /**
      * @param pools candidate texts per problem (same order as {@code problems}); null when no plan uses the pool
-     * @param k candidates per aggregation prompt ({@code aggregation.k})
      */
     public QwenRollouts(Weights weights, QwenTokenizer tokenizer, List<Problem> problems, List<List<String>> pools,
-            int k, Scorer scorer, Settings settings, PrintStream log) {
+            Scorer scorer, Settings settings, PrintStream log) {
         this(scratch -> new Generator(weights.current(scratch)).withMaxBatch(settings.maxBatch())::generate,
-                tokenizer, problems, pools, k, scorer, settings, log, true);
+                tokenizer, problems, pools, scorer, settings, log, true);
     }
 
     private QwenRollouts(SamplerSource sampler, QwenTokenizer tokenizer, List<Problem> problems,
-            List<List<String>> pools, int k, Scorer scorer, Settings settings, PrintStream log, boolean unused) {
+            List<List<String>> pools, Scorer scorer, Settings settings, PrintStream log, boolean viaSampler) {
         this.sampler = sampler;
         this.tokenizer = tokenizer;
         this.problems = problems;
         this.pools = pools;
-        this.k = k;
         this.scorer = scorer;
         this.settings = settings;
         this.log = log;
@@ -112,8 +109,8 @@ public final class QwenRollouts implements Rollouts {
 
     /** The same rollouts sampled elsewhere (a rollout server): prompts, seeds and scoring are unchanged. */
     public static QwenRollouts withSampler(SamplerSource sampler, QwenTokenizer tokenizer, List<Problem> problems,
-            List<List<String>> pools, int k, Scorer scorer, Settings settings, PrintStream log) {
-        return new QwenRollouts(sampler, tokenizer, problems, pools, k, scorer, settings, log, true);
+            List<List<String>> pools, Scorer scorer, Settings settings, PrintStream log) {
+        return new QwenRollouts(sampler, tokenizer, problems, pools, scorer, settings, log, true);
     }
 
     /** The request seed of sample {@code i} of plan {@code plan} at a step (in [0, 2^31)). */
@@ -208,15 +205,15 @@ public final class QwenRollouts implements Rollouts {
         return PromptBuilder.aggregationMessages(problems.get(plan.problem()), candidates, settings.template());
     }
 
-    /** An aggregation plan's K candidate texts: sampled from the policy, or picked from the problem's pool. */
+    /** An aggregation plan's K candidate texts: picked from the problem's pool, or sampled from the policy. */
     private List<String> candidates(BatchPlanner.PromptPlan plan, List<String> sampled) {
-        if (sampled != null) {
+        if (!(plan.source() instanceof CandidateSource.Pool pool)) {
             return sampled;
         }
-        List<String> pool = pools.get(plan.problem());
+        List<String> texts = pools.get(plan.problem());
         List<String> out = new ArrayList<>();
-        for (int c : plan.candidates()) {
-            out.add(pool.get(c));
+        for (int c : pool.indices()) {
+            out.add(texts.get(c));
         }
         return out;
     }
@@ -245,15 +242,14 @@ public final class QwenRollouts implements Rollouts {
         List<GenerationRequest> requests = new ArrayList<>();
         for (int p = 0; p < plans.size(); p++) {
             BatchPlanner.PromptPlan plan = plans.get(p);
-            boolean fromPolicy = plan.kind() == BatchPlanner.Kind.AGGREGATION && plan.candidates().length == 0;
             out.add(null);
-            if (fromPolicy) {
+            if (plan.source() instanceof CandidateSource.Policy policy) {
                 int[] ids = tokenizer.encode(ChatTemplate.render(PromptBuilder.standardMessages(
                         problems.get(plan.problem())), true));
                 if (ids.length > settings.maxPromptLength()) {
                     ids = Arrays.copyOfRange(ids, ids.length - settings.maxPromptLength(), ids.length);
                 }
-                for (int j = 0; j < k; j++) {
+                for (int j = 0; j < policy.k(); j++) {
                     requests.add(new GenerationRequest(ids, params, requestSeed(stepSeed ^ CANDIDATE_STREAM, p, j)));
                 }
             }
@@ -265,9 +261,9 @@ public final class QwenRollouts implements Rollouts {
         int next = 0;
         for (int p = 0; p < plans.size(); p++) {
             BatchPlanner.PromptPlan plan = plans.get(p);
-            if (plan.kind() == BatchPlanner.Kind.AGGREGATION && plan.candidates().length == 0) {
+            if (plan.source() instanceof CandidateSource.Policy policy) {
                 List<String> texts = new ArrayList<>();
-                for (int j = 0; j < k; j++) {
+                for (int j = 0; j < policy.k(); j++) {
                     texts.add(tokenizer.decode(sampled.get(next++).tokenIds(), true));
                 }
                 out.set(p, texts);

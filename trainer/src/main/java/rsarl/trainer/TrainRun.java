@@ -107,11 +107,10 @@ public final class TrainRun {
                     PolicyPublisher publisher = new PolicyPublisher(s, cfg.rollout(), syncDir(cfg), policy,
                             s.servedModel(), log);
                     rollouts = new ServerRollouts(s, publisher, cfg.rollout().maxStaleness(),
-                            sampler -> QwenRollouts.withSampler(sampler, tok, problems, pools, cfg.aggregation().k(),
-                                    scorer, settings, log));
+                            sampler -> QwenRollouts.withSampler(sampler, tok, problems, pools, scorer, settings,
+                                    log));
                 } else {
-                    rollouts = new QwenRollouts(weights, tok, problems, pools, cfg.aggregation().k(), scorer, settings,
-                            log);
+                    rollouts = new QwenRollouts(weights, tok, problems, pools, scorer, settings, log);
                 }
                 GrpoTrainer trainer = new GrpoTrainer(cfg, planner, policy,
                         refModel == null ? null : new QwenPolicy(refModel, false), rollouts, QwenModels.padId(tok), log);
