@@ -198,6 +198,9 @@ class TrainThroughServerTest {
             List<JsonNode> m = metrics(out);
             assertEquals(STEPS, m.size());
             for (int i = 0; i < STEPS; i++) assertEquals(i + 1, m.get(i).get("step").asInt());
+            // The crashed run left policy-v2 loaded: the rerun replaces it rather than trusting its weights.
+            assertTrue(java.util.Collections.indexOfSubList(server.models().history(),
+                    List.of("unload policy-v2", "load policy-v2")) >= 0, server.models().history().toString());
             assertTrue(Files.isDirectory(out.resolve("checkpoint-" + STEPS)));
         }
     }

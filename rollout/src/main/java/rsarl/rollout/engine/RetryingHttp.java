@@ -100,8 +100,8 @@ public final class RetryingHttp {
                         + "last checkpoint", url, attempt, (System.nanoTime() - started) / 1e9,
                         maxRetryWait.toSeconds(), problem));
             }
-            log.println(String.format(Locale.ROOT, "rollout server %s: %s; retrying in %.0f s (attempt %d, %.0f of "
-                    + "%d s of retries left)", url, problem, backoff / 1000.0, attempt + 1,
+            log.println(String.format(Locale.ROOT, "rollout server %s: %s; retrying in %.0f s (attempt %d; %.0f s "
+                    + "of rollout.max_retry_wait_s = %d left)", url, problem, backoff / 1000.0, attempt + 1,
                     (maxRetryWait.toMillis() - waitedMs) / 1000.0, maxRetryWait.toSeconds()));
             try {
                 Thread.sleep(backoff);

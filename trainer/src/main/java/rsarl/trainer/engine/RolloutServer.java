@@ -99,15 +99,20 @@ public final class RolloutServer implements AutoCloseable {
         return out;
     }
 
-    /** Hot-loads a PEFT adapter folder as model {@code name}; one already loaded under that name is kept. */
+    /**
+     * Hot-loads a PEFT adapter folder as model {@code name}. A rerun after a crash may meet an adapter of that name
+     * left by the crashed run (its weights need not be this run's): it is unloaded and loaded again, which gives it
+     * a new internal id on vLLM, so no prefix-cache entry of the old one is reused.
+     */
     public void loadAdapter(String name, String path) throws IOException {
         ObjectNode b = JsonNodeFactory.instance.objectNode().put("lora_name", name).put("lora_path", path);
         String url = (engine == RolloutConfig.Engine.SGLANG ? root : v1) + "/load_lora_adapter";
         try {
             http.post(url, b);
         } catch (RetryingHttp.Refused e) {
-            // A rerun after a crash meets the adapters it loaded: the same version has the same weights.
             if (e.status() != 400 || !e.getMessage().contains("already been loaded")) throw e;
+            unloadAdapter(name);
+            http.post(url, b);
         }
     }
 
