@@ -45,6 +45,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final BatchScheduler scheduler;
     private final ServedModels models;
     private final WeightRoutes weights;
+    private final GenerateRoute native_;
     private final long created = System.currentTimeMillis() / 1000;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean closing;
@@ -57,6 +58,7 @@ public final class OpenAiServer implements AutoCloseable {
         this.models = new ServedModels(engine, options);
         this.scheduler = models.baseScheduler();
         this.weights = new WeightRoutes(models, OpenAiServer::parse);
+        this.native_ = new GenerateRoute(engine, models, this::generate);
         // Each waiting request holds a handler thread: enough of them to fill several batches.
         int threads = Math.max(16, 4 * options.maxBatch());
         AtomicInteger n = new AtomicInteger();
@@ -107,7 +109,7 @@ public final class OpenAiServer implements AutoCloseable {
             String path = ex.getRequestURI().getPath();
             while (path.length() > 1 && path.endsWith("/")) path = path.substring(0, path.length() - 1);
             byte[] body = ex.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
-            ObjectNode reply;
+            JsonNode reply;
             try {
                 if (closing) throw new ApiError(503, "server_error", null, null, "the server is shutting down");
                 reply = route(ex.getRequestMethod(), path, body);
@@ -125,7 +127,7 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    private ObjectNode route(String method, String path, byte[] body) {
+    private JsonNode route(String method, String path, byte[] body) {
         switch (path) {
             case "/health" -> {
                 requireMethod(method, "GET");
@@ -160,6 +162,10 @@ public final class OpenAiServer implements AutoCloseable {
                 }
                 ObjectNode admin = weights.route(method, path, body);
                 if (admin != null) return admin;
+                if (path.equals("/generate")) {
+                    requireMethod(method, "POST");
+                    return native_.handle(parse(body)); // SGLang's native route, for rollouts with token ids
+                }
                 throw new ApiError(404, "invalid_request_error", null, "not_found", "no route " + method + " " + path);
             }
         }
@@ -317,7 +323,7 @@ public final class OpenAiServer implements AutoCloseable {
         return root;
     }
 
-    private static void send(HttpExchange ex, int status, ObjectNode body) throws IOException {
+    private static void send(HttpExchange ex, int status, JsonNode body) throws IOException {
         byte[] bytes = JSON.writeValueAsBytes(body);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.sendResponseHeaders(status, bytes.length);

@@ -141,6 +141,23 @@ class ServedModelsTest {
             }
             assertTrue(differsFromBase, "the adapter changes what is sampled");
         }
+        // SGLang's native route samples the same rows: adapter by lora_path, [logprob, id, text] triples.
+        HttpResponse<String> g = post("/generate", "{\"input_ids\":[5,17,40,3,99],\"lora_path\":\"policy-v1\","
+                + "\"sampling_params\":{\"n\":3,\"max_new_tokens\":6,\"sampling_seed\":11},\"return_logprob\":true}");
+        assertEquals(200, g.statusCode(), g.body());
+        JsonNode native_ = JSON.readTree(g.body());
+        assertEquals(3, native_.size());
+        for (int i = 0; i < 3; i++) {
+            JsonNode c = viaAdapter.get("choices").get(i);
+            assertArrayEquals(ids(c), JSON.convertValue(native_.get(i).get("output_ids"), int[].class));
+            JsonNode first = native_.get(i).get("meta_info").get("output_token_logprobs").get(0);
+            assertEquals(ids(c)[0], first.get(1).asInt());
+            assertEquals(c.get("logprobs").get("token_logprobs").get(0).asDouble(), first.get(0).asDouble(), 1e-6);
+            assertEquals(c.get("finish_reason").asText(),
+                    native_.get(i).get("meta_info").get("finish_reason").get("type").asText());
+        }
+        List<rsarl.model.Completion> parsed = rsarl.rollout.engine.SglangGenerate.parse(native_, 3, 320, "u");
+        assertArrayEquals(ids(viaAdapter.get("choices").get(2)), parsed.get(2).tokenIds());
 
         assertEquals(200, post("/v1/unload_lora_adapter", "{\"lora_name\":\"policy-v1\"}").statusCode());
         HttpResponse<String> gone = post("/v1/unload_lora_adapter", "{\"lora_name\":\"policy-v1\"}");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import rsarl.model.Completion;
 import rsarl.model.GenerationRequest;
 import rsarl.rollout.engine.RetryingHttp;
+import rsarl.rollout.engine.SglangGenerate;
 import rsarl.rollout.engine.TokenCompletions;
 import rsarl.trainer.RolloutConfig;
 
@@ -20,7 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * A vLLM or SGLang server (or {@code rsa serve}) as the trainer talks to it: token-id completions with
+ * A vLLM or SGLang server (or {@code rsa serve}) as the trainer talks to it: token-id rollouts with
  * {@code max_concurrency} requests in flight, and the weight-sync calls of each engine. URLs: vLLM's
  * {@code base_url} ends in {@code /v1} (its admin routes {@code /collective_rpc} and {@code /reset_prefix_cache}
  * hang off the root); SGLang's is the root ({@code /v1/completions}, {@code /load_lora_adapter},
@@ -33,6 +34,7 @@ public final class RolloutServer implements AutoCloseable {
     private final RetryingHttp http;
     private final ExecutorService workers;
     private final int vocabSize;
+    private volatile String served;
 
     public RolloutServer(RolloutConfig cfg, int vocabSize, PrintStream log) {
         this.engine = cfg.engine();
@@ -52,7 +54,8 @@ public final class RolloutServer implements AutoCloseable {
 
     /** The served (base) model's name: the first of {@code GET /v1/models}; also checks the server is up. */
     public String servedModel() throws IOException {
-        return TokenCompletions.models(http, v1 + "/models").get(0);
+        served = TokenCompletions.models(http, v1 + "/models").get(0);
+        return served;
     }
 
     /** Every model name the server lists (base and adapters). */
@@ -63,11 +66,14 @@ public final class RolloutServer implements AutoCloseable {
     /**
      * Samples the requests from {@code model}: consecutive rows with the same prompt and settings go out as one
      * request with {@code n} choices (seeded by the first row's seed), the rest one by one; completions come back in
-     * row order.
+     * row order. vLLM (and {@code rsa serve}) get {@code /v1/completions}, SGLang its native {@code /generate}
+     * (adapters by {@code lora_path} name).
      */
     public List<Completion> generate(String model, List<GenerationRequest> rows) throws IOException {
         List<Future<List<Completion>>> calls = new ArrayList<>();
-        String url = v1 + "/completions";
+        boolean sglang = engine == RolloutConfig.Engine.SGLANG;
+        String url = sglang ? root + "/generate" : v1 + "/completions";
+        String adapter = model.equals(served) ? null : model;
         for (int from = 0; from < rows.size(); ) {
             int to = from + 1;
             while (to < rows.size() && Arrays.equals(rows.get(to).promptIds(), rows.get(from).promptIds())
@@ -78,8 +84,9 @@ public final class RolloutServer implements AutoCloseable {
             int n = to - from;
             TokenCompletions.Params p = new TokenCompletions.Params(first.params().maxNewTokens(),
                     first.params().temperature(), first.params().topP(), first.params().stopTokenIds());
-            calls.add(workers.submit(() -> TokenCompletions.request(http, url, model, first.promptIds(), n,
-                    first.seed(), p, vocabSize)));
+            calls.add(workers.submit(() -> sglang
+                    ? SglangGenerate.request(http, url, adapter, first.promptIds(), n, first.seed(), p, vocabSize)
+                    : TokenCompletions.request(http, url, model, first.promptIds(), n, first.seed(), p, vocabSize)));
             from = to;
         }
         List<Completion> out = new ArrayList<>(rows.size());
