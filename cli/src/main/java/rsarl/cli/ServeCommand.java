@@ -62,6 +62,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "how long shutdown waits for requests in flight (default ${DEFAULT-VALUE})")
     int graceSeconds;
 
+    @Option(names = "--lora-modules", arity = "1..*", paramLabel = "NAME=DIR",
+            description = "PEFT adapter folders served as models NAME (as vllm serve --lora-modules); more can be "
+                    + "loaded at run time with POST /v1/load_lora_adapter")
+    java.util.List<String> loraModules = java.util.List.of();
+
     @Override
     public Integer call() {
         if (maxBatch < 1) throw new IllegalArgumentException("--max-batch must be >= 1, got " + maxBatch);
@@ -93,6 +98,17 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IOException | RuntimeException e) {
             engine.close();
             throw new IllegalArgumentException("--host/--port: cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+        for (String m : loraModules) {
+            int eq = m.indexOf('=');
+            try {
+                if (eq < 1) throw new IllegalArgumentException("expected NAME=DIR, got '" + m + "'");
+                server.models().load(m.substring(0, eq), m.substring(eq + 1));
+            } catch (RuntimeException e) {
+                server.close();
+                engine.close();
+                throw new IllegalArgumentException("--lora-modules: " + e.getMessage(), e);
+            }
         }
         AtomicBoolean stopped = new AtomicBoolean();
         CountDownLatch done = new CountDownLatch(1);

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import rsarl.model.TrainingPass;
 
+import rsarl.model.peft.PeftAdapter;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -17,6 +19,8 @@ import java.util.function.Supplier;
  */
 public final class LoraModel implements TrainableModel, AutoCloseable {
     public static final String ADAPTER_FILE = "adapter.safetensors";
+    /** The checkpoint's PEFT adapter folder (loadable by {@code peft} and {@code vllm serve --lora-modules}). */
+    public static final String PEFT_DIR = "adapter";
 
     /** What LoRA needs from the underlying model. */
     public interface Backbone {
@@ -59,10 +63,25 @@ public final class LoraModel implements TrainableModel, AutoCloseable {
 
     private final Backbone backbone;
     private final LoraSet lora;
+    private final LoraConfig config;
+    private final String baseModel;
 
     public LoraModel(Backbone backbone, LoraConfig config, long seed, ai.djl.Device device) {
+        this(backbone, config, seed, device, null);
+    }
+
+    /** @param baseModel the base folder recorded as the PEFT adapter's {@code base_model_name_or_path} */
+    public LoraModel(Backbone backbone, LoraConfig config, long seed, ai.djl.Device device, String baseModel) {
         this.backbone = backbone;
         this.lora = new LoraSet(backbone.parameters(), config, seed, device);
+        this.config = config;
+        this.baseModel = baseModel;
+    }
+
+    /** The current adapters in the PEFT layout (tensors are the live A and B: write them before the next update). */
+    public PeftAdapter peft() {
+        return new PeftAdapter(config.rank(), config.alpha(), false, config.targetModules(), baseModel,
+                lora.trainableParameters());
     }
 
     public LoraSet lora() {
@@ -100,6 +119,7 @@ public final class LoraModel implements TrainableModel, AutoCloseable {
     @Override
     public void saveTrainable(Path checkpointDir) throws IOException {
         lora.save(checkpointDir.resolve(ADAPTER_FILE));
+        peft().write(checkpointDir.resolve(PEFT_DIR));
     }
 
     @Override

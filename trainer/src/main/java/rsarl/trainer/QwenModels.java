@@ -51,7 +51,17 @@ final class QwenModels {
     static TrainableModel trainable(QwenModel model, LoraConfig lora, long seed, Device device,
             boolean gradientCheckpointing) {
         if (lora.enabled()) {
-            return new LoraModel(new QwenPolicy(model, false, gradientCheckpointing), lora, seed, device);
+            LoraModel m = new LoraModel(new QwenPolicy(model, false, gradientCheckpointing), lora, seed, device,
+                    model.sourceDir() == null ? null : model.sourceDir().toAbsolutePath().toString());
+            if (lora.initFrom() != null) {
+                try {
+                    m.lora().initFrom(Path.of(lora.initFrom()), lora);
+                } catch (java.io.IOException e) {
+                    m.close();
+                    throw new IllegalArgumentException(e.getMessage(), e);
+                }
+            }
+            return m;
         }
         return new QwenPolicy(model, true, gradientCheckpointing);
     }

@@ -86,6 +86,12 @@ public record SftConfig(
         return microBatchMaxTokens == null ? 0 : microBatchMaxTokens;
     }
 
+    /** A specific checkpoint folder to resume from, if {@code resume} names one. */
+    public Path resumeFrom() {
+        return resume == null || ConfigChecks.Resume.isAuto(resume) || ConfigChecks.Resume.isNever(resume)
+                ? null : Path.of(resume);
+    }
+
     public String hash() {
         return ConfigLoader.hash(this, "resume", "max_steps", "gradient_checkpointing");
     }

@@ -56,7 +56,8 @@ public record TrainConfig(
         Eval eval,
         boolean gradientCheckpointing,
         Integer microBatchMaxTokens,
-        String dtype) {
+        String dtype,
+        RolloutConfig rollout) {
 
     /**
      * {@code data.*}: problems JSONL, candidate pools JSONL, verifier task name, and how to create the problems
@@ -247,6 +248,13 @@ public record TrainConfig(
         ModelDtype.check(c, dtype, lora != null && lora.enabled());
         if (microBatchMaxTokens != null) {
             c.positive(microBatchMaxTokens, "micro_batch_max_tokens");
+        }
+        c.required(rollout, "rollout");
+        if (rollout != null) {
+            rollout.validate(c, lora);
+            c.check(rollout.maxStaleness() == 0 || filterGroups == null || !filterGroups.enable(),
+                    "rollout.max_staleness", "> 0 cannot be combined with filter_groups.enable (the next step's "
+                    + "prompts depend on this step's rounds)");
         }
         c.throwIfAny();
     }

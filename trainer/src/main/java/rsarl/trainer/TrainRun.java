@@ -19,6 +19,9 @@ import rsarl.rollout.eval.EvalRun;
 import rsarl.rollout.prompt.AggregationTemplate;
 import rsarl.rollout.rsa.RsaLoop;
 import rsarl.rollout.rsa.StateMetrics;
+import rsarl.trainer.engine.PolicyPublisher;
+import rsarl.trainer.engine.RolloutServer;
+import rsarl.trainer.engine.ServerRollouts;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -87,16 +90,28 @@ public final class TrainRun {
              QwenModel refModel = cfg.beta() > 0 ? QwenModels.load(cfg.refModelOrDefault(), device, "ref_model")
                      : null) {
             TrainableModel policy = QwenModels.trainable(model, cfg.lora(), cfg.seed(), device, cfg.gradientCheckpointing());
+            RolloutServer server = null;
             try {
                 QwenRollouts.Weights weights = policy instanceof LoraModel lm
                         ? scratch -> model.withWeights(lm.lora().merged(model.parameters(), scratch))
                         : scratch -> model;
-                QwenRollouts rollouts = new QwenRollouts(weights, tok, problems, pools, cfg.aggregation().k(),
-                        (p, text) -> verifiers.get(p.task()).grade(text, p).score(),
-                        new QwenRollouts.Settings(cfg.maxPromptLength(), cfg.maxCompletionLength(), cfg.temperature(),
-                                cfg.topP(), cfg.generationBatchSize(),
-                                AggregationTemplate.resolve(cfg.aggregation().template()),
-                                cfg.aggregation().shuffleCandidates()), log);
+                QwenRollouts.Scorer scorer = (p, text) -> verifiers.get(p.task()).grade(text, p).score();
+                QwenRollouts.Settings settings = new QwenRollouts.Settings(cfg.maxPromptLength(),
+                        cfg.maxCompletionLength(), cfg.temperature(), cfg.topP(), cfg.generationBatchSize(),
+                        AggregationTemplate.resolve(cfg.aggregation().template()),
+                        cfg.aggregation().shuffleCandidates());
+                Rollouts rollouts;
+                if (cfg.rollout().remote()) {
+                    server = new RolloutServer(cfg.rollout(), model.config().vocabSize(), log);
+                    RolloutServer s = server;
+                    PolicyPublisher publisher = new PolicyPublisher(s, cfg.rollout(), syncDir(cfg), policy,
+                            s.servedModel(), log);
+                    rollouts = new ServerRollouts(s, publisher, cfg.rollout().maxStaleness(),
+                            sampler -> QwenRollouts.withSampler(sampler, tok, problems, pools, scorer, settings,
+                                    log));
+                } else {
+                    rollouts = new QwenRollouts(weights, tok, problems, pools, scorer, settings, log);
+                }
                 GrpoTrainer trainer = new GrpoTrainer(cfg, planner, policy,
                         refModel == null ? null : new QwenPolicy(refModel, false), rollouts, QwenModels.padId(tok), log);
                 if (evalCfg != null) {
@@ -108,9 +123,18 @@ public final class TrainRun {
                 }
                 return trainer.run(stopAfter);
             } finally {
+                if (server != null) {
+                    server.close();
+                }
                 QwenModels.closeIfNeeded(policy);
             }
         }
+    }
+
+    /** {@code rollout.sync_dir}, default {@code <output_dir>/policy}. */
+    static Path syncDir(TrainConfig cfg) {
+        String d = cfg.rollout().syncDir();
+        return d == null || d.isBlank() ? Path.of(cfg.outputDir()).resolve("policy") : Path.of(d);
     }
 
     /** Candidate texts per problem, in problem order; errors name the pools file and a problem without a pool. */

@@ -169,4 +169,32 @@ class TrainConfigTest {
                 () -> SftConfig.load(s, List.of("warmup_ratio=2")));
         assertTrue(e.getMessage().contains("key 'warmup_ratio' must be in [0.0, 1.0]"), e.getMessage());
     }
+
+    @Test
+    void rolloutKeysBindWithDefaultsAndAreChecked() throws IOException {
+        TrainConfig local = TrainConfig.load(write(base), List.of());
+        assertEquals(RolloutConfig.Engine.LOCAL, local.rollout().engine());
+        assertEquals(RolloutConfig.ImportanceCorrection.SEQUENCE_MASK, local.rollout().importanceCorrection());
+        assertEquals(3.0, local.rollout().importanceCap());
+        assertEquals(64, local.rollout().maxConcurrency());
+        assertEquals(0, local.rollout().maxStaleness());
+        TrainConfig vllm = TrainConfig.load(write(base + "lora: {rank: 8}\n"), List.of("rollout.engine=vllm",
+                "rollout.base_url=http://10.0.0.5:8000/v1", "rollout.importance_correction=token_truncate",
+                "rollout.importance_cap=2", "rollout.max_staleness=1"));
+        assertEquals(RolloutConfig.Engine.VLLM, vllm.rollout().engine());
+        assertEquals(RolloutConfig.ImportanceCorrection.TOKEN_TRUNCATE, vllm.rollout().importanceCorrection());
+        assertEquals(RolloutConfig.WeightSync.LORA, vllm.rollout().weightSync());
+
+        assertTrue(error(base, "rollout.engine=vllm").contains("key 'rollout.base_url' is required"));
+        assertTrue(error(base, "rollout.engine=vllm", "rollout.base_url=http://h:1/v1")
+                .contains("key 'rollout.weight_sync' lora needs lora.rank > 0"));
+        assertTrue(error(base, "rollout.max_staleness=1").contains("key 'rollout.max_staleness' needs a server"));
+        assertTrue(error(base, "rollout.engine=tgi").contains("rollout.engine"));
+        assertTrue(error(base, "rollout.importance_correction=clip").contains("rollout.importance_correction"));
+        assertTrue(error(base, "rollout.importance_cap=0.5").contains("key 'rollout.importance_cap'"));
+        assertTrue(error(base, "rollout.engine=sglang", "rollout.base_url=http://h:1", "rollout.weight_sync=full",
+                "rollout.max_staleness=1", "filter_groups.enable=true").contains("filter_groups.enable"));
+        assertTrue(error(base, "rollout.engine=sglang", "rollout.base_url=http://h:1", "rollout.weight_sync=full",
+                "rollout.api_key_env=RSA_SURELY_UNSET_VARIABLE").contains("RSA_SURELY_UNSET_VARIABLE"));
+    }
 }

@@ -11,6 +11,9 @@ import rsarl.model.QwenConfig;
 import rsarl.model.QwenModel;
 import rsarl.model.QwenTokenizer;
 import rsarl.model.SamplingParams;
+import rsarl.model.peft.PeftAdapter;
+
+import java.io.IOException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,18 +50,37 @@ public final class LocalEngine implements AutoCloseable {
         this.eosIds = List.copyOf(eos);
     }
 
-    /** Loads the model (float32) and the tokenizer of {@code dir}; {@code device} is {@code cpu}, {@code gpu} or {@code gpuN}. */
+    /**
+     * Loads the model (float32) and the tokenizer of {@code dir}; {@code device} is {@code cpu}, {@code gpu} or
+     * {@code gpuN}. A PEFT adapter folder loads as its base ({@code base_model_name_or_path}) with the adapter merged.
+     */
     public static LocalEngine load(Path dir, String device) {
         Device d = device(device);
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("model directory not found: " + dir);
         }
-        if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+        // A PEFT adapter folder stands for its base with the adapter merged (tokenizer: the adapter's, else the base's).
+        boolean adapter = PeftAdapter.isAdapter(dir) && !Files.isRegularFile(dir.resolve("config.json"));
+        Path tokDir = dir;
+        if (adapter && !Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+            try {
+                tokDir = PeftAdapter.baseDir(dir, null);
+            } catch (IOException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        }
+        if (!Files.isRegularFile(tokDir.resolve("tokenizer.json"))) {
             throw new IllegalArgumentException(dir + ": no tokenizer.json beside the weights");
         }
-        QwenTokenizer tokenizer = QwenTokenizer.load(dir);
+        QwenTokenizer tokenizer = QwenTokenizer.load(tokDir);
         try {
-            QwenModel model = QwenModel.load(dir, d, DataType.FLOAT32);
+            QwenModel model;
+            try {
+                model = adapter ? PeftAdapter.loadMerged(dir, null, d, DataType.FLOAT32)
+                        : QwenModel.load(dir, d, DataType.FLOAT32);
+            } catch (IOException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
             if (tokenizer.vocabSize() > model.config().vocabSize()) {
                 model.close();
                 throw new IllegalArgumentException(dir + ": tokenizer has " + tokenizer.vocabSize()
@@ -124,7 +146,17 @@ public final class LocalEngine implements AutoCloseable {
 
     /** A generator that knows stop strings, splitting work into batches of at most {@code maxBatch} rows. */
     public Generator generator(int maxBatch) {
-        return new Generator(model).withDetokenizer(ids -> tokenizer.decode(ids, true)).withMaxBatch(maxBatch);
+        return generator(model, maxBatch);
+    }
+
+    /** As {@link #generator(int)} over other weights of the same model (e.g. an adapter merged into a view). */
+    public Generator generator(QwenModel weights, int maxBatch) {
+        return new Generator(weights).withDetokenizer(ids -> tokenizer.decode(ids, true)).withMaxBatch(maxBatch);
+    }
+
+    /** The model (the server swaps adapters over it and reloads its weights in place). */
+    public QwenModel model() {
+        return model;
     }
 
     /** Token ids of the conversation in Qwen ChatML, ending with the assistant generation prompt. */

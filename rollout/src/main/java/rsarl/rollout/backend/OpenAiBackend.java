@@ -179,7 +179,8 @@ public final class OpenAiBackend implements Backend {
                 retryAfter = retryAfter(response);
             } catch (IOException e) {
                 // Timeouts and refused/reset connections are transient on a busy server.
-                lastProblem = describe(e);
+                lastProblem = describe(e) + (e instanceof java.net.ConnectException
+                        ? " (nothing answers at " + endpoint.getHost() + ":" + port(endpoint) + ")" : "");
             }
             if (attempt < tries) {
                 Thread.sleep(backoff(attempt, retryAfter).toMillis());
@@ -269,6 +270,11 @@ public final class OpenAiBackend implements Backend {
         int completionTokens = usage.path("completion_tokens").isIntegralNumber()
                 ? usage.get("completion_tokens").asInt() : -1;
         return new BackendResult(text, promptTokens, completionTokens, finish);
+    }
+
+    /** The URL's port, or the scheme's default. */
+    static int port(URI u) {
+        return u.getPort() >= 0 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
     }
 
     /** The exception and its first cause with a message (the JDK client's ConnectException has none itself). */

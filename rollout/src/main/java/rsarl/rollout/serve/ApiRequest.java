@@ -89,11 +89,7 @@ public record ApiRequest(List<int[]> prompts, SamplingParams params, int n, long
 
     private static ApiRequest common(JsonNode root, LocalEngine engine, ServeOptions options, List<int[]> prompts,
                                      Long maxTokens, String maxField, int defaultMaxTokens, boolean logprobs) {
-        String model = JsonFields.string(root, "model");
-        if (model != null && !model.equals(options.servedModelName())) {
-            throw new ApiError(404, "invalid_request_error", "model", "model_not_found",
-                    "model: '" + model + "' does not exist (this server serves '" + options.servedModelName() + "')");
-        }
+        // "model" (the base or a loaded adapter) is resolved by the server: ServedModels.scheduler.
         refuse(root, "stream", JsonNode::asBoolean, "streaming responses are not supported");
         refuse(root, "presence_penalty", v -> v.asDouble() != 0, "penalties are not supported");
         refuse(root, "frequency_penalty", v -> v.asDouble() != 0, "penalties are not supported");

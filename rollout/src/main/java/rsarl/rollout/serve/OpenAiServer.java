@@ -43,6 +43,9 @@ public final class OpenAiServer implements AutoCloseable {
     private final HttpServer http;
     private final ExecutorService handlers;
     private final BatchScheduler scheduler;
+    private final ServedModels models;
+    private final WeightRoutes weights;
+    private final GenerateRoute native_;
     private final long created = System.currentTimeMillis() / 1000;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean closing;
@@ -52,8 +55,10 @@ public final class OpenAiServer implements AutoCloseable {
         this.engine = engine;
         this.options = options;
         this.http = http;
-        this.scheduler = new BatchScheduler(engine.generator(options.maxBatch())::generate, options.maxBatch(),
-                options.batchWait(), options.fillWait());
+        this.models = new ServedModels(engine, options);
+        this.scheduler = models.baseScheduler();
+        this.weights = new WeightRoutes(models, OpenAiServer::parse);
+        this.native_ = new GenerateRoute(engine, models, this::generate);
         // Each waiting request holds a handler thread: enough of them to fill several batches.
         int threads = Math.max(16, 4 * options.maxBatch());
         AtomicInteger n = new AtomicInteger();
@@ -93,13 +98,18 @@ public final class OpenAiServer implements AutoCloseable {
         return scheduler;
     }
 
+    /** The base model and the LoRA adapters loaded at run time. */
+    public ServedModels models() {
+        return models;
+    }
+
     private void handle(HttpExchange ex) throws IOException {
         inFlight.incrementAndGet();
         try {
             String path = ex.getRequestURI().getPath();
             while (path.length() > 1 && path.endsWith("/")) path = path.substring(0, path.length() - 1);
             byte[] body = ex.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
-            ObjectNode reply;
+            JsonNode reply;
             try {
                 if (closing) throw new ApiError(503, "server_error", null, null, "the server is shutting down");
                 reply = route(ex.getRequestMethod(), path, body);
@@ -117,7 +127,7 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    private ObjectNode route(String method, String path, byte[] body) {
+    private JsonNode route(String method, String path, byte[] body) {
         switch (path) {
             case "/health" -> {
                 requireMethod(method, "GET");
@@ -126,21 +136,35 @@ public final class OpenAiServer implements AutoCloseable {
             case "/v1/models" -> {
                 requireMethod(method, "GET");
                 ObjectNode list = JSON.createObjectNode().put("object", "list");
-                list.putArray("data").add(modelObject());
+                ArrayNode data = list.putArray("data").add(modelObject());
+                models.adapters().forEach((name, dir) -> data.addObject().put("id", name).put("object", "model")
+                        .put("created", created).put("owned_by", "rsa-rl").put("root", dir.toString())
+                        .put("parent", options.servedModelName()));
                 return list;
             }
             case "/v1/chat/completions" -> {
                 requireMethod(method, "POST");
-                return chat(ApiRequest.chat(parse(body), engine, options));
+                JsonNode root = parse(body);
+                BatchScheduler s = models.scheduler(JsonFields.string(root, "model"));
+                return chat(ApiRequest.chat(root, engine, options), s);
             }
             case "/v1/completions" -> {
                 requireMethod(method, "POST");
-                return completion(ApiRequest.completion(parse(body), engine, options));
+                JsonNode root = parse(body);
+                BatchScheduler s = models.scheduler(JsonFields.string(root, "model"));
+                return completion(ApiRequest.completion(root, engine, options), s,
+                        Boolean.TRUE.equals(JsonFields.bool(root, "return_token_ids")));
             }
             default -> {
                 if (path.equals("/v1/models/" + options.servedModelName())) {
                     requireMethod(method, "GET");
                     return modelObject();
+                }
+                ObjectNode admin = weights.route(method, path, body);
+                if (admin != null) return admin;
+                if (path.equals("/generate")) {
+                    requireMethod(method, "POST");
+                    return native_.handle(parse(body)); // SGLang's native route, for rollouts with token ids
                 }
                 throw new ApiError(404, "invalid_request_error", null, "not_found", "no route " + method + " " + path);
             }
@@ -154,7 +178,7 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    private static JsonNode parse(byte[] body) {
+    static JsonNode parse(byte[] body) {
         if (body.length > MAX_BODY_BYTES) {
             throw new ApiError(413, "invalid_request_error", null, null, "request body over " + MAX_BODY_BYTES + " bytes");
         }
@@ -172,7 +196,7 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     /** Runs every row through the scheduler and waits; the texts come back in row order. */
-    private List<TextCompletion> generate(ApiRequest request) {
+    private List<TextCompletion> generate(ApiRequest request, BatchScheduler scheduler) {
         List<GenerationRequest> rows;
         try {
             rows = request.rows(engine);
@@ -205,8 +229,8 @@ public final class OpenAiServer implements AutoCloseable {
         return out;
     }
 
-    private ObjectNode chat(ApiRequest request) {
-        List<TextCompletion> done = generate(request);
+    private ObjectNode chat(ApiRequest request, BatchScheduler scheduler) {
+        List<TextCompletion> done = generate(request, scheduler);
         ObjectNode root = head("chatcmpl-", "chat.completion");
         ArrayNode choices = root.putArray("choices");
         for (int i = 0; i < done.size(); i++) {
@@ -231,8 +255,8 @@ public final class OpenAiServer implements AutoCloseable {
         return root;
     }
 
-    private ObjectNode completion(ApiRequest request) {
-        List<TextCompletion> done = generate(request);
+    private ObjectNode completion(ApiRequest request, BatchScheduler scheduler, boolean returnTokenIds) {
+        List<TextCompletion> done = generate(request, scheduler);
         ObjectNode root = head("cmpl-", "text_completion");
         ArrayNode choices = root.putArray("choices");
         for (int i = 0; i < done.size(); i++) {
@@ -256,6 +280,13 @@ public final class OpenAiServer implements AutoCloseable {
                 choice.putNull("logprobs");
             }
             choice.put("finish_reason", t.finishReason());
+            if (returnTokenIds) {
+                // vLLM's return_token_ids: the prompt's and the completion's ids, as the trainer puts them in the loss.
+                ArrayNode p = choice.putArray("prompt_token_ids");
+                for (int id : request.prompts().get(i / request.n())) p.add(id);
+                ArrayNode c = choice.putArray("token_ids");
+                for (int id : t.tokenIds()) c.add(id);
+            }
         }
         usage(root, done, request);
         return root;
@@ -292,7 +323,7 @@ public final class OpenAiServer implements AutoCloseable {
         return root;
     }
 
-    private static void send(HttpExchange ex, int status, ObjectNode body) throws IOException {
+    private static void send(HttpExchange ex, int status, JsonNode body) throws IOException {
         byte[] bytes = JSON.writeValueAsBytes(body);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.sendResponseHeaders(status, bytes.length);
@@ -320,7 +351,7 @@ public final class OpenAiServer implements AutoCloseable {
             }
         }
         http.stop(0);
-        scheduler.close(Duration.ofSeconds(5));
+        models.close();
         handlers.shutdown();
         try {
             handlers.awaitTermination(5, TimeUnit.SECONDS);

@@ -127,6 +127,7 @@ class OpenAiBackendTest {
             BackendException e = assertThrows(BackendException.class, () -> b.generate(requests(1)));
             assertTrue(e.getMessage().contains(url + "/chat/completions"), e.getMessage());
             assertTrue(e.getMessage().contains("ConnectException: "), e.getMessage());
+            assertTrue(e.getMessage().contains("nothing answers at 127.0.0.1:" + port), e.getMessage());
             assertEquals(3, b.attempts());
         }
     }
