@@ -166,6 +166,8 @@ public final class PolicyUpdate {
                         r[0] = loss.compute(logp, oldLogp, refLogp, adv, mask, norm, weights);
                         return r[0].loss();
                     }, it == 0, compare && temperature != 1.0);
+                    stepLoss += pass.loss().getFloat();
+                    stats = stats.plus(r[0].stats());
                     if (it == 0) {
                         entropySum += pass.entropy().mul(mask).sum().toType(DataType.FLOAT64, false).getDouble();
                         if (compare) {
