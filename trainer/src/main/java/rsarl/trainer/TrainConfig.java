@@ -60,7 +60,12 @@ public record TrainConfig(
      * ({@code generate}) and the pools ({@code pools_generate}) when their files are missing.
      */
     public record Data(String problems, String pools, String task, Assets.DataGenerate generate,
-            Assets.PoolsGenerate poolsGenerate) {}
+            Assets.PoolsGenerate poolsGenerate, String promptKey, String answerKey, String idKey) {
+        /** The columns to read prompt, answer and id from ({@code data.prompt_key}, ...). */
+        public rsarl.rewards.ProblemFields fields() {
+            return new rsarl.rewards.ProblemFields(promptKey, answerKey, idKey);
+        }
+    }
 
     /**
      * {@code aggregation.*}: share of aggregation prompts per batch, candidates per prompt, their source, and the

@@ -67,7 +67,8 @@ public final class TrainRun {
                 ? EvalConfig.load(Path.of(cfg.eval().config()), List.of("output_dir=unused")) : null;
         prepareAssets(cfg, log);
         // Problems without a task of their own get data.task; a mixed file (math + puzzles) keeps each line's.
-        List<Problem> problems = ProblemReader.read(Path.of(cfg.data().problems()), cfg.data().task());
+        List<Problem> problems = ProblemReader.read(Path.of(cfg.data().problems()), cfg.data().task(),
+                cfg.data().fields());
         Map<String, Verifier> verifiers = new java.util.HashMap<>();
         for (Problem p : problems) {
             try {
