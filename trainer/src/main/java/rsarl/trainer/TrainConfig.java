@@ -93,6 +93,7 @@ public record TrainConfig(
         for (String o : overrides) {
             ConfigLoader.applyOverride(user, o.startsWith("batch_size=") ? "per_device_train_batch_size" + o.substring(10) : o);
         }
+        Assets.checkInitTarget(user, "/model", "model", overrides, file.toString());
         ObjectNode tree = ConfigLoader.merge(ConfigLoader.readResource(TrainConfig.class, "train-defaults.yaml"), user);
         TrainConfig c = ConfigLoader.bind(tree, TrainConfig.class, file.toString());
         c.validate(file.toString());
