@@ -12,6 +12,7 @@ final class ConfigOptions {
     Path config;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
-            description = "override a config key with a YAML value, e.g. rsa.k=1 or resume=auto (repeatable)")
+            description = "override a config key with a YAML value, e.g. seed=7 (repeatable; --print-config lists"
+                    + " the keys)")
     List<String> overrides = new ArrayList<>();
 }

@@ -95,7 +95,7 @@ public record TrainConfig(
         }
         Assets.checkInitTarget(user, "/model", "model", overrides, file.toString());
         ObjectNode tree = ConfigLoader.merge(ConfigLoader.readResource(TrainConfig.class, "train-defaults.yaml"), user);
-        TrainConfig c = ConfigLoader.bind(tree, TrainConfig.class, file.toString());
+        TrainConfig c = ConfigLoader.bind(tree, TrainConfig.class, file.toString(), overrides);
         c.validate(file.toString());
         return c;
     }
