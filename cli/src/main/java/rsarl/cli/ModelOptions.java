@@ -1,8 +1,6 @@
 package rsarl.cli;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
-import ai.djl.engine.StandardCapabilities;
 import picocli.CommandLine.Option;
 import rsarl.model.QwenModel;
 
@@ -20,18 +18,6 @@ final class ModelOptions {
     @Option(names = "--dtype", defaultValue = "fp32", description = "compute dtype: fp32 (default) or fp16")
     String dtype;
 
-    /** Without this, a CPU-only libtorch answers --device cuda with a page-long native dispatcher error. */
-    private void checkGpu(Device d) {
-        Engine engine = Engine.getInstance();
-        if (!engine.hasCapability(StandardCapabilities.CUDA)) {
-            throw new IllegalArgumentException("--device " + device + ": this PyTorch engine (" + engine.getVersion()
-                    + ") was loaded without CUDA support; use --device cpu or a CUDA build of libtorch");
-        }
-        if (d.getDeviceId() >= engine.getGpuCount()) {
-            throw new IllegalArgumentException("--device " + device + ": only " + engine.getGpuCount() + " GPU(s) visible");
-        }
-    }
-
     /** Fails fast, naming the folder, when it is not there (before a tokenizer or weights are read). */
     void checkDir() {
         if (!Files.isDirectory(dir)) {
@@ -42,10 +28,18 @@ final class ModelOptions {
         }
     }
 
+    /** The --device, checked against the engine (one line for a CUDA device on the CPU build). */
+    Device device() {
+        try {
+            return rsarl.model.Devices.usable(device);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--device " + e.getMessage(), e);
+        }
+    }
+
     QwenModel load() {
         checkDir();
-        Device d = QwenModel.device(device);
-        if (d.isGpu()) checkGpu(d);
+        Device d = device();
         return QwenModel.load(dir, d, QwenModel.computeType(dtype));
     }
 }

@@ -14,7 +14,7 @@ final class QwenModels {
 
     static Device device(String name) {
         try {
-            return QwenModel.device(name);
+            return rsarl.model.Devices.usable(name);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("key 'device': " + e.getMessage(), e);
         }
