@@ -131,11 +131,15 @@ public final class OpenAiServer implements AutoCloseable {
             }
             case "/v1/chat/completions" -> {
                 requireMethod(method, "POST");
-                return chat(ApiRequest.chat(parse(body), engine, options));
+                JsonNode root = parse(body);
+                IgnoredFields.warn(root, true, path, System.err);
+                return chat(ApiRequest.chat(root, engine, options));
             }
             case "/v1/completions" -> {
                 requireMethod(method, "POST");
-                return completion(ApiRequest.completion(parse(body), engine, options));
+                JsonNode root = parse(body);
+                IgnoredFields.warn(root, false, path, System.err);
+                return completion(ApiRequest.completion(root, engine, options));
             }
             default -> {
                 if (path.equals("/v1/models/" + options.servedModelName())) {
