@@ -19,7 +19,6 @@ final class ModelOptions {
     @Option(names = "--dtype", defaultValue = "fp32", description = "compute dtype: fp32 (default) or fp16")
     String dtype;
 
-    /** Without this, a CPU-only libtorch answers --device cuda with a page-long native dispatcher error. */
     /** Fails fast, naming the folder, when it is not there (before a tokenizer or weights are read). */
     void checkDir() {
         if (!Files.isDirectory(dir)) {
@@ -30,10 +29,17 @@ final class ModelOptions {
         }
     }
 
+    /** The --device, checked against the engine (one line for a CUDA device on the CPU build). */
+    Device device() {
+        try {
+            return ComputeOptions.usable(device);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--device " + e.getMessage(), e);
+        }
+    }
+
     QwenModel load() {
         checkDir();
-        Device d = ComputeOptions.device(device);
-        ComputeOptions.requireAvailable(d, "--device " + device);
-        return QwenModel.load(dir, d, ComputeOptions.computeType(dtype));
+        return QwenModel.load(dir, device(), ComputeOptions.computeType(dtype));
     }
 }

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
                 MakeAggSftCommand.class,
                 DemoReportCommand.class,
                 TrainCommand.class,
+                SweepCommand.class,
                 BenchTrainCommand.class,
                 DoctorCommand.class,
         })

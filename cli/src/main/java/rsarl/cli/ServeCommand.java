@@ -48,7 +48,7 @@ final class ServeCommand implements Callable<Integer> {
                     + "batch ended, so closed-loop clients fill one batch (default ${DEFAULT-VALUE})")
     int fillWaitMs;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpuN (default ${DEFAULT-VALUE})")
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu (default), cuda or cuda:N")
     String device;
 
     @Option(names = "--served-model-name", description = "name clients pass as 'model' (default: the folder name)")

@@ -27,6 +27,12 @@ public final class ComputeOptions {
         throw new IllegalArgumentException("unknown device '" + name + "' (cpu, cuda, cuda:N)");
     }
 
+    /** The device {@code name} names ({@code null}: cpu), checked against the engine; messages start with the name. */
+    public static Device usable(String name) {
+        String n = name == null ? "cpu" : name;
+        return requireAvailable(device(n), n);
+    }
+
     /**
      * Fails with one clear line when {@code device} is a GPU this process's libtorch cannot use: a CPU build (the
      * bundled one, unless {@code PYTORCH_LIBRARY_PATH} names a CUDA libtorch) or too few devices.

@@ -15,7 +15,7 @@ final class QwenModels {
 
     static Device device(String name) {
         try {
-            return ComputeOptions.requireAvailable(ComputeOptions.device(name), "'" + name + "'");
+            return ComputeOptions.usable(name);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("key 'device': " + e.getMessage(), e);
         }

@@ -46,7 +46,7 @@ public record SftConfig(
             ConfigLoader.applyOverride(user, o.startsWith("batch_size=") ? "per_device_train_batch_size" + o.substring(10) : o);
         }
         ObjectNode tree = ConfigLoader.merge(ConfigLoader.readResource(SftConfig.class, "sft-defaults.yaml"), user);
-        SftConfig c = ConfigLoader.bind(tree, SftConfig.class, file.toString());
+        SftConfig c = ConfigLoader.bind(tree, SftConfig.class, file.toString(), overrides);
         c.validate(file.toString());
         return c;
     }

@@ -64,7 +64,12 @@ public record TrainConfig(
      * ({@code generate}) and the pools ({@code pools_generate}) when their files are missing.
      */
     public record Data(String problems, String pools, String task, Assets.DataGenerate generate,
-            Assets.PoolsGenerate poolsGenerate) {}
+            Assets.PoolsGenerate poolsGenerate, String promptKey, String answerKey, String idKey) {
+        /** The columns to read prompt, answer and id from ({@code data.prompt_key}, ...). */
+        public rsarl.rewards.ProblemFields fields() {
+            return new rsarl.rewards.ProblemFields(promptKey, answerKey, idKey);
+        }
+    }
 
     /**
      * {@code aggregation.*}: share of aggregation prompts per batch, candidates per prompt, their source, and the
@@ -92,8 +97,9 @@ public record TrainConfig(
         for (String o : overrides) {
             ConfigLoader.applyOverride(user, o.startsWith("batch_size=") ? "per_device_train_batch_size" + o.substring(10) : o);
         }
+        Assets.checkInitTarget(user, "/model", "model", overrides, file.toString());
         ObjectNode tree = ConfigLoader.merge(ConfigLoader.readResource(TrainConfig.class, "train-defaults.yaml"), user);
-        TrainConfig c = ConfigLoader.bind(tree, TrainConfig.class, file.toString());
+        TrainConfig c = ConfigLoader.bind(tree, TrainConfig.class, file.toString(), overrides);
         c.validate(file.toString());
         return c;
     }

@@ -68,9 +68,11 @@ public final class TrainRun {
     public static long run(TrainConfig cfg, PrintStream log, long stopAfter) throws IOException {
         EvalConfig evalCfg = cfg.eval() != null && cfg.eval().everySteps() > 0
                 ? EvalConfig.load(Path.of(cfg.eval().config()), List.of("output_dir=unused")) : null;
+        Device device = QwenModels.device(cfg.device()); // before creating anything: one line for cuda on the CPU build
         prepareAssets(cfg, log);
         // Problems without a task of their own get data.task; a mixed file (math + puzzles) keeps each line's.
-        List<Problem> problems = ProblemReader.read(Path.of(cfg.data().problems()), cfg.data().task());
+        List<Problem> problems = ProblemReader.read(Path.of(cfg.data().problems()), cfg.data().task(),
+                cfg.data().fields());
         Map<String, Verifier> verifiers = new java.util.HashMap<>();
         for (Problem p : problems) {
             try {
@@ -84,7 +86,6 @@ public final class TrainRun {
                 cfg.aggregation().ratio(), cfg.aggregation().k(), cfg.aggregation().source(),
                 pools == null ? null : pools.stream().mapToInt(List::size).toArray(),
                 problems.stream().map(Problem::id).toList(), cfg.seed());
-        Device device = QwenModels.device(cfg.device());
         try (QwenTokenizer tok = QwenModels.tokenizer(cfg.model(), "model");
              QwenModel model = QwenModels.load(cfg.model(), device, "model", ModelDtype.of(cfg.dtype()));
              QwenModel refModel = cfg.beta() > 0 ? QwenModels.load(cfg.refModelOrDefault(), device, "ref_model")

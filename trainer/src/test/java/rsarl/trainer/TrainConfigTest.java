@@ -91,7 +91,11 @@ class TrainConfigTest {
         assertTrue(error(base + "learning_rat: 1e-5\n").contains("unknown key 'learning_rat'"));
         String nested = error(base + "aggregation:\n  kk: 3\n");
         assertTrue(nested.contains("'aggregation.kk'") && nested.contains("ratio"), nested);
-        assertTrue(error(base, "lora.rnk=4").contains("'lora.rnk'"));
+        // A --set key names the command line, not the file.
+        Path f = write(base);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TrainConfig.load(f, List.of("lora.rnk=4")));
+        assertTrue(e.getMessage().startsWith("--set lora.rnk=4: unknown key 'lora.rnk'"), e.getMessage());
     }
 
     @Test

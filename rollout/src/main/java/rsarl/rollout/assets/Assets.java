@@ -126,6 +126,43 @@ public final class Assets {
         }
     }
 
+    /**
+     * Refuses an {@code init} that would create a model folder the config file does not name: a model path set on
+     * the command line ({@code --set KEY=...}, e.g. a mistyped checkpoint) or one inside a training run's
+     * {@code checkpoint-N} folder must exist, or a random model would silently take its place.
+     *
+     * @param tree      the config with the overrides applied
+     * @param pointer   JSON pointer of the model key, e.g. {@code /backend/model}
+     * @param key       its dotted name, e.g. {@code backend.model}
+     * @param overrides the {@code --set} assignments
+     * @param source    the config file, for messages
+     */
+    public static void checkInitTarget(com.fasterxml.jackson.databind.JsonNode tree, String pointer, String key,
+            List<String> overrides, String source) {
+        com.fasterxml.jackson.databind.JsonNode init = tree.get("init");
+        com.fasterxml.jackson.databind.JsonNode model = tree.at(pointer);
+        if (init == null || init.isNull() || !model.isTextual() || hasModel(Path.of(model.asText()))) {
+            return;
+        }
+        String set = null;
+        for (String o : overrides == null ? List.<String>of() : overrides) {
+            int eq = o.indexOf('=');
+            if (eq > 0 && o.substring(0, eq).trim().equals(key)) {
+                set = o;
+            }
+        }
+        if (set != null) {
+            throw new rsarl.rollout.config.ConfigException("--set " + set + ": model folder not found: " + model.asText()
+                    + " (init creates only the model folder " + source + " names)");
+        }
+        for (Path part : Path.of(model.asText())) {
+            if (part.toString().matches("checkpoint-\\d+")) {
+                throw new rsarl.rollout.config.ConfigException(source + ": key '" + key + "': model folder not found: "
+                        + model.asText() + " (init does not create models inside a training run's folder)");
+            }
+        }
+    }
+
     /** Whether {@code dir} holds a model (its config.json). */
     public static boolean hasModel(Path dir) {
         return Files.isRegularFile(dir.resolve("config.json"));
@@ -143,8 +180,10 @@ public final class Assets {
         }
         Path tokDir = abs.resolveSibling("." + abs.getFileName() + ".tokenizer-" + System.nanoTime());
         try {
-            log.println("creating tokenizer (vocab " + init.vocabSize() + ") and a random " + init.preset()
-                    + " model (seed " + init.seed() + ") in " + dir);
+            // On stdout: the one folder a run creates besides its outputs.
+            System.out.println("init: creating " + dir + ": the project's tokenizer (vocab " + init.vocabSize()
+                    + ") and a random " + init.preset() + " model (seed " + init.seed() + ")");
+            System.out.flush();
             BpeTokenizerBuilder.Result tok = new BpeTokenizerBuilder(init.vocabSize()).write(tokDir);
             List<Integer> eos;
             try (QwenTokenizer t = QwenTokenizer.load(tokDir)) {

@@ -51,8 +51,8 @@ public final class LocalEngine implements AutoCloseable {
     }
 
     /**
-     * Loads the model (float32) and the tokenizer of {@code dir}; {@code device} is {@code cpu}, {@code gpu} or
-     * {@code gpuN}. A PEFT adapter folder loads as its base ({@code base_model_name_or_path}) with the adapter merged.
+     * Loads the model (float32) and the tokenizer of {@code dir}; {@code device} is {@code cpu}, {@code cuda} or
+     * {@code cuda:N}. A PEFT adapter folder loads as its base ({@code base_model_name_or_path}) with the adapter merged.
      */
     public static LocalEngine load(Path dir, String device) {
         Device d = device(device);
@@ -102,19 +102,13 @@ public final class LocalEngine implements AutoCloseable {
         return new LocalEngine(dir, d, model, tokenizer, false);
     }
 
-    /** Parses a device name: {@code cpu}, {@code gpu} (the first GPU) or {@code gpuN}. */
+    /** A device name ({@code cpu}, {@code cuda}, {@code cuda:N}), checked against the engine. */
     public static Device device(String name) {
-        String n = name == null ? "cpu" : name.strip().toLowerCase();
-        if (n.equals("cpu")) {
-            return Device.cpu();
+        try {
+            return rsarl.model.ComputeOptions.usable(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("device " + e.getMessage(), e);
         }
-        if (n.equals("gpu") || n.equals("cuda")) {
-            return Device.gpu();
-        }
-        if (n.matches("(gpu|cuda:?)[0-9]+")) {
-            return Device.gpu(Integer.parseInt(n.replaceAll("[^0-9]", "")));
-        }
-        throw new IllegalArgumentException("device: expected cpu, gpu or gpuN, got '" + name + "'");
     }
 
     /** The folder's name, used as the served model name. */

@@ -13,7 +13,7 @@ import java.util.Set;
  * @param timeoutS       openai: per-request timeout in seconds (default 600)
  * @param maxRetries     openai: retries after a 429, 5xx, timeout or connection error (default 6)
  * @param backoffS       openai: first retry delay in seconds, doubled each retry (default 1)
- * @param device         local: {@code cpu} or {@code gpu} (default cpu)
+ * @param device         local: {@code cpu}, {@code cuda} or {@code cuda:N} (default cpu)
  * @param maxBatch       local: most rows decoded together in one batch (default 32)
  */
 public record BackendConfig(String type, String baseUrl, String model, String apiKeyEnv, Integer maxConcurrency,

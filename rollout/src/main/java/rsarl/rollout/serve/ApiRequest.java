@@ -13,7 +13,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A validated {@code /v1/chat/completions} or {@code /v1/completions} body: the prompts as token ids and how to
- * sample them. Unknown fields are ignored (clients send many); fields we cannot honour with a value that would
+ * sample them. Unknown fields are served and logged with a warning ({@link IgnoredFields}); fields we cannot honour with a value that would
  * change the result are refused rather than silently dropped.
  *
  * @param prompts  one prompt for chat; one or more for completions

@@ -145,12 +145,14 @@ public final class OpenAiServer implements AutoCloseable {
             case "/v1/chat/completions" -> {
                 requireMethod(method, "POST");
                 JsonNode root = parse(body);
+                IgnoredFields.warn(root, true, path, System.err);
                 BatchScheduler s = models.scheduler(JsonFields.string(root, "model"));
                 return chat(ApiRequest.chat(root, engine, options), s);
             }
             case "/v1/completions" -> {
                 requireMethod(method, "POST");
                 JsonNode root = parse(body);
+                IgnoredFields.warn(root, false, path, System.err);
                 BatchScheduler s = models.scheduler(JsonFields.string(root, "model"));
                 return completion(ApiRequest.completion(root, engine, options), s,
                         Boolean.TRUE.equals(JsonFields.bool(root, "return_token_ids")));
