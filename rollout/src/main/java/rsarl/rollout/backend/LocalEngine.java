@@ -107,7 +107,7 @@ public final class LocalEngine implements AutoCloseable {
         try {
             return rsarl.model.ComputeOptions.usable(name);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("device " + e.getMessage(), e);
+            throw new IllegalArgumentException("device: " + e.getMessage(), e);
         }
     }
 
