@@ -47,6 +47,14 @@ class TrainConfigTest {
         return e.getMessage();
     }
 
+    private String setError(String yaml, String override) throws IOException {
+        Path f = write(yaml);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TrainConfig.load(f, List.of(override)));
+        assertTrue(e.getMessage().startsWith("--set " + override), e.getMessage());
+        return e.getMessage();
+    }
+
     @Test
     void defaultsOverridesAndDerivedValues() throws IOException {
         Path f = write(base + "loss_type: dr_grpo\nnum_generations: 4\nepsilon_high: 0.28\nlora:\n  rank: 8\n");
@@ -193,8 +201,9 @@ class TrainConfigTest {
         assertTrue(error(base, "rollout.engine=vllm", "rollout.base_url=http://h:1/v1")
                 .contains("key 'rollout.weight_sync' lora needs lora.rank > 0"));
         assertTrue(error(base, "rollout.max_staleness=1").contains("key 'rollout.max_staleness' needs a server"));
-        assertTrue(error(base, "rollout.engine=tgi").contains("rollout.engine"));
-        assertTrue(error(base, "rollout.importance_correction=clip").contains("rollout.importance_correction"));
+        // A bad value given with --set names the command line, not the file.
+        assertTrue(setError(base, "rollout.engine=tgi").startsWith("--set rollout.engine=tgi: key 'rollout.engine'"));
+        assertTrue(setError(base, "rollout.importance_correction=clip").contains("rollout.importance_correction"));
         assertTrue(error(base, "rollout.importance_cap=0.5").contains("key 'rollout.importance_cap'"));
         assertTrue(error(base, "rollout.engine=sglang", "rollout.base_url=http://h:1", "rollout.weight_sync=full",
                 "rollout.max_staleness=1", "filter_groups.enable=true").contains("filter_groups.enable"));
