@@ -42,6 +42,8 @@ public final class AnswerCues {
     }
 
     /** Words every cue contains (lower case): the pattern runs only near them, which keeps long responses cheap. */
+    /** Keyword occurrences tried per keyword, latest first: a response repeating "answer" stays cheap. */
+    private static final int MAX_TRIES = 64;
     private static final String[] KEYWORDS = {"answer", "答", "respuesta", "réponse", "reponse", "ответ", "antwort",
             "resposta", "risposta"};
     /** The last answer cue and the rest of its line (markdown bold and a closing period trimmed); null if none. */
@@ -70,9 +72,11 @@ public final class AnswerCues {
         }
         java.util.TreeSet<Integer> at = new java.util.TreeSet<>();
         for (String k : KEYWORDS) {
-            for (int i = lower.indexOf(k); i >= 0; i = lower.indexOf(k, i + 1)) {
+            int found = 0;
+            for (int i = lower.lastIndexOf(k); i >= 0 && found < MAX_TRIES; i = lower.lastIndexOf(k, i - 1)) {
                 if (k.charAt(0) == '答' || i == 0 || !Character.isLetter(s.charAt(i - 1))) {
                     at.add(i);
+                    found++;
                 }
             }
         }
