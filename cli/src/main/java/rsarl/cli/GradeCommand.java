@@ -60,6 +60,9 @@ final class GradeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Verifier verifier = Verifiers.forTask(task);
+        if (task.trim().equals("code") && rsarl.rewards.code.Sandbox.refusal() != null) {
+            throw new IllegalStateException(rsarl.rewards.code.Sandbox.refusal()); // before reading anything
+        }
         List<Item> items = new ArrayList<>();
         ProblemReader.forEachLine(input, (node, lineNo) -> {
             JsonNode r = node.get("response");
@@ -118,6 +121,16 @@ final class GradeCommand implements Callable<Integer> {
         try {
             pool.submit(() -> IntStream.range(0, items.size()).parallel()
                     .forEach(i -> grades[i] = verifier.grade(items.get(i).response(), items.get(i).problem()))).get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            while (c instanceof RuntimeException && c.getCause() instanceof RuntimeException
+                    && c.getMessage() != null && c.getMessage().equals(c.getCause().toString())) {
+                c = c.getCause(); // ForkJoin re-wraps a worker's exception
+            }
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
         } finally {
             pool.shutdown();
         }

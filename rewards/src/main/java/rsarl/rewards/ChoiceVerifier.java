@@ -34,6 +34,10 @@ public final class ChoiceVerifier implements Verifier {
         if (response == null) {
             return null;
         }
+        response = AnswerCues.afterThinking(response); // only what follows the last </think> counts
+        if (response == null) {
+            return null;
+        }
         int n = problem.options().isEmpty() ? DEFAULT_LETTERS : Math.min(26, problem.options().size());
         String boxed = MathExtractor.lastBoxed(response);
         if (boxed != null) {

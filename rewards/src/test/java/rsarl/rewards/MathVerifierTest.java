@@ -217,6 +217,10 @@ class MathVerifierTest {
         sets.append("\\}");
         assertEquals(0.0, score(sets.toString().replace("9\\}", "8\\}"), sets.toString()));
         assertEquals(0.0, score("1", "\\boxed{400!^{400!}}"));
+        assertEquals(0.0, score("5", "\\boxed{1} and ".repeat(5000) + "\\boxed{5}"), "five thousand boxes");
+        assertEquals(0.0, score("5", "Maybe \\boxed{4}? ".repeat(5000) + "\\boxed{5}"), "hedged thousands of times");
+        assertEquals(0.0, score("5", "answer answer ".repeat(20000)), "a cue word repeated");
+        assertEquals(0.0, score("55", "\\sum_{k=1}^{100000000} k"), "a sum past the term cap is not evaluated");
         // the elapsed time is reported, not asserted: a slow machine must not fail the build
         System.out.printf("giant-expression cases took %.1f ms%n", (System.nanoTime() - t0) / 1e6);
     }

@@ -10,15 +10,16 @@ import java.util.regex.Pattern;
  */
 public final class AnswerCues {
 
+    /** A cue, matched from its keyword on (the words before it, "final", "la", "die", do not matter). */
     private static final Pattern CUE = Pattern.compile("(?iu)(?:"
-            + "\\b(?:final\\s+answer|answer)\\b\\**\\s*(?:is|would\\s+be|should\\s+be|:|=)\\s*:?"
-            + "|(?:最终答案|答案|答)\\s*(?:是|为|為|:|：)"
-            + "|\\b(?:la\\s+)?respuesta(?:\\s+(?:final|correcta))?\\s*(?:es|:)"
-            + "|\\b(?:la\\s+)?r[ée]ponse(?:\\s+(?:finale|correcte))?\\s*(?:est|:)"
+            + "answer\\b\\**\\s*(?:is|would\\s+be|should\\s+be|:|=)\\s*:?"
+            + "|答案?\\s*(?:是|为|為|:|：)"
+            + "|respuesta(?:\\s+(?:final|correcta))?\\s*(?:es|:)"
+            + "|r[ée]ponse(?:\\s+(?:finale|correcte))?\\s*(?:est|:)"
             + "|ответ\\s*(?:[:：—-]|это)"
-            + "|\\b(?:die\\s+)?antwort\\s*(?:ist|lautet|:)"
-            + "|\\b(?:a\\s+)?resposta(?:\\s+(?:final|correta))?\\s*(?:é|:)"
-            + "|\\b(?:la\\s+)?risposta(?:\\s+(?:finale|corretta))?\\s*(?:è|:)"
+            + "|antwort\\s*(?:ist|lautet|:)"
+            + "|resposta(?:\\s+(?:final|correta))?\\s*(?:é|:)"
+            + "|risposta(?:\\s+(?:finale|corretta))?\\s*(?:è|:)"
             + ")\\**[ \\t]*");
 
     /** A cue's answer text and where it starts and ends in the searched string. */
@@ -41,12 +42,10 @@ public final class AnswerCues {
     }
 
     /** Words every cue contains (lower case): the pattern runs only near them, which keeps long responses cheap. */
+    /** Keyword occurrences tried per keyword, latest first: a response repeating "answer" stays cheap. */
+    private static final int MAX_TRIES = 64;
     private static final String[] KEYWORDS = {"answer", "答", "respuesta", "réponse", "reponse", "ответ", "antwort",
             "resposta", "risposta"};
-    /** Longest cue text before its keyword ("la respuesta", "final answer") and after it. */
-    private static final int BEFORE = 24;
-    private static final int AFTER = 48;
-
     /** The last answer cue and the rest of its line (markdown bold and a closing period trimmed); null if none. */
     public static Cue lastCue(String s) {
         int[] match = lastMatch(s);
@@ -65,38 +64,29 @@ public final class AnswerCues {
         return new Cue(line, match[0], eol < 0 ? s.length() : eol);
     }
 
-    /** {start, end} of the last cue, searched only around keyword occurrences, latest first. */
+    /** {start, end} of the last cue: the pattern is tried only at keyword occurrences, latest first. */
     private static int[] lastMatch(String s) {
         String lower = s.toLowerCase(java.util.Locale.ROOT);
-        Matcher m = CUE.matcher(s);
         if (lower.length() != s.length()) {
-            return lastIn(m, 0, s.length(), s.length()); // case mapping changed lengths: search it all
+            lower = s; // case mapping changed lengths: find keywords as written (the pattern ignores case)
         }
         java.util.TreeSet<Integer> at = new java.util.TreeSet<>();
         for (String k : KEYWORDS) {
-            for (int i = lower.indexOf(k); i >= 0; i = lower.indexOf(k, i + 1)) {
-                at.add(i);
+            int found = 0;
+            for (int i = lower.lastIndexOf(k); i >= 0 && found < MAX_TRIES; i = lower.lastIndexOf(k, i - 1)) {
+                if (k.charAt(0) == '答' || i == 0 || !Character.isLetter(s.charAt(i - 1))) {
+                    at.add(i);
+                    found++;
+                }
             }
         }
-        m.useTransparentBounds(true).useAnchoringBounds(false);
+        Matcher m = CUE.matcher(s);
         for (int pos : at.descendingSet()) {
-            int[] r = lastIn(m, Math.max(0, pos - BEFORE), Math.min(s.length(), pos + AFTER), pos);
-            if (r != null) {
-                return r;
+            m.region(pos, s.length());
+            if (m.lookingAt()) {
+                return new int[]{pos, m.end()};
             }
         }
         return null;
-    }
-
-    /** The last match in [from, to) that starts at or before {@code atMost}. */
-    private static int[] lastIn(Matcher m, int from, int to, int atMost) {
-        m.region(from, to);
-        int[] last = null;
-        while (m.find()) {
-            if (m.start() <= atMost) {
-                last = new int[]{m.start(), m.end()};
-            }
-        }
-        return last;
     }
 }

@@ -65,9 +65,15 @@ final class BoxedAnswers {
     private static List<Box> boxes(String s) {
         List<Box> out = new ArrayList<>();
         int from = 0;
+        int b = s.indexOf("\\boxed");
+        int f = s.indexOf("\\fbox");
         while (true) {
-            int b = s.indexOf("\\boxed", from);
-            int f = s.indexOf("\\fbox", from);
+            if (b >= 0 && b < from) {
+                b = s.indexOf("\\boxed", from); // each search resumes where the last box ended: linear overall
+            }
+            if (f >= 0 && f < from) {
+                f = s.indexOf("\\fbox", from);
+            }
             int at = b < 0 ? f : f < 0 ? b : Math.min(b, f);
             if (at < 0) {
                 return out;
