@@ -1,7 +1,6 @@
 package rsarl.rollout.backend;
 
 import ai.djl.Device;
-import ai.djl.ndarray.types.DataType;
 import rsarl.model.ChatMessage;
 import rsarl.model.ChatTemplate;
 import rsarl.model.Completion;
@@ -49,6 +48,11 @@ public final class LocalEngine implements AutoCloseable {
 
     /** Loads the model (float32) and the tokenizer of {@code dir}; {@code device} is {@code cpu}, {@code gpu} or {@code gpuN}. */
     public static LocalEngine load(Path dir, String device) {
+        return load(dir, device, "fp32");
+    }
+
+    /** As {@link #load(Path, String)} with the weights in {@code dtype} ({@code fp32} or {@code fp16}). */
+    public static LocalEngine load(Path dir, String device, String dtype) {
         Device d = device(device);
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("model directory not found: " + dir);
@@ -58,7 +62,7 @@ public final class LocalEngine implements AutoCloseable {
         }
         QwenTokenizer tokenizer = QwenTokenizer.load(dir);
         try {
-            QwenModel model = QwenModel.load(dir, d, DataType.FLOAT32);
+            QwenModel model = QwenModel.load(dir, d, rsarl.model.ComputeOptions.computeType(dtype));
             if (tokenizer.vocabSize() > model.config().vocabSize()) {
                 model.close();
                 throw new IllegalArgumentException(dir + ": tokenizer has " + tokenizer.vocabSize()
@@ -107,6 +111,11 @@ public final class LocalEngine implements AutoCloseable {
 
     public Device device() {
         return device;
+    }
+
+    /** The dtype the weights are held in ({@code backend.dtype}). */
+    public ai.djl.ndarray.types.DataType dtype() {
+        return model.computeType();
     }
 
     public QwenConfig config() {
