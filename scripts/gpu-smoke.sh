@@ -36,7 +36,7 @@ printf '{"model":{"type":"BPE","vocab":{%s},"merges":[]},"added_tokens":[{"id":2
 
 echo "== greedy generation, CPU vs GPU (tiny model)"
 "$rsa" init-model --preset tiny --tokenizer "$work/tok/tokenizer.json" --out "$work/tiny" --seed 1 >/dev/null
-ids() { "$rsa" generate --model "$work/tiny" --input-ids 5,17,42,7 --max-new-tokens 32 --json --device "$1" \
+ids() { "$rsa" generate --model "$work/tiny" --input-ids 5,17,42,7 --max-new-tokens 32 --temperature 0 --json --device "$1" \
   | sed -n 's/.*"token_ids":\[\([0-9,]*\)\].*/\1/p'; }
 cpu="$(ids cpu)"
 gpu="$(ids cuda)"

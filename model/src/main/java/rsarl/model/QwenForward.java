@@ -159,19 +159,30 @@ final class QwenForward {
         }
         // scores, GQA without copying kv heads: the g query heads of kv head j are stacked along the query axis
         long total = ctx.total();
-        NDArray scores = q.reshape(b, nkv, (long) g * len, hd).matMul(k.transpose(0, 1, 3, 2))
-                .reshape(b, nh, len, total);
-        // masked softmax, in float32 whatever the compute type
-        NDArray probs;
-        if (computeType == DataType.FLOAT32) {
-            probs = scores.add(ctx.mask()).softmax(-1);
-        } else {
-            probs = Casts.to(Casts.to(scores, DataType.FLOAT32).add(ctx.mask()).softmax(-1), computeType);
-        }
+        NDArray raw = q.reshape(b, nkv, (long) g * len, hd).matMul(k.transpose(0, 1, 3, 2));
+        NDArray probs = maskedSoftmax(raw.reshape(b, nh, len, total), ctx.mask());
+        raw.close();
         // weighted values, heads merged back, output projection
         NDArray out = probs.reshape(b, nkv, (long) g * len, total).matMul(v)
                 .reshape(b, nh, len, hd).transpose(0, 2, 1, 3).reshape(b, len, (long) nh * hd);
         return linear(out, w.o(), w.oBias());
+    }
+
+    /**
+     * {@code softmax(scores + mask)} in float32 whatever the compute type. Each {@code [B, H, S, T]} intermediate is
+     * closed once used (autograd keeps what its backward needs, i.e. the probabilities): DJL would otherwise hold
+     * three or four of them per layer until the step's scope closes, the largest tensors of a long sequence.
+     */
+    private NDArray maskedSoftmax(NDArray scores, NDArray mask) {
+        NDArray f32 = Casts.to(scores, DataType.FLOAT32);
+        NDArray masked = f32.add(mask);
+        scores.close();
+        if (f32 != scores) f32.close();
+        NDArray p = masked.softmax(-1);
+        masked.close();
+        NDArray out = Casts.to(p, computeType);
+        if (out != p) p.close();
+        return out;
     }
 
     /** SwiGLU: down(silu(gate(x)) * up(x)). */

@@ -1,7 +1,6 @@
 package rsarl.rollout.backend;
 
 import ai.djl.Device;
-import ai.djl.ndarray.types.DataType;
 import rsarl.model.ChatMessage;
 import rsarl.model.ChatTemplate;
 import rsarl.model.Completion;
@@ -55,6 +54,11 @@ public final class LocalEngine implements AutoCloseable {
      * {@code cuda:N}. A PEFT adapter folder loads as its base ({@code base_model_name_or_path}) with the adapter merged.
      */
     public static LocalEngine load(Path dir, String device) {
+        return load(dir, device, "fp32");
+    }
+
+    /** As {@link #load(Path, String)} with the weights in {@code dtype} ({@code fp32} or {@code fp16}). */
+    public static LocalEngine load(Path dir, String device, String dtype) {
         Device d = device(device);
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("model directory not found: " + dir);
@@ -76,8 +80,8 @@ public final class LocalEngine implements AutoCloseable {
         try {
             QwenModel model;
             try {
-                model = adapter ? PeftAdapter.loadMerged(dir, null, d, DataType.FLOAT32)
-                        : QwenModel.load(dir, d, DataType.FLOAT32);
+                model = adapter ? PeftAdapter.loadMerged(dir, null, d, rsarl.model.ComputeOptions.computeType(dtype))
+                        : QwenModel.load(dir, d, rsarl.model.ComputeOptions.computeType(dtype));
             } catch (IOException e) {
                 throw new IllegalArgumentException(e.getMessage(), e);
             }
@@ -123,6 +127,11 @@ public final class LocalEngine implements AutoCloseable {
 
     public Device device() {
         return device;
+    }
+
+    /** The dtype the weights are held in ({@code backend.dtype}). */
+    public ai.djl.ndarray.types.DataType dtype() {
+        return model.computeType();
     }
 
     public QwenConfig config() {

@@ -15,9 +15,11 @@ import java.util.Set;
  * @param backoffS       openai: first retry delay in seconds, doubled each retry (default 1)
  * @param device         local: {@code cpu}, {@code cuda} or {@code cuda:N} (default cpu)
  * @param maxBatch       local: most rows decoded together in one batch (default 32)
+ * @param dtype          local: model weights, {@code fp32} (default) or {@code fp16}
  */
 public record BackendConfig(String type, String baseUrl, String model, String apiKeyEnv, Integer maxConcurrency,
-                            Double timeoutS, Integer maxRetries, Double backoffS, String device, Integer maxBatch) {
+                            Double timeoutS, Integer maxRetries, Double backoffS, String device, Integer maxBatch,
+                            String dtype) {
 
     public static final Set<String> TYPES = Set.of("openai", "local");
 
@@ -36,6 +38,12 @@ public record BackendConfig(String type, String baseUrl, String model, String ap
         backoffS = Check.or(backoffS, 1.0);
         device = Check.or(device, "cpu");
         maxBatch = Check.or(maxBatch, 32);
+        dtype = Check.or(dtype, "fp32");
+        try {
+            rsarl.model.ComputeOptions.computeType(dtype);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("dtype: " + e.getMessage(), e);
+        }
         Check.atLeast("max_batch", maxBatch, 1);
         Check.atLeast("max_concurrency", maxConcurrency, 1);
         Check.atLeast("max_retries", maxRetries, 0);
@@ -50,11 +58,17 @@ public record BackendConfig(String type, String baseUrl, String model, String ap
     /** Without {@code max_batch} (default). */
     public BackendConfig(String type, String baseUrl, String model, String apiKeyEnv, Integer maxConcurrency,
                          Double timeoutS, Integer maxRetries, Double backoffS, String device) {
-        this(type, baseUrl, model, apiKeyEnv, maxConcurrency, timeoutS, maxRetries, backoffS, device, null);
+        this(type, baseUrl, model, apiKeyEnv, maxConcurrency, timeoutS, maxRetries, backoffS, device, null, null);
+    }
+
+    /** Without {@code dtype} (fp32). */
+    public BackendConfig(String type, String baseUrl, String model, String apiKeyEnv, Integer maxConcurrency,
+                         Double timeoutS, Integer maxRetries, Double backoffS, String device, Integer maxBatch) {
+        this(type, baseUrl, model, apiKeyEnv, maxConcurrency, timeoutS, maxRetries, backoffS, device, maxBatch, null);
     }
 
     public static BackendConfig local(String modelDir, String device) {
-        return new BackendConfig("local", null, modelDir, null, null, null, null, null, device, null);
+        return new BackendConfig("local", null, modelDir, null, null, null, null, null, device, null, null);
     }
 
     public static BackendConfig openai(String baseUrl, String model) {
