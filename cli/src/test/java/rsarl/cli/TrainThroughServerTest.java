@@ -154,6 +154,20 @@ class TrainThroughServerTest {
     }
 
     @Test
+    void sglangLoraSyncSamplesThroughGenerateWithLoraPath() throws Exception {
+        Path out = shared.resolve("sglang-lora");
+        try (LocalEngine engine = LocalEngine.load(shared.resolve("model"), "cpu");
+             OpenAiServer server = serve(engine)) {
+            CliRun r = train(out, "rollout.engine=sglang", "rollout.base_url=" + server.baseUrl().replace("/v1", ""),
+                    "rollout.importance_correction=token_truncate");
+            assertEquals(0, r.code(), r.err());
+            assertEquals(List.of("policy-v" + STEPS), List.copyOf(server.models().adapters().keySet()));
+            assertEquals(2 * (STEPS + 1) - 1, server.models().history().size(), server.models().history().toString());
+        }
+        assertOnPolicy(metrics(out));
+    }
+
+    @Test
     void maxStalenessOneTrainsOnRolloutsOneVersionBehind() throws Exception {
         Path out = shared.resolve("async");
         try (LocalEngine engine = LocalEngine.load(shared.resolve("model"), "cpu");
