@@ -148,9 +148,17 @@ public record TrainConfig(
         return new PolicyLoss(epsilon, epsilonHighOrDefault(), beta);
     }
 
-    /** Hash of everything but {@code resume} and {@code max_steps} (both may change between a run and its resume). */
+    /**
+     * Hash of everything but {@code resume} and {@code max_steps} (both may change between a run and its resume), and
+     * where the rollout server is and how patiently it is called (a rerun may find it elsewhere).
+     */
     public String hash() {
-        return ConfigLoader.hash(this, "resume", "max_steps");
+        ObjectNode tree = ConfigLoader.toTree(this);
+        if (tree.get("rollout") instanceof ObjectNode r) {
+            r.remove(List.of("base_url", "api_key_env", "sync_dir", "max_concurrency", "request_timeout_s",
+                    "max_retry_wait_s"));
+        }
+        return ConfigLoader.hash(tree, "resume", "max_steps");
     }
 
     void validate(String source) {
