@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.engine.StandardCapabilities;
 import picocli.CommandLine.Option;
 import rsarl.model.QwenModel;
+import rsarl.model.peft.PeftAdapter;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,12 +33,17 @@ final class ModelOptions {
         }
     }
 
+    /** A PEFT adapter folder (no config.json of its own): loaded as its base with the adapter merged. */
+    boolean isAdapter() {
+        return PeftAdapter.isAdapter(dir) && !Files.isRegularFile(dir.resolve("config.json"));
+    }
+
     /** Fails fast, naming the folder, when it is not there (before a tokenizer or weights are read). */
     void checkDir() {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException(dir + ": no such model directory (expected config.json and *.safetensors)");
         }
-        if (!Files.isRegularFile(dir.resolve("config.json"))) {
+        if (!isAdapter() && !Files.isRegularFile(dir.resolve("config.json"))) {
             throw new IllegalArgumentException(dir.resolve("config.json") + ": not found");
         }
     }
@@ -46,6 +52,13 @@ final class ModelOptions {
         checkDir();
         Device d = QwenModel.device(device);
         if (d.isGpu()) checkGpu(d);
+        if (isAdapter()) {
+            try {
+                return PeftAdapter.loadMerged(dir, null, d, QwenModel.computeType(dtype));
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        }
         return QwenModel.load(dir, d, QwenModel.computeType(dtype));
     }
 }
