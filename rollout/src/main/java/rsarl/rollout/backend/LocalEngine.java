@@ -55,6 +55,11 @@ public final class LocalEngine implements AutoCloseable {
      * {@code gpuN}. A PEFT adapter folder loads as its base ({@code base_model_name_or_path}) with the adapter merged.
      */
     public static LocalEngine load(Path dir, String device) {
+        return load(dir, null, device);
+    }
+
+    /** As {@link #load(Path, String)}; {@code base} names an adapter's base folder explicitly (null: from its config). */
+    public static LocalEngine load(Path dir, Path base, String device) {
         Device d = device(device);
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("model directory not found: " + dir);
@@ -64,7 +69,7 @@ public final class LocalEngine implements AutoCloseable {
         Path tokDir = dir;
         if (adapter && !Files.isRegularFile(dir.resolve("tokenizer.json"))) {
             try {
-                tokDir = PeftAdapter.baseDir(dir, null);
+                tokDir = PeftAdapter.baseDir(dir, base);
             } catch (IOException e) {
                 throw new IllegalArgumentException(e.getMessage(), e);
             }
@@ -76,7 +81,7 @@ public final class LocalEngine implements AutoCloseable {
         try {
             QwenModel model;
             try {
-                model = adapter ? PeftAdapter.loadMerged(dir, null, d, DataType.FLOAT32)
+                model = adapter ? PeftAdapter.loadMerged(dir, base, d, DataType.FLOAT32)
                         : QwenModel.load(dir, d, DataType.FLOAT32);
             } catch (IOException e) {
                 throw new IllegalArgumentException(e.getMessage(), e);

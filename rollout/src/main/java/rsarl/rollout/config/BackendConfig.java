@@ -15,9 +15,12 @@ import java.util.Set;
  * @param backoffS       openai: first retry delay in seconds, doubled each retry (default 1)
  * @param device         local: {@code cpu} or {@code gpu} (default cpu)
  * @param maxBatch       local: most rows decoded together in one batch (default 32)
+ * @param baseModel      local: the base folder when {@code model} is a PEFT adapter whose
+ *                       {@code base_model_name_or_path} is not a folder here (e.g. a hub id); null otherwise
  */
 public record BackendConfig(String type, String baseUrl, String model, String apiKeyEnv, Integer maxConcurrency,
-                            Double timeoutS, Integer maxRetries, Double backoffS, String device, Integer maxBatch) {
+                            Double timeoutS, Integer maxRetries, Double backoffS, String device, Integer maxBatch,
+                            String baseModel) {
 
     public static final Set<String> TYPES = Set.of("openai", "local");
 
@@ -51,6 +54,12 @@ public record BackendConfig(String type, String baseUrl, String model, String ap
     public BackendConfig(String type, String baseUrl, String model, String apiKeyEnv, Integer maxConcurrency,
                          Double timeoutS, Integer maxRetries, Double backoffS, String device) {
         this(type, baseUrl, model, apiKeyEnv, maxConcurrency, timeoutS, maxRetries, backoffS, device, null);
+    }
+
+    /** Without {@code base_model}. */
+    public BackendConfig(String type, String baseUrl, String model, String apiKeyEnv, Integer maxConcurrency,
+                         Double timeoutS, Integer maxRetries, Double backoffS, String device, Integer maxBatch) {
+        this(type, baseUrl, model, apiKeyEnv, maxConcurrency, timeoutS, maxRetries, backoffS, device, maxBatch, null);
     }
 
     public static BackendConfig local(String modelDir, String device) {
