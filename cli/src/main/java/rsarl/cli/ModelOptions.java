@@ -4,6 +4,7 @@ import ai.djl.Device;
 import picocli.CommandLine.Option;
 import rsarl.model.ComputeOptions;
 import rsarl.model.QwenModel;
+import rsarl.model.peft.PeftAdapter;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,12 +20,17 @@ final class ModelOptions {
     @Option(names = "--dtype", defaultValue = "fp32", description = "compute dtype: fp32 (default) or fp16")
     String dtype;
 
+    /** A PEFT adapter folder (no config.json of its own): loaded as its base with the adapter merged. */
+    boolean isAdapter() {
+        return PeftAdapter.isAdapter(dir) && !Files.isRegularFile(dir.resolve("config.json"));
+    }
+
     /** Fails fast, naming the folder, when it is not there (before a tokenizer or weights are read). */
     void checkDir() {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException(dir + ": no such model directory (expected config.json and *.safetensors)");
         }
-        if (!Files.isRegularFile(dir.resolve("config.json"))) {
+        if (!isAdapter() && !Files.isRegularFile(dir.resolve("config.json"))) {
             throw new IllegalArgumentException(dir.resolve("config.json") + ": not found");
         }
     }
@@ -40,6 +46,14 @@ final class ModelOptions {
 
     QwenModel load() {
         checkDir();
-        return QwenModel.load(dir, device(), ComputeOptions.computeType(dtype));
+        Device d = device();
+        if (isAdapter()) {
+            try {
+                return PeftAdapter.loadMerged(dir, null, d, ComputeOptions.computeType(dtype));
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        }
+        return QwenModel.load(dir, d, ComputeOptions.computeType(dtype));
     }
 }

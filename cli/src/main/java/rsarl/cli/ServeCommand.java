@@ -65,7 +65,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--lora-modules", arity = "1..*", paramLabel = "NAME=DIR",
             description = "PEFT adapter folders served as models NAME (as vllm serve --lora-modules); more can be "
                     + "loaded at run time with POST /v1/load_lora_adapter")
-    java.util.List<String> loraModules = java.util.List.of();
+    java.util.List<String> loraModules = new java.util.ArrayList<>();
 
     @Override
     public Integer call() {

@@ -116,6 +116,11 @@ class TrainThroughServerTest {
         }
         Path adapter = out.resolve("checkpoint-" + STEPS).resolve("adapter");
         assertEquals(4, JSON.readTree(adapter.resolve("adapter_config.json").toFile()).get("r").asInt());
+        assertTrue(Files.isRegularFile(adapter.resolve("tokenizer.json")), "the adapter folder is usable on its own");
+        // rsa generate takes the adapter folder as --model (token ids in and out).
+        CliRun gen = CliRun.rsa("generate", "--model", adapter.toString(), "--input-ids", "5,6,7", "--max-new-tokens",
+                "3", "--seed", "1");
+        assertEquals(0, gen.code(), gen.err());
         try (SafetensorsFile f = SafetensorsFile.open(adapter.resolve("adapter_model.safetensors"))) {
             assertTrue(f.entries().containsKey("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight"));
         }
@@ -136,19 +141,36 @@ class TrainThroughServerTest {
 
     @Test
     void fullSyncReloadsTheServerWeightsPerVersion() throws Exception {
-        Path out = shared.resolve("full");
+        // SGLang's /update_weights_from_disk, and vLLM's /collective_rpc to the worker extension.
+        for (String engineName : List.of("sglang", "vllm")) {
+            Path out = shared.resolve("full-" + engineName);
+            try (LocalEngine engine = LocalEngine.load(shared.resolve("model"), "cpu");
+                 OpenAiServer server = serve(engine)) {
+                String url = engineName.equals("sglang") ? server.baseUrl().replace("/v1", "") : server.baseUrl();
+                CliRun r = train(out, "rollout.engine=" + engineName, "rollout.base_url=" + url,
+                        "rollout.weight_sync=full", "lora.rank=0");
+                assertEquals(0, r.code(), r.err());
+                List<String> h = server.models().history();
+                assertEquals(STEPS + 1, h.size(), h.toString());
+                for (int v = 0; v <= STEPS; v++) {
+                    assertTrue(h.get(v).startsWith("update ") && h.get(v).endsWith("policy-v" + v), h.toString());
+                }
+                if (engineName.equals("sglang")) assertEquals("v" + STEPS, server.models().weightVersion());
+            }
+            assertOnPolicy(metrics(out));
+        }
+    }
+
+    @Test
+    void sglangLoraSyncSamplesThroughGenerateWithLoraPath() throws Exception {
+        Path out = shared.resolve("sglang-lora");
         try (LocalEngine engine = LocalEngine.load(shared.resolve("model"), "cpu");
              OpenAiServer server = serve(engine)) {
-            String root = server.baseUrl().replace("/v1", "");
-            CliRun r = train(out, "rollout.engine=sglang", "rollout.base_url=" + root, "rollout.weight_sync=full",
-                    "lora.rank=0");
+            CliRun r = train(out, "rollout.engine=sglang", "rollout.base_url=" + server.baseUrl().replace("/v1", ""),
+                    "rollout.importance_correction=token_truncate");
             assertEquals(0, r.code(), r.err());
-            List<String> h = server.models().history();
-            assertEquals(STEPS + 1, h.size(), h.toString());
-            for (int v = 0; v <= STEPS; v++) {
-                assertTrue(h.get(v).startsWith("update ") && h.get(v).endsWith("policy-v" + v), h.toString());
-            }
-            assertEquals("v" + STEPS, server.models().weightVersion());
+            assertEquals(List.of("policy-v" + STEPS), List.copyOf(server.models().adapters().keySet()));
+            assertEquals(2 * (STEPS + 1) - 1, server.models().history().size(), server.models().history().toString());
         }
         assertOnPolicy(metrics(out));
     }

@@ -119,7 +119,17 @@ public final class LoraModel implements TrainableModel, AutoCloseable {
     @Override
     public void saveTrainable(Path checkpointDir) throws IOException {
         lora.save(checkpointDir.resolve(ADAPTER_FILE));
-        peft().write(checkpointDir.resolve(PEFT_DIR));
+        Path peftDir = checkpointDir.resolve(PEFT_DIR);
+        peft().write(peftDir);
+        // As TRL saves them: the tokenizer beside the adapter makes the folder usable on its own.
+        if (baseModel != null) {
+            for (String f : java.util.List.of("tokenizer.json", "tokenizer_config.json")) {
+                Path src = Path.of(baseModel).resolve(f);
+                if (java.nio.file.Files.isRegularFile(src)) {
+                    java.nio.file.Files.copy(src, peftDir.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
     }
 
     @Override

@@ -157,14 +157,23 @@ public record TrainConfig(
         return new PolicyLoss(epsilon, epsilonHighOrDefault(), beta);
     }
 
-    /** Hash of everything but {@code resume} and {@code max_steps} (both may change between a run and its resume). */
     /** {@code micro_batch_max_tokens}, 0 when unset (micro-batches by count). */
     public int microBatchMaxTokensOrZero() {
         return microBatchMaxTokens == null ? 0 : microBatchMaxTokens;
     }
 
+    /**
+     * Hash of everything but {@code resume}, {@code max_steps} (both may change between a run and its resume) and
+     * {@code gradient_checkpointing} (same gradients), and where the rollout server is and how patiently it is
+     * called (a rerun may find it elsewhere).
+     */
     public String hash() {
-        return ConfigLoader.hash(this, "resume", "max_steps", "gradient_checkpointing");
+        ObjectNode tree = ConfigLoader.toTree(this);
+        if (tree.get("rollout") instanceof ObjectNode r) {
+            r.remove(List.of("base_url", "api_key_env", "sync_dir", "max_concurrency", "request_timeout_s",
+                    "max_retry_wait_s"));
+        }
+        return ConfigLoader.hash(tree, "resume", "max_steps", "gradient_checkpointing");
     }
 
     void validate(String source) {

@@ -197,6 +197,14 @@ class TrainConfigTest {
         assertEquals(RolloutConfig.ImportanceCorrection.TOKEN_TRUNCATE, vllm.rollout().importanceCorrection());
         assertEquals(RolloutConfig.WeightSync.LORA, vllm.rollout().weightSync());
 
+        TrainConfig moved = TrainConfig.load(write(base + "lora: {rank: 8}\n"), List.of("rollout.engine=vllm",
+                "rollout.base_url=http://10.0.0.6:8000/v1", "rollout.importance_correction=token_truncate",
+                "rollout.importance_cap=2", "rollout.max_staleness=1", "rollout.max_retry_wait_s=5"));
+        assertEquals(vllm.hash(), moved.hash(), "the server's address and patience do not change the run");
+        TrainConfig capped = TrainConfig.load(write(base + "lora: {rank: 8}\n"), List.of("rollout.engine=vllm",
+                "rollout.base_url=http://10.0.0.5:8000/v1", "rollout.importance_correction=token_truncate",
+                "rollout.importance_cap=4", "rollout.max_staleness=1"));
+        assertNotEquals(vllm.hash(), capped.hash());
         assertTrue(error(base, "rollout.engine=vllm").contains("key 'rollout.base_url' is required"));
         assertTrue(error(base, "rollout.engine=vllm", "rollout.base_url=http://h:1/v1")
                 .contains("key 'rollout.weight_sync' lora needs lora.rank > 0"));

@@ -40,7 +40,8 @@ public final class LocalBackend implements Backend {
         }
         LocalEngine engine;
         try {
-            engine = LocalEngine.load(Path.of(config.model()), config.device(), config.dtype());
+            engine = LocalEngine.load(Path.of(config.model()),
+                    config.baseModel() == null ? null : Path.of(config.baseModel()), config.device(), config.dtype());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("backend.model: " + e.getMessage(), e);
         }

@@ -54,11 +54,24 @@ public final class LocalEngine implements AutoCloseable {
      * {@code cuda:N}. A PEFT adapter folder loads as its base ({@code base_model_name_or_path}) with the adapter merged.
      */
     public static LocalEngine load(Path dir, String device) {
-        return load(dir, device, "fp32");
+        return load(dir, null, device, "fp32");
     }
 
     /** As {@link #load(Path, String)} with the weights in {@code dtype} ({@code fp32} or {@code fp16}). */
     public static LocalEngine load(Path dir, String device, String dtype) {
+        return load(dir, null, device, dtype);
+    }
+
+    /** As {@link #load(Path, String)}; {@code base} names an adapter's base folder explicitly (null: from its config). */
+    public static LocalEngine load(Path dir, Path base, String device) {
+        return load(dir, base, device, "fp32");
+    }
+
+    /**
+     * The model in {@code dtype} ({@code fp32} or {@code fp16}); {@code base} names an adapter's base folder
+     * explicitly (null: from its config).
+     */
+    public static LocalEngine load(Path dir, Path base, String device, String dtype) {
         Device d = device(device);
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("model directory not found: " + dir);
@@ -68,7 +81,7 @@ public final class LocalEngine implements AutoCloseable {
         Path tokDir = dir;
         if (adapter && !Files.isRegularFile(dir.resolve("tokenizer.json"))) {
             try {
-                tokDir = PeftAdapter.baseDir(dir, null);
+                tokDir = PeftAdapter.baseDir(dir, base);
             } catch (IOException e) {
                 throw new IllegalArgumentException(e.getMessage(), e);
             }
@@ -80,7 +93,7 @@ public final class LocalEngine implements AutoCloseable {
         try {
             QwenModel model;
             try {
-                model = adapter ? PeftAdapter.loadMerged(dir, null, d, rsarl.model.ComputeOptions.computeType(dtype))
+                model = adapter ? PeftAdapter.loadMerged(dir, base, d, rsarl.model.ComputeOptions.computeType(dtype))
                         : QwenModel.load(dir, d, rsarl.model.ComputeOptions.computeType(dtype));
             } catch (IOException e) {
                 throw new IllegalArgumentException(e.getMessage(), e);

@@ -16,10 +16,12 @@ import java.util.Set;
  * @param device         local: {@code cpu}, {@code cuda} or {@code cuda:N} (default cpu)
  * @param maxBatch       local: most rows decoded together in one batch (default 32)
  * @param dtype          local: model weights, {@code fp32} (default) or {@code fp16}
+ * @param baseModel      local: the base folder when {@code model} is a PEFT adapter whose
+ *                       {@code base_model_name_or_path} is not a folder here (e.g. a hub id); null otherwise
  */
 public record BackendConfig(String type, String baseUrl, String model, String apiKeyEnv, Integer maxConcurrency,
                             Double timeoutS, Integer maxRetries, Double backoffS, String device, Integer maxBatch,
-                            String dtype) {
+                            String dtype, String baseModel) {
 
     public static final Set<String> TYPES = Set.of("openai", "local");
 
@@ -58,17 +60,18 @@ public record BackendConfig(String type, String baseUrl, String model, String ap
     /** Without {@code max_batch} (default). */
     public BackendConfig(String type, String baseUrl, String model, String apiKeyEnv, Integer maxConcurrency,
                          Double timeoutS, Integer maxRetries, Double backoffS, String device) {
-        this(type, baseUrl, model, apiKeyEnv, maxConcurrency, timeoutS, maxRetries, backoffS, device, null, null);
+        this(type, baseUrl, model, apiKeyEnv, maxConcurrency, timeoutS, maxRetries, backoffS, device, null);
     }
 
-    /** Without {@code dtype} (fp32). */
+    /** Without {@code dtype} (fp32) and {@code base_model}. */
     public BackendConfig(String type, String baseUrl, String model, String apiKeyEnv, Integer maxConcurrency,
                          Double timeoutS, Integer maxRetries, Double backoffS, String device, Integer maxBatch) {
-        this(type, baseUrl, model, apiKeyEnv, maxConcurrency, timeoutS, maxRetries, backoffS, device, maxBatch, null);
+        this(type, baseUrl, model, apiKeyEnv, maxConcurrency, timeoutS, maxRetries, backoffS, device, maxBatch, null,
+                null);
     }
 
     public static BackendConfig local(String modelDir, String device) {
-        return new BackendConfig("local", null, modelDir, null, null, null, null, null, device, null, null);
+        return new BackendConfig("local", null, modelDir, null, null, null, null, null, device, null);
     }
 
     public static BackendConfig openai(String baseUrl, String model) {

@@ -45,7 +45,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final BatchScheduler scheduler;
     private final ServedModels models;
     private final WeightRoutes weights;
-    private final GenerateRoute native_;
+    private final GenerateRoute sglangGenerate;
     private final long created = System.currentTimeMillis() / 1000;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean closing;
@@ -58,7 +58,7 @@ public final class OpenAiServer implements AutoCloseable {
         this.models = new ServedModels(engine, options);
         this.scheduler = models.baseScheduler();
         this.weights = new WeightRoutes(models, OpenAiServer::parse);
-        this.native_ = new GenerateRoute(engine, models, this::generate);
+        this.sglangGenerate = new GenerateRoute(engine, models, this::generate);
         // Each waiting request holds a handler thread: enough of them to fill several batches.
         int threads = Math.max(16, 4 * options.maxBatch());
         AtomicInteger n = new AtomicInteger();
@@ -166,7 +166,7 @@ public final class OpenAiServer implements AutoCloseable {
                 if (admin != null) return admin;
                 if (path.equals("/generate")) {
                     requireMethod(method, "POST");
-                    return native_.handle(parse(body)); // SGLang's native route, for rollouts with token ids
+                    return sglangGenerate.handle(parse(body)); // SGLang's native route, for rollouts with token ids
                 }
                 throw new ApiError(404, "invalid_request_error", null, "not_found", "no route " + method + " " + path);
             }

@@ -198,4 +198,29 @@ class ServedModelsTest {
         assertEquals(200, r.statusCode(), r.body());
         return JSON.readTree(r.body());
     }
+
+    @Test
+    void anAdapterOfAHubBaseLoadsWithAnExplicitBaseFolder() throws Exception {
+        Path hub = tmp.resolve("hub-adapter");
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> t = new LinkedHashMap<>();
+            try (LocalEngine e = LocalEngine.load(adapter, "cpu")) {
+                t.putAll(PeftAdapter.read(adapter, m).tensors());
+            }
+            new PeftAdapter(4, 8, false, List.of("q_proj", "down_proj"), "Qwen/Qwen3-0.6B", t).write(hub);
+        }
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> LocalEngine.load(hub, "cpu"));
+        assertTrue(e.getMessage().contains("'Qwen/Qwen3-0.6B' is not a model folder here")
+                && e.getMessage().contains("name the base folder"), e.getMessage());
+        rsarl.rollout.config.BackendConfig cfg = new rsarl.rollout.config.BackendConfig("local", null, hub.toString(),
+                null, null, null, null, null, "cpu", 2, null, base.toString());
+        try (LocalEngine viaBase = LocalEngine.load(hub, base, "cpu"); LocalEngine own = LocalEngine.load(adapter, "cpu");
+             rsarl.rollout.backend.LocalBackend b = rsarl.rollout.backend.LocalBackend.fromConfig(cfg)) {
+            String w = "model.layers.0.self_attn.q_proj.weight";
+            assertArrayEquals(own.model().parameters().get(w).toFloatArray(),
+                    viaBase.model().parameters().get(w).toFloatArray(), 0f);
+            assertTrue(b.describe().contains(hub.getFileName().toString()), b.describe());
+        }
+    }
 }
