@@ -201,7 +201,7 @@ public final class Assets {
             Files.move(staged, abs, StandardCopyOption.ATOMIC_MOVE);
             return true;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create model " + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot create model " + dir + ": " + rsarl.rollout.eval.AtomicFiles.reason(e), e);
         } finally {
             deleteTree(tokDir);
         }
@@ -226,7 +226,7 @@ public final class Assets {
             }
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write problems " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write problems " + file + ": " + rsarl.rollout.eval.AtomicFiles.reason(e), e);
         }
         log.println("generated " + puzzles.size() + " " + gen.task() + " problems (seed " + gen.seed() + ") into "
                 + file);
@@ -276,7 +276,7 @@ public final class Assets {
                         StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot move " + partial + " to " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + file + ": " + rsarl.rollout.eval.AtomicFiles.reason(e), e);
         }
         return true;
     }
