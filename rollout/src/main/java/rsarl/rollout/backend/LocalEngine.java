@@ -85,7 +85,7 @@ public final class LocalEngine implements AutoCloseable {
         try {
             return rsarl.model.Devices.usable(name);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("device " + e.getMessage(), e);
+            throw new IllegalArgumentException("device: " + e.getMessage(), e);
         }
     }
 
