@@ -144,13 +144,7 @@ public final class Assets {
         if (init == null || init.isNull() || !model.isTextual() || hasModel(Path.of(model.asText()))) {
             return;
         }
-        String set = null;
-        for (String o : overrides == null ? List.<String>of() : overrides) {
-            int eq = o.indexOf('=');
-            if (eq > 0 && o.substring(0, eq).trim().equals(key)) {
-                set = o;
-            }
-        }
+        String set = rsarl.rollout.config.Overrides.setBy(overrides, key);
         if (set != null) {
             throw new rsarl.rollout.config.ConfigException("--set " + set + ": model folder not found: " + model.asText()
                     + " (init creates only the model folder " + source + " names)");
