@@ -79,9 +79,9 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--default-max-tokens must be >= 1, got " + defaultMaxTokens);
         }
         try {
-            LocalEngine.device(device);
+            rsarl.model.Devices.usable(device);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--" + e.getMessage(), e);
+            throw new IllegalArgumentException("--device " + e.getMessage(), e);
         }
         LocalEngine engine;
         try {

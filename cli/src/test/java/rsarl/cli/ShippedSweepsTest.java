@@ -43,6 +43,7 @@ class ShippedSweepsTest {
                     if (command.equals("eval")) {
                         EvalConfig.load(base, o);
                     } else {
+                        o.add("model=" + ROOT.resolve("models/tiny")); // the configs' paths are relative to the root
                         TrainConfig.load(base, o);
                     }
                 }

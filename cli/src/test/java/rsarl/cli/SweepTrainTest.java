@@ -53,6 +53,7 @@ class SweepTrainTest {
                 "eval_config: " + eval,
                 "grid: {aggregation.ratio: [0.0, 0.5]}",
                 "seeds: [3]",
+                "max_parallel: 2", // the second run trains on a worker thread
                 "output_dir: " + dir.resolve("sweep"), ""));
         assertEquals(0, Rsa.run("sweep", "--config", sweep.toString()));
         for (String cell : List.of("ratio=0.0", "ratio=0.5")) {

@@ -68,7 +68,7 @@ public final class SweepPlot {
             BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot write plot: " + e.getMessage(), e);
+            throw new UncheckedIOException(file + ": cannot write plot: " + rsarl.rollout.eval.AtomicFiles.reason(e), e);
         }
     }
 }

@@ -138,7 +138,11 @@ public final class SweepRunner {
             }
         }
         int threads = Math.min(plan.config().maxParallel(), Math.max(1, todo.size()));
-        if (threads > 1 && !todo.isEmpty()) {
+        if (threads == 1) {
+            todo.forEach(p -> runOne(p, done, total, failed));
+            return failed;
+        }
+        if (!todo.isEmpty()) {
             // The first run alone creates the inputs the runs share (init model, generated problems, pools).
             runOne(todo.remove(0), done, total, failed);
         }
@@ -162,6 +166,12 @@ public final class SweepRunner {
     }
 
     private void runOne(Prepared p, AtomicInteger done, int total, Map<String, String> failed) {
+        // libtorch's autograd switch is per thread and only the thread that loaded the engine starts with it off;
+        // the trainer's in-place weight updates need it off on whichever thread runs the cell.
+        if (p.train() != null) {
+            ai.djl.engine.Engine.getInstance();
+            ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        }
         String what = plan.config().command().toString();
         say("sweep: " + what + " " + p.run().name() + (resuming(p) ? ": resuming" : ": started"));
         long t0 = System.nanoTime();

@@ -144,13 +144,7 @@ public final class Assets {
         if (init == null || init.isNull() || !model.isTextual() || hasModel(Path.of(model.asText()))) {
             return;
         }
-        String set = null;
-        for (String o : overrides == null ? List.<String>of() : overrides) {
-            int eq = o.indexOf('=');
-            if (eq > 0 && o.substring(0, eq).trim().equals(key)) {
-                set = o;
-            }
-        }
+        String set = rsarl.rollout.config.Overrides.setBy(overrides, key);
         if (set != null) {
             throw new rsarl.rollout.config.ConfigException("--set " + set + ": model folder not found: " + model.asText()
                     + " (init creates only the model folder " + source + " names)");
@@ -201,7 +195,7 @@ public final class Assets {
             Files.move(staged, abs, StandardCopyOption.ATOMIC_MOVE);
             return true;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create model " + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot create model " + dir + ": " + rsarl.rollout.eval.AtomicFiles.reason(e), e);
         } finally {
             deleteTree(tokDir);
         }
@@ -226,7 +220,7 @@ public final class Assets {
             }
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write problems " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write problems " + file + ": " + rsarl.rollout.eval.AtomicFiles.reason(e), e);
         }
         log.println("generated " + puzzles.size() + " " + gen.task() + " problems (seed " + gen.seed() + ") into "
                 + file);
@@ -276,7 +270,7 @@ public final class Assets {
                         StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot move " + partial + " to " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + file + ": " + rsarl.rollout.eval.AtomicFiles.reason(e), e);
         }
         return true;
     }

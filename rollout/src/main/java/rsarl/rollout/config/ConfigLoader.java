@@ -181,28 +181,11 @@ public final class ConfigLoader {
                 String inner = iae.getMessage().substring(0, iae.getMessage().indexOf(':'));
                 key = key.isEmpty() ? inner : key + "." + inner;
             }
-            String set = setBy(overrides, key);
+            String set = Overrides.setBy(overrides, key);
             throw new ConfigException((set != null ? "--set " + set : source) + ": " + what, e);
         } catch (JsonProcessingException e) {
             throw new ConfigException(source + ": " + firstLine(e.getOriginalMessage()), e);
         }
-    }
-
-    /**
-     * The last {@code --set} assignment of {@code key} (or of a key above or below it: {@code rsa={k: 0}} sets
-     * {@code rsa.k}), or null when the key comes from the file.
-     */
-    public static String setBy(List<String> overrides, String key) {
-        String found = null;
-        for (String o : overrides == null ? List.<String>of() : overrides) {
-            int eq = o.indexOf('=');
-            String k = eq > 0 ? o.substring(0, eq).trim() : "";
-            String base = key.replaceAll("\\[\\d+]", "");
-            if (!k.isEmpty() && (k.equals(base) || base.startsWith(k + ".") || k.startsWith(base + "."))) {
-                found = o;
-            }
-        }
-        return found;
     }
 
     /**
