@@ -175,9 +175,7 @@ public final class SweepRunner {
         String what = plan.config().command().toString();
         say("sweep: " + what + " " + p.run().name() + (resuming(p) ? ": resuming" : ": started"));
         long t0 = System.nanoTime();
-        // torch's grad mode is per thread and on by default; DJL turns it off only on the thread that started the
-        // engine. A pool thread would otherwise record graphs during rollouts and refuse AdamW's in-place update.
-        try (rsarl.model.NoGrad ng = rsarl.model.NoGrad.enter()) {
+        try {
             if (p.train() != null) {
                 Path dir = Path.of(p.train().outputDir());
                 Files.createDirectories(dir);
