@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Greedy decoding benchmark: scripts/bench-generate.sh MODEL_DIR [--batch B] [--prompt P] [--new N] [--threads T]
+# Greedy decoding benchmark: scripts/bench-generate.sh MODEL_DIR [--batch B] [--prompt P] [--new N] [--threads T] [--repeat R]
 # Prints one JSON line: prefill_ms, decode_tokens_per_s and this machine's fp32 matmul GFLOP/s (same run).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/bench.sh"
-bench_main bench-generate "[--batch B] [--prompt P] [--new N] [--threads T]" "--batch --prompt --new --seed" "$@"
+bench_main bench-generate "[--batch B] [--prompt P] [--new N] [--threads T] [--repeat R]" "--batch --prompt --new --seed --repeat" "$@"

@@ -47,6 +47,14 @@ final class BenchGenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "seed of the random prompts, default ${DEFAULT-VALUE}")
     long seed;
 
+    @Option(names = "--repeat", defaultValue = "1",
+            description = "timed runs; the fastest decode is reported, default ${DEFAULT-VALUE}")
+    int repeat;
+
+    @Option(names = "--profile", hidden = true, paramLabel = "FILE",
+            description = "write a torch profiler trace (chrome JSON) of the last timed run")
+    java.nio.file.Path profile;
+
     @Override
     public Integer call() {
         double gflops = matmulGflops();
@@ -55,8 +63,18 @@ final class BenchGenerateCommand implements Callable<Integer> {
             int vocab = m.config().vocabSize();
             // warm-up with the same shapes (first calls of a shape allocate and pick kernels)
             gen.generate(requests(vocab, batch, promptLen, Math.min(newTokens, 3), seed + 1));
-            List<Completion> out = gen.generate(requests(vocab, batch, promptLen, newTokens, seed));
-            Generator.Stats st = gen.lastStats();
+            List<Completion> out = null;
+            Generator.Stats st = null;
+            for (int i = 0; i < Math.max(1, repeat); i++) {
+                boolean last = profile != null && i == Math.max(1, repeat) - 1;
+                if (last) ai.djl.pytorch.jni.JniUtils.startProfile(false, false, false);
+                List<Completion> o = gen.generate(requests(vocab, batch, promptLen, newTokens, seed));
+                if (last) ai.djl.pytorch.jni.JniUtils.stopProfile(profile.toString());
+                if (st == null || gen.lastStats().decodeMs() < st.decodeMs()) {
+                    st = gen.lastStats();
+                    out = o;
+                }
+            }
             ObjectNode o = new ObjectMapper().createObjectNode();
             o.put("model", model.dir.toString());
             o.put("params", m.parameters().values().stream().mapToLong(p -> p.getShape().size()).sum());
@@ -65,6 +83,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
             o.put("new", newTokens);
             o.put("threads", Integer.getInteger("ai.djl.pytorch.num_threads", -1));
             o.put("prefill_ms", round(st.prefillMs()));
+            o.put("prefill_tokens_per_s", round(batch * (double) promptLen / (st.prefillMs() / 1e3)));
             o.put("decode_ms", round(st.decodeMs()));
             o.put("decode_steps", st.decodeSteps());
             o.put("generated_tokens", out.stream().mapToLong(c -> c.tokenIds().length).sum());

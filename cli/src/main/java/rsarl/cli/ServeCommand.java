@@ -67,8 +67,27 @@ final class ServeCommand implements Callable<Integer> {
                     + "loaded at run time with POST /v1/load_lora_adapter")
     java.util.List<String> loraModules = new java.util.ArrayList<>();
 
+    @Option(names = "--max-queued", defaultValue = "" + ServeOptions.DEFAULT_MAX_QUEUED_ROWS,
+            description = "rows (choices) that may wait for a batch; more get 429 with Retry-After (default ${DEFAULT-VALUE})")
+    int maxQueued;
+
+    @Option(names = "--token-budget", defaultValue = "" + ServeOptions.DEFAULT_TOKEN_BUDGET,
+            description = "most prompt + max_tokens tokens per batch, bounding the KV cache; a longer request gets "
+                    + "400 (default ${DEFAULT-VALUE})")
+    long tokenBudget;
+
+    @Option(names = "--logprobs-mode", defaultValue = "raw",
+            description = "raw: log-probs of the model (temperature 1, no penalties; what trainers use); processed: "
+                    + "of the distribution tokens are drawn from (default ${DEFAULT-VALUE})")
+    String logprobsMode;
+
     @Override
     public Integer call() {
+        if (!logprobsMode.equals("raw") && !logprobsMode.equals("processed")) {
+            throw new IllegalArgumentException("--logprobs-mode must be raw or processed, got '" + logprobsMode + "'");
+        }
+        if (maxQueued < 1) throw new IllegalArgumentException("--max-queued must be >= 1, got " + maxQueued);
+        if (tokenBudget < 1) throw new IllegalArgumentException("--token-budget must be >= 1, got " + tokenBudget);
         if (maxBatch < 1) throw new IllegalArgumentException("--max-batch must be >= 1, got " + maxBatch);
         if (batchWaitMs < 0) throw new IllegalArgumentException("--batch-wait-ms must be >= 0, got " + batchWaitMs);
         if (fillWaitMs < batchWaitMs) {
@@ -79,7 +98,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--default-max-tokens must be >= 1, got " + defaultMaxTokens);
         }
         try {
-            rsarl.model.Devices.usable(device);
+            rsarl.model.ComputeOptions.usable(device);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--device " + e.getMessage(), e);
         }
@@ -91,7 +110,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         String name = servedModelName != null ? servedModelName : engine.name();
         ServeOptions options = new ServeOptions(host, port, name, maxBatch, Duration.ofMillis(batchWaitMs),
-                Duration.ofMillis(fillWaitMs), defaultMaxTokens, Duration.ofSeconds(graceSeconds));
+                Duration.ofMillis(fillWaitMs), defaultMaxTokens, Duration.ofSeconds(graceSeconds), maxQueued, tokenBudget,
+                logprobsMode.equals("processed"));
         OpenAiServer server;
         try {
             server = OpenAiServer.start(engine, options);

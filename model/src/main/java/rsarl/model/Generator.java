@@ -31,6 +31,7 @@ public final class Generator {
     private final QwenModel model;
     private final Function<int[], String> detokenizer;
     private final int maxBatch;
+    private final boolean processedLogprobs;
     /** Test hook: called after each step's sub-manager is closed, with the step number. */
     IntConsumer afterStep = step -> { };
     private Stats lastStats = new Stats(0, 0, 0, 0);
@@ -54,28 +55,55 @@ public final class Generator {
         return lastStats;
     }
 
-    public Generator(QwenModel model) {
-        this(model, null, 64);
+    /** Called as each request's new token is picked (from the generating thread). */
+    @FunctionalInterface
+    public interface TokenListener {
+        /**
+         * @param request     index into the requests passed to {@link #generate}
+         * @param index       position of the token in that request's output (0 = first)
+         * @param topIds      the request's top-log-prob ids at this step (null when it asks for none)
+         * @param topLogprobs their log-probs
+         */
+        void onToken(int request, int index, int token, float logprob, int[] topIds, float[] topLogprobs);
     }
 
-    private Generator(QwenModel model, Function<int[], String> detokenizer, int maxBatch) {
+    public Generator(QwenModel model) {
+        this(model, null, 64, false);
+    }
+
+    private Generator(QwenModel model, Function<int[], String> detokenizer, int maxBatch, boolean processedLogprobs) {
         this.model = model;
         this.detokenizer = detokenizer;
         this.maxBatch = maxBatch;
+        this.processedLogprobs = processedLogprobs;
     }
 
     /** Enables stop strings: the function turns generated ids into text. */
     public Generator withDetokenizer(Function<int[], String> detokenizer) {
-        return new Generator(model, detokenizer, maxBatch);
+        return new Generator(model, detokenizer, maxBatch, processedLogprobs);
     }
 
     /** Requests run in chunks of at most this many rows (bounds memory; default 64). */
     public Generator withMaxBatch(int rows) {
         if (rows < 1) throw new IllegalArgumentException("max batch must be >= 1, got " + rows);
-        return new Generator(model, detokenizer, rows);
+        return new Generator(model, detokenizer, rows, processedLogprobs);
+    }
+
+    /**
+     * {@code true}: completions report log-probs of the distribution tokens are drawn from (after penalties and
+     * temperature; vLLM's {@code processed_logprobs}); {@code false} (default, what the trainer needs): of the raw
+     * model ({@code raw_logprobs}).
+     */
+    public Generator withProcessedLogprobs(boolean processed) {
+        return new Generator(model, detokenizer, maxBatch, processed);
     }
 
     public List<Completion> generate(List<GenerationRequest> requests) {
+        return generate(requests, null);
+    }
+
+    /** As {@link #generate(List)}, telling {@code listener} (when not null) each token as it is picked. */
+    public List<Completion> generate(List<GenerationRequest> requests, TokenListener listener) {
         int vocab = model.config().vocabSize();
         for (int i = 0; i < requests.size(); i++) {
             int[] ids = requests.get(i).promptIds();
@@ -96,7 +124,10 @@ public final class Generator {
             int end = Math.min(order.length, start + maxBatch);
             List<GenerationRequest> chunk = new ArrayList<>();
             for (int i = start; i < end; i++) chunk.add(requests.get(order[i]));
-            List<Completion> part = new Batch(chunk).run();
+            int from = start;
+            TokenListener mapped = listener == null ? null
+                    : (req, index, token, lp, ti, tl) -> listener.onToken(order[from + req], index, token, lp, ti, tl);
+            List<Completion> part = new Batch(chunk, mapped).run();
             for (int i = start; i < end; i++) out[order[i]] = part.get(i - start);
         }
         return Arrays.asList(out);
@@ -107,6 +138,9 @@ public final class Generator {
         private final List<GenerationRequest> requests;
         private final List<List<Integer>> tokens = new ArrayList<>();
         private final List<List<Float>> logprobs = new ArrayList<>();
+        private final List<List<int[]>> topIds = new ArrayList<>();
+        private final List<List<float[]>> topLogprobs = new ArrayList<>();
+        private final TokenListener listener;
         private final String[] finish;
         private final SplittableRandom[] rngs;
         private final List<Set<Integer>> stopIds = new ArrayList<>();
@@ -114,14 +148,17 @@ public final class Generator {
         private int[] rows;
         private int[] pad;
 
-        Batch(List<GenerationRequest> requests) {
+        Batch(List<GenerationRequest> requests, TokenListener listener) {
             this.requests = requests;
+            this.listener = listener;
             int n = requests.size();
             finish = new String[n];
             rngs = new SplittableRandom[n];
             for (int i = 0; i < n; i++) {
                 tokens.add(new ArrayList<>());
                 logprobs.add(new ArrayList<>());
+                topIds.add(new ArrayList<>());
+                topLogprobs.add(new ArrayList<>());
                 rngs[i] = new SplittableRandom(requests.get(i).seed());
                 Set<Integer> stop = new HashSet<>(model.config().eosTokenIds());
                 stop.addAll(requests.get(i).params().stopTokenIds());
@@ -143,14 +180,14 @@ public final class Generator {
                 rows[r] = r;
                 pad[r] = promptMax - requests.get(r).promptIds().length;
             }
-            int vocab = model.config().vocabSize();
             long t0 = System.nanoTime();
             long tDecode = t0;
             long steps = 0;
             long decoded = 0;
+            model.reservePositions((long) promptMax + newMax);
             // The cache starts small and doubles when needed: most rows stop long before max_new_tokens.
             try (KvCache cache = model.newCache(n, promptMax + Math.min(newMax, INITIAL_NEW_CAPACITY))) {
-                Dist dist = prefill(cache, promptMax);
+                TokenPicker.Picks dist = prefill(cache, promptMax);
                 afterStep.accept(0);
                 for (int step = 1; ; step++) {
                     if (step == 1) {
@@ -161,7 +198,7 @@ public final class Generator {
                     int[] next = new int[rows.length];
                     List<Integer> keep = new ArrayList<>();
                     for (int r = 0; r < rows.length; r++) {
-                        next[r] = choose(rows[r], dist, r * vocab, vocab);
+                        next[r] = choose(rows[r], dist, r);
                         if (finish[rows[r]] == null) keep.add(r);
                     }
                     if (keep.isEmpty()) break;
@@ -184,12 +221,14 @@ public final class Generator {
                 int[] ids = tokens.get(i).stream().mapToInt(Integer::intValue).toArray();
                 float[] lp = new float[ids.length];
                 for (int j = 0; j < lp.length; j++) lp[j] = logprobs.get(i).get(j);
-                out.add(new Completion(ids, lp, finish[i]));
+                int top = requests.get(i).params().topLogprobs();
+                out.add(top == 0 ? new Completion(ids, lp, finish[i]) : new Completion(ids, lp, finish[i],
+                        topIds.get(i).toArray(new int[0][]), topLogprobs.get(i).toArray(new float[0][])));
             }
             return out;
         }
 
-        private Dist prefill(KvCache cache, int promptMax) {
+        private TokenPicker.Picks prefill(KvCache cache, int promptMax) {
             int b = rows.length;
             long[] ids = new long[b * promptMax];
             long[] pos = new long[b * promptMax];
@@ -219,59 +258,72 @@ public final class Generator {
         }
 
         /** Feeds each row's newest token; its position is the number of real tokens before it. */
-        private Dist decode(KvCache cache, int[] next) {
+        private TokenPicker.Picks decode(KvCache cache, int[] next) {
             int b = rows.length;
             int total = (int) cache.length() + 1;
             long[] ids = new long[b];
             long[] pos = new long[b];
-            long[] mask = new long[b * total];
+            boolean padded = false;
             for (int r = 0; r < b; r++) {
                 int req = rows[r];
                 ids[r] = next[r];
                 pos[r] = requests.get(req).promptIds().length + tokens.get(req).size() - 1;
-                for (int j = pad[r]; j < total; j++) mask[r * total + j] = 1;
+                padded |= pad[r] > 0;
             }
             try (NDManager m = model.manager().newSubManager()) {
                 Shape s = new Shape(b, 1);
-                return dist(m, model.forwardLast(m.create(ids, s), m.create(pos, s), m.create(mask, new Shape(b, total)),
-                        cache));
+                // without padding every cached key is visible: no mask at all
+                NDArray keys = padded ? m.create(keyMask(b, total), new Shape(b, total)) : null;
+                return dist(m, model.forwardLast(m.create(ids, s), m.create(pos, s), keys, cache));
             }
         }
 
-        /**
-         * Log-softmax of the raw logits (for the recorded log-probs and greedy picks) and, when a row samples,
-         * the tempered probabilities: both on the device, so Java never exponentiates a whole vocabulary row.
-         */
-        private Dist dist(NDManager m, NDArray logits) {
-            float[] lp = logits.logSoftmax(-1).toFloatArray();
-            float[] temps = new float[rows.length];
-            boolean sampling = false;
+        private long[] keyMask(int b, int total) {
+            long[] mask = new long[b * total];
+            for (int r = 0; r < b; r++) Arrays.fill(mask, r * total + pad[r], (r + 1) * total, 1L);
+            return mask;
+        }
+
+        /** Every row's next token, picked on the engine where possible ({@link TokenPicker}). */
+        private TokenPicker.Picks dist(NDManager m, NDArray logits) {
+            SamplingParams[] params = new SamplingParams[rows.length];
+            SplittableRandom[] rowRngs = new SplittableRandom[rows.length];
+            int top = 0;
             for (int r = 0; r < rows.length; r++) {
-                double t = requests.get(rows[r]).params().temperature();
-                temps[r] = t == 0 ? 1f : (float) t;
-                sampling |= t > 0;
+                params[r] = requests.get(rows[r]).params();
+                rowRngs[r] = rngs[rows[r]];
+                top = Math.max(top, params[r].topLogprobs());
             }
-            float[] probs = null;
-            if (sampling) {
-                probs = logits.div(m.create(temps, new Shape(rows.length, 1))).softmax(-1).toFloatArray();
+            NDArray processed = logits;
+            if (LogitPenalties.any(params)) {
+                List<int[]> prompts = new ArrayList<>();
+                List<List<Integer>> outputs = new ArrayList<>();
+                for (int req : rows) {
+                    prompts.add(requests.get(req).promptIds());
+                    outputs.add(tokens.get(req));
+                }
+                processed = LogitPenalties.apply(m, logits, params, prompts, outputs);
             }
-            return new Dist(lp, probs);
+            return TokenPicker.pick(m, logits, processed, params, rowRngs, top, processedLogprobs);
         }
 
-        /** Picks request {@code req}'s next token, records it and its raw log-prob, and marks it finished if so. */
-        private int choose(int req, Dist dist, int off, int vocab) {
+        /** Records request {@code req}'s picked token (batch row r) and its raw log-prob; marks it finished if so. */
+        private int choose(int req, TokenPicker.Picks picks, int r) {
             SamplingParams p = requests.get(req).params();
-            int token;
-            if (p.temperature() == 0) {
-                token = Sampler.argmax(dist.logprobs(), off, vocab);
-            } else if (p.topK() <= 0 && p.topP() >= 1 && p.minP() == 0) {
-                token = Sampler.sampleAll(dist.probs(), off, vocab, rngs[req]);
-            } else {
-                token = Sampler.pick(Sampler.weightsFromProbs(dist.probs(), off, vocab), p, rngs[req]);
-            }
+            int token = picks.tokens()[r];
             List<Integer> mine = tokens.get(req);
             mine.add(token);
-            logprobs.get(req).add(dist.logprobs()[off + token]);
+            logprobs.get(req).add(picks.logprobs()[r]);
+            int[] ti = null;
+            float[] tl = null;
+            if (p.topLogprobs() > 0) {
+                int k = Math.min(p.topLogprobs(), picks.topIds()[r].length);
+                ti = Arrays.copyOf(picks.topIds()[r], k);
+                tl = Arrays.copyOf(picks.topLogprobs()[r], k);
+                topIds.get(req).add(ti);
+                topLogprobs.get(req).add(tl);
+            }
+            if (listener != null) listener.onToken(req, mine.size() - 1, token, picks.logprobs()[r], ti, tl);
             if (stopIds.get(req).contains(token) || hitsStopString(mine, p)) {
                 finish[req] = "stop";
             } else if (mine.size() >= p.maxNewTokens()) {
@@ -290,10 +342,6 @@ public final class Generator {
             for (String stop : p.stopStrings()) if (text.contains(stop)) return true;
             return false;
         }
-    }
-
-    /** One step's next-token distributions, row-major [rows, vocab]; probs is null when no row samples. */
-    private record Dist(float[] logprobs, float[] probs) {
     }
 
     private static int[] select(int[] a, int[] idx) {

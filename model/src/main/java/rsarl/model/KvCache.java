@@ -51,10 +51,10 @@ public final class KvCache implements AutoCloseable {
             throw new IllegalArgumentException("batch " + k.getShape().get(0) + " does not match the cache's " + batch);
         }
         if (length + s > capacity) grow(length + s);
-        NDIndex slot = new NDIndex(":, :, {}:{}", length, length + s);
+        NDIndex slot = new NDIndex().addAllDim(2).addSliceDim(length, length + s);
         keys[layer].set(slot, k);
         values[layer].set(slot, v);
-        NDIndex upTo = new NDIndex(":, :, 0:{}", length + s);
+        NDIndex upTo = new NDIndex().addAllDim(2).addSliceDim(0, length + s);
         return new NDArray[] {keys[layer].get(m, upTo), values[layer].get(m, upTo)};
     }
 

@@ -4,7 +4,7 @@ import java.util.List;
 
 /** Named Qwen3 shapes for random initialisation: toy sizes for tests and demos, and the real Qwen3 shapes. */
 public final class ModelPresets {
-    public static final List<String> NAMES = List.of("tiny", "small", "20m", "qwen3-0.6b", "qwen3-4b");
+    public static final List<String> NAMES = List.of("tiny", "small", "20m", "medium", "qwen3-0.6b", "qwen3-4b");
 
     private ModelPresets() {
     }
@@ -17,6 +17,8 @@ public final class ModelPresets {
             case "small" -> qwen3(vocabSize, 256, 768, 4, 4, 2, 64, 1e6, eosIds);
             // ~19M weights + embeddings: benchmarks
             case "20m" -> qwen3(vocabSize, 512, 1536, 6, 8, 4, 64, 1e6, eosIds);
+            // ~75M weights + embeddings (~100M at a 32k vocabulary): decode/training benchmarks
+            case "medium" -> qwen3(vocabSize, 768, 2048, 12, 12, 4, 64, 1e6, eosIds);
             case "qwen3-0.6b" -> qwen3(vocabSize, 1024, 3072, 28, 16, 8, 128, 1e6, eosIds);
             case "qwen3-4b" -> qwen3(vocabSize, 2560, 9728, 36, 32, 8, 128, 1e6, eosIds);
             default -> throw new IllegalArgumentException("unknown preset '" + preset + "' (known: " + NAMES + ")");

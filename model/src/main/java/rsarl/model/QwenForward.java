@@ -39,8 +39,8 @@ final class QwenForward {
     }
 
     /**
-     * What every layer of one forward shares: shapes, RoPE tables {@code [B, S, 1, d]}, the additive mask
-     * {@code [B or 1, 1, S, T]} and the 1/sqrt(d) scale (one array per forward, alive through the backward).
+     * What every layer of one forward shares: shapes, RoPE cos and signed sin {@code [B, S, 1, d]} (see
+     * {@link RopeTable}), the additive mask {@code [B or 1, 1, S, T]} (null: every key visible) and the 1/sqrt(d) scale (one array per forward, alive through the backward).
      */
     record Context(long batch, long len, long past, NDArray cos, NDArray sin, NDArray mask, NDArray scale) {
         long total() {
@@ -54,25 +54,17 @@ final class QwenForward {
     private final NDArray embed;
     private final NDArray finalNorm;
     private final NDArray lmHead;
-    private final NDArray invFreq;
+    private final RopeTable ropeTable;
 
-    QwenForward(QwenConfig config, DataType computeType, Map<String, NDArray> params, NDArray invFreq) {
+    QwenForward(QwenConfig config, DataType computeType, Map<String, NDArray> params, RopeTable ropeTable) {
         this.config = config;
         this.computeType = computeType;
-        this.invFreq = invFreq;
+        this.ropeTable = ropeTable;
         this.embed = params.get("model.embed_tokens.weight");
         this.finalNorm = params.get("model.norm.weight");
         this.lmHead = config.tieWordEmbeddings() ? embed : params.get("lm_head.weight");
         this.layers = new LayerWeights[config.numLayers()];
         for (int i = 0; i < layers.length; i++) layers[i] = LayerWeights.of(params, i);
-    }
-
-    /** inv_freq[i] = theta^(-2i/d), in float64: angles for long contexts keep their precision. */
-    static NDArray inverseFrequencies(QwenConfig config, NDManager manager) {
-        int half = config.headDim() / 2;
-        double[] inv = new double[half];
-        for (int i = 0; i < half; i++) inv[i] = Math.pow(config.ropeTheta(), -2.0 * i / config.headDim());
-        return manager.create(inv);
     }
 
     NDArray embedWeight() {
@@ -117,13 +109,10 @@ final class QwenForward {
         if (keyMask != null && !keyMask.getShape().equals(new Shape(batch, total))) {
             throw new IllegalArgumentException("keyMask must be [" + batch + ", " + total + "], got " + keyMask.getShape());
         }
-        NDArray angles = positionIds.toType(DataType.FLOAT64, false).expandDims(-1).mul(invFreq);
-        angles = angles.concat(angles, -1);
-        NDArray cos = angles.cos().toType(computeType, false).expandDims(2);
-        NDArray sin = angles.sin().toType(computeType, false).expandDims(2);
+        NDArray[] cosSin = ropeTable.lookup(positionIds, total);
         NDArray mask = attentionMask(m, keyMask, past, len, total);
         NDArray scale = Scalars.of(h, (float) (1.0 / Math.sqrt(config.headDim())));
-        return new Context(batch, len, past, cos, sin, mask, scale);
+        return new Context(batch, len, past, cosSin[0], cosSin[1], mask, scale);
     }
 
     /** Decoder layer {@code l}: pre-norm attention and pre-norm SwiGLU MLP, each added to the residual stream. */
@@ -175,9 +164,9 @@ final class QwenForward {
      */
     private NDArray maskedSoftmax(NDArray scores, NDArray mask) {
         NDArray f32 = Casts.to(scores, DataType.FLOAT32);
-        NDArray masked = f32.add(mask);
-        scores.close();
-        if (f32 != scores) f32.close();
+        NDArray masked = mask == null ? f32 : f32.add(mask); // null: every key visible (a decode step)
+        if (scores != masked) scores.close();
+        if (f32 != scores && f32 != masked) f32.close();
         NDArray p = masked.softmax(-1);
         masked.close();
         NDArray out = Casts.to(p, computeType);
@@ -203,8 +192,16 @@ final class QwenForward {
         return Casts.to(logits, DataType.FLOAT32);
     }
 
-    /** {@code [B or 1, 1, S, T]} float32: 0 where query i may see key j (causal and a real key), else MASKED. */
+    /**
+     * {@code [B or 1, 1, S, T]} float32: 0 where query i may see key j (causal and a real key), else MASKED; null
+     * when every key is visible. One new token (a decode step) sits after every cached key, so only padding hides.
+     */
     private static NDArray attentionMask(NDManager m, NDArray keyMask, long past, long len, long total) {
+        if (len == 1) {
+            if (keyMask == null) return null;
+            return keyMask.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED)
+                    .reshape(keyMask.getShape().get(0), 1, 1, total);
+        }
         NDArray qPos = m.arange((float) past, (float) (past + len)).expandDims(1);
         NDArray kPos = m.arange(0f, (float) total).expandDims(0);
         NDArray allowed = kPos.lte(qPos).expandDims(0);
@@ -220,11 +217,13 @@ final class QwenForward {
         return Casts.to(normed, computeType).mul(weight);
     }
 
-    /** rotate_half RoPE: dimension i pairs with i + d/2. x is [B, S, heads, d], cos/sin [B, S, 1, d]. */
-    private static NDArray rope(NDArray x, NDArray cos, NDArray sin) {
+    /**
+     * rotate_half RoPE: dimension i pairs with i + d/2. x is [B, S, heads, d], cos/signedSin [B, S, 1, d];
+     * {@code swap_halves(x) * signedSin} is rotate_half(x) * sin with the negation folded into the table.
+     */
+    private static NDArray rope(NDArray x, NDArray cos, NDArray signedSin) {
         NDList halves = x.split(2, 3);
-        NDArray rotated = halves.get(1).neg().concat(halves.get(0), -1);
-        return x.mul(cos).add(rotated.mul(sin));
+        return x.mul(cos).add(halves.get(1).concat(halves.get(0), -1).mul(signedSin));
     }
 
     private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {

@@ -25,7 +25,7 @@ public final class QwenModel implements AutoCloseable {
     private final DataType computeType;
     private final Map<String, NDArray> params;
     private final QwenForward forward;
-    private final NDArray invFreq;
+    private final RopeTable rope;
     private final Path sourceDir;
     /** Names replaced by {@link #withWeights} (empty for a loaded model). */
     private final Set<String> overridden;
@@ -34,21 +34,21 @@ public final class QwenModel implements AutoCloseable {
 
     QwenModel(QwenConfig config, NDManager manager, DataType computeType, Map<String, NDArray> params,
               Path sourceDir) {
-        this(config, manager, computeType, params, sourceDir, QwenForward.inverseFrequencies(config, manager), true,
+        this(config, manager, computeType, params, sourceDir, new RopeTable(config, manager, computeType), true,
                 Set.of());
     }
 
     private QwenModel(QwenConfig config, NDManager manager, DataType computeType, Map<String, NDArray> params,
-                      Path sourceDir, NDArray invFreq, boolean ownsManager, Set<String> overridden) {
+                      Path sourceDir, RopeTable rope, boolean ownsManager, Set<String> overridden) {
         this.config = config;
         this.manager = manager;
         this.computeType = computeType;
         this.params = params;
         this.sourceDir = sourceDir;
         this.ownsManager = ownsManager;
-        this.invFreq = invFreq;
+        this.rope = rope;
         this.overridden = overridden;
-        this.forward = new QwenForward(config, computeType, params, invFreq);
+        this.forward = new QwenForward(config, computeType, params, rope);
     }
 
     /** Loads on the CPU in float32. */
@@ -91,7 +91,7 @@ public final class QwenModel implements AutoCloseable {
         }
         Set<String> names = new java.util.HashSet<>(overridden);
         names.addAll(overrides.keySet());
-        return new QwenModel(config, manager, computeType, merged, sourceDir, invFreq, false, Set.copyOf(names));
+        return new QwenModel(config, manager, computeType, merged, sourceDir, rope, false, Set.copyOf(names));
     }
 
     /** The folder this model was loaded from (its tokenizer files are copied on save). */
@@ -129,6 +129,11 @@ public final class QwenModel implements AutoCloseable {
     /** Makes every parameter record gradients inside a GradientCollector. */
     public void attachGradients() {
         for (NDArray p : params.values()) p.setRequiresGradient(true);
+    }
+
+    /** Computes RoPE for positions below {@code positions} now, so no decode step allocates them. */
+    void reservePositions(long positions) {
+        rope.reserve(positions);
     }
 
     /** A cache for {@code batch} rows with room for {@code capacity} tokens (it grows if needed). */

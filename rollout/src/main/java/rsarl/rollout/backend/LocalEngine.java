@@ -201,9 +201,7 @@ public final class LocalEngine implements AutoCloseable {
                 stopIds.add(id);
             }
         }
-        SamplingParams p = new SamplingParams(params.temperature(), params.topP(), params.topK(), params.minP(),
-                params.maxNewTokens(), stopIds, params.stopStrings());
-        return new GenerationRequest(promptIds, p, seed);
+        return new GenerationRequest(promptIds, params.withStopTokenIds(stopIds), seed);
     }
 
     /**
@@ -225,6 +223,11 @@ public final class LocalEngine implements AutoCloseable {
             finish = "stop";
         }
         return new TextCompletion(text, c.tokenIds(), c.logprobs(), request.promptIds().length, finish);
+    }
+
+    /** Log-probs of the prompt's own tokens and {@code top} alternatives per position (safe beside generation). */
+    public rsarl.model.PromptLogprobs scorePrompt(int[] promptIds, int top) {
+        return rsarl.model.PromptLogprobs.score(model, promptIds, top);
     }
 
     /** Text of one token for per-token log-prob listings (special tokens spelled out). */

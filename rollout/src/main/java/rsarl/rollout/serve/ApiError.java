@@ -9,13 +9,24 @@ public final class ApiError extends RuntimeException {
     private final String type;
     private final String param;
     private final String code;
+    private final long retryAfterSeconds;
 
     public ApiError(int status, String type, String param, String code, String message) {
+        this(status, type, param, code, message, 0);
+    }
+
+    /** @param retryAfterSeconds sent as {@code Retry-After} when positive (429, 503) */
+    public ApiError(int status, String type, String param, String code, String message, long retryAfterSeconds) {
         super(message);
         this.status = status;
         this.type = type;
         this.param = param;
         this.code = code;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     /** HTTP 400 for a bad field; the message starts with the field's path. */

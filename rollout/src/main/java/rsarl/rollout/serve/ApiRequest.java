@@ -20,9 +20,31 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param n        choices per prompt
  * @param seed     choice 0 of every prompt samples from this seed, choice j from a seed derived from it
  * @param logprobs whether to report the sampled tokens' log-probs
+ * @param output   streaming, echo and top log-probs ({@link Output})
  */
-public record ApiRequest(List<int[]> prompts, SamplingParams params, int n, long seed, boolean logprobs) {
+public record ApiRequest(List<int[]> prompts, SamplingParams params, int n, long seed, boolean logprobs,
+                         Output output) {
     static final int MAX_N = 128;
+
+    /**
+     * @param stream       answer with server-sent events
+     * @param includeUsage {@code stream_options.include_usage}: a last chunk with the usage
+     * @param topLogprobs  most likely alternatives per token (0-20)
+     * @param echo         {@code /v1/completions}: the prompt comes first in the text (and its log-probs)
+     * @param scoreOnly    echo with max_tokens 0: nothing is generated, the prompt is scored
+     */
+    public record Output(boolean stream, boolean includeUsage, int topLogprobs, boolean echo, boolean scoreOnly) {
+        static final Output PLAIN = new Output(false, false, 0, false, false);
+    }
+
+    public ApiRequest(List<int[]> prompts, SamplingParams params, int n, long seed, boolean logprobs) {
+        this(prompts, params, n, seed, logprobs, Output.PLAIN);
+    }
+
+    /** Nothing to generate: echo with max_tokens 0 only scores the prompt. */
+    public boolean scoreOnly() {
+        return output.scoreOnly();
+    }
 
     /** The generation rows, prompt-major: row {@code p * n + j} is choice j of prompt p. */
     public List<GenerationRequest> rows(LocalEngine engine) {
@@ -57,9 +79,11 @@ public record ApiRequest(List<int[]> prompts, SamplingParams params, int n, long
         } catch (IllegalArgumentException e) {
             throw ApiError.badField("messages", e.getMessage());
         }
-        refuse(root, "top_logprobs", v -> !(v.isIntegralNumber() && v.asInt() == 0),
-                "only 0 is supported (the server reports the sampled token's log-prob)");
         Boolean logprobs = JsonFields.bool(root, "logprobs");
+        Integer top = JsonFields.intIn(root, "top_logprobs", 0, SamplingParams.MAX_TOP_LOGPROBS);
+        if (top != null && top > 0 && (logprobs == null || !logprobs)) {
+            throw ApiError.badField("top_logprobs", "needs \"logprobs\": true");
+        }
         Long maxTokens = JsonFields.present(root, "max_completion_tokens")
                 ? JsonFields.integer(root, "max_completion_tokens") : JsonFields.integer(root, "max_tokens");
         String maxField = JsonFields.present(root, "max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
@@ -67,33 +91,46 @@ public record ApiRequest(List<int[]> prompts, SamplingParams params, int n, long
         refuse(root, "tool_choice", v -> !v.asText().equals("none"), "tool calls are not supported");
         refuse(root, "response_format", v -> !v.path("type").asText().equals("text"), "only {\"type\": \"text\"} is supported");
         return common(root, engine, options, List.of(prompt), maxTokens, maxField, options.defaultMaxTokens(),
-                logprobs != null && logprobs);
+                logprobs != null && logprobs, top == null ? 0 : top, false);
     }
 
     /** Parses a (legacy) text completion body: {@code prompt} is a string, strings, token ids, or lists of them. */
     public static ApiRequest completion(JsonNode root, LocalEngine engine, ServeOptions options) {
         requireObject(root);
         List<int[]> prompts = prompts(root, engine);
-        Long logprobs = JsonFields.integer(root, "logprobs");
-        if (logprobs != null && logprobs != 0) {
-            throw ApiError.badField("logprobs", "only 0 is supported (the server reports the sampled token's log-prob)");
-        }
-        refuse(root, "echo", v -> v.asBoolean(), "echo is not supported");
+        // legacy logprobs=N: the sampled token's log-prob and the N most likely alternatives per token
+        Integer logprobs = JsonFields.intIn(root, "logprobs", 0, SamplingParams.MAX_TOP_LOGPROBS);
+        Boolean echo = JsonFields.bool(root, "echo");
         refuse(root, "suffix", v -> !v.asText().isEmpty(), "suffix is not supported");
         Integer n = JsonFields.intIn(root, "n", 1, MAX_N);
         refuse(root, "best_of", v -> v.asLong() != (n == null ? 1 : n), "best_of other than n is not supported");
         // OpenAI's legacy default is 16 tokens.
         return common(root, engine, options, prompts, JsonFields.integer(root, "max_tokens"), "max_tokens", 16,
-                logprobs != null);
+                logprobs != null, logprobs == null ? 0 : logprobs, echo != null && echo);
     }
 
     private static ApiRequest common(JsonNode root, LocalEngine engine, ServeOptions options, List<int[]> prompts,
-                                     Long maxTokens, String maxField, int defaultMaxTokens, boolean logprobs) {
+                                     Long maxTokens, String maxField, int defaultMaxTokens, boolean logprobs,
+                                     int topLogprobs, boolean echo) {
         // "model" (the base or a loaded adapter) is resolved by the server: ServedModels.scheduler.
-        refuse(root, "stream", JsonNode::asBoolean, "streaming responses are not supported");
-        refuse(root, "presence_penalty", v -> v.asDouble() != 0, "penalties are not supported");
-        refuse(root, "frequency_penalty", v -> v.asDouble() != 0, "penalties are not supported");
-        refuse(root, "repetition_penalty", v -> v.asDouble() != 1, "penalties are not supported");
+        Boolean stream = JsonFields.bool(root, "stream");
+        boolean includeUsage = false;
+        JsonNode so = root.get("stream_options");
+        if (so != null && !so.isNull()) {
+            if (!so.isObject()) throw ApiError.badField("stream_options", "must be an object");
+            if (stream == null || !stream) throw ApiError.badField("stream_options", "only allowed with \"stream\": true");
+            Boolean u = JsonFields.bool(so, "include_usage");
+            includeUsage = u != null && u;
+        }
+        SamplingParams.Penalties penalties;
+        try {
+            penalties = new SamplingParams.Penalties(orElse(JsonFields.number(root, "presence_penalty"), 0.0),
+                    orElse(JsonFields.number(root, "frequency_penalty"), 0.0),
+                    orElse(JsonFields.number(root, "repetition_penalty"), 1.0));
+        } catch (IllegalArgumentException e) {
+            String field = e.getMessage().substring(0, e.getMessage().indexOf(' '));
+            throw ApiError.badField(field, e.getMessage().substring(field.length() + 1));
+        }
         refuse(root, "logit_bias", v -> !(v.isObject() && v.isEmpty()), "logit_bias is not supported");
 
         double temperature = orElse(JsonFields.number(root, "temperature"), 1.0);
@@ -104,18 +141,22 @@ public record ApiRequest(List<int[]> prompts, SamplingParams params, int n, long
         Integer topK = JsonFields.intIn(root, "top_k", -1, Integer.MAX_VALUE);
         double minP = orElse(JsonFields.number(root, "min_p"), 0.0);
         if (!(minP >= 0 && minP < 1)) throw ApiError.badField("min_p", "must be in [0, 1), got " + minP);
-        if (maxTokens != null && (maxTokens < 1 || maxTokens > 1_000_000)) {
-            throw ApiError.badField(maxField, "must be in [1, 1000000], got " + maxTokens);
+        // max_tokens 0 with echo scores the prompt only (evaluation harnesses' log-likelihood requests)
+        long least = echo ? 0 : 1;
+        if (maxTokens != null && (maxTokens < least || maxTokens > 1_000_000)) {
+            throw ApiError.badField(maxField, "must be in [" + least + ", 1000000], got " + maxTokens);
         }
         int max = maxTokens == null ? defaultMaxTokens : maxTokens.intValue();
         Integer n = JsonFields.intIn(root, "n", 1, MAX_N);
         Long seed = JsonFields.integer(root, "seed");
         List<String> stop = JsonFields.strings(root, "stop");
         List<Integer> stopIds = JsonFields.ints(root, "stop_token_ids", 0, engine.config().vocabSize() - 1);
-        SamplingParams params = new SamplingParams(temperature, topP, topK == null ? 0 : Math.max(topK, 0), minP, max,
-                stopIds, stop);
+        // SamplingParams needs max >= 1; a score-only request (max 0) never reaches the generator
+        SamplingParams params = new SamplingParams(temperature, topP, topK == null ? 0 : Math.max(topK, 0), minP,
+                Math.max(max, 1), stopIds, stop, topLogprobs, penalties);
         return new ApiRequest(prompts, params, n == null ? 1 : n,
-                seed == null ? ThreadLocalRandom.current().nextLong() : seed, logprobs);
+                seed == null ? ThreadLocalRandom.current().nextLong() : seed, logprobs,
+                new Output(stream != null && stream, includeUsage, topLogprobs, echo, max == 0));
     }
 
     private static List<ChatMessage> messages(JsonNode root) {

@@ -2,14 +2,16 @@ package rsarl.rollout.serve;
 
 import rsarl.model.Completion;
 import rsarl.model.GenerationRequest;
+import rsarl.model.Generator;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
@@ -23,21 +25,38 @@ import java.util.function.Function;
  * batch's own clients are still sending their next requests. So the scheduler expects as many rows as were in
  * flight when the last batch ended (its rows plus those queued behind it) and, while fewer have arrived,
  * waits up to {@code fillWait} (instead of {@code batchWait}) for them.
+ *
+ * <p>Load limits: at most {@code maxQueued} rows wait (more get {@link QueueFullException}, the server's 429), and
+ * a batch takes rows, in arrival order, only while their prompt + max_tokens fit the {@code tokenBudget}: the
+ * first row that does not fit starts the next batch, so no row is overtaken and every wait is bounded.
  */
 public final class BatchScheduler implements AutoCloseable {
-    private record Pending(GenerationRequest request, CompletableFuture<Completion> result) {
+    /** Runs one batch, telling the listener each token as it is picked (request indices into the batch). */
+    @FunctionalInterface
+    public interface Runner {
+        List<Completion> run(List<GenerationRequest> batch, Generator.TokenListener listener);
+    }
+
+    private record Pending(GenerationRequest request, CompletableFuture<Completion> result,
+                           Generator.TokenListener listener) {
+        long tokens() {
+            return (long) request.promptIds().length + request.params().maxNewTokens();
+        }
     }
 
     /** Queued by {@link #close()} after the last accepted row: the thread finishes the queue, then stops. */
-    private static final Pending END = new Pending(null, null);
+    private static final Pending END = new Pending(null, null, null);
 
-    private final Function<List<GenerationRequest>, List<Completion>> generate;
+    private final Runner generate;
     private final int maxBatch;
+    private final int maxQueued;
+    private final long tokenBudget;
+    private final AtomicInteger queued = new AtomicInteger();
     private final long waitNanos;
     private final long fillWaitNanos;
     /** Rows in flight when the last batch ended: how many the next batch may expect. */
     private int expected;
-    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final LinkedBlockingDeque<Pending> queue = new LinkedBlockingDeque<>();
     private final Thread thread;
     private final Object submitLock = new Object();
     private boolean closed;
@@ -60,9 +79,21 @@ public final class BatchScheduler implements AutoCloseable {
      */
     public BatchScheduler(Function<List<GenerationRequest>, List<Completion>> generate, int maxBatch,
                           Duration batchWait, Duration fillWait) {
+        this((batch, listener) -> generate.apply(batch), maxBatch, batchWait, fillWait, Integer.MAX_VALUE,
+                Long.MAX_VALUE);
+    }
+
+    /**
+     * @param maxQueued   rows that may wait; {@link #submit} refuses more with {@link QueueFullException}
+     * @param tokenBudget most prompt + max_tokens tokens per batch (a single row over it is refused at submit)
+     */
+    public BatchScheduler(Runner generate, int maxBatch, Duration batchWait, Duration fillWait, int maxQueued,
+                          long tokenBudget) {
         if (maxBatch < 1) throw new IllegalArgumentException("max batch must be >= 1, got " + maxBatch);
         this.generate = generate;
         this.maxBatch = maxBatch;
+        this.maxQueued = maxQueued;
+        this.tokenBudget = tokenBudget;
         this.waitNanos = batchWait.toNanos();
         this.fillWaitNanos = Math.max(waitNanos, fillWait.toNanos());
         this.thread = new Thread(this::loop, "batch-scheduler");
@@ -76,16 +107,52 @@ public final class BatchScheduler implements AutoCloseable {
      * @throws RejectedExecutionException once {@link #close()} has begun
      */
     public List<CompletableFuture<Completion>> submit(List<GenerationRequest> requests) {
+        return submit(requests, null);
+    }
+
+    /**
+     * As {@link #submit(List)}; {@code listeners.get(i)} (when the list is not null) hears row i's tokens as they
+     * are picked, on the scheduler thread (index argument: 0 for every row).
+     *
+     * @throws QueueFullException       when the rows would take the queue past its bound (none is queued)
+     * @throws IllegalArgumentException when one row alone exceeds the token budget
+     */
+    public List<CompletableFuture<Completion>> submit(List<GenerationRequest> requests,
+                                                      List<Generator.TokenListener> listeners) {
+        for (GenerationRequest r : requests) {
+            long t = (long) r.promptIds().length + r.params().maxNewTokens();
+            if (t > tokenBudget) {
+                throw new IllegalArgumentException("prompt + max_tokens is " + t + " tokens, over the server's token "
+                        + "budget of " + tokenBudget + " per batch");
+            }
+        }
         List<CompletableFuture<Completion>> out = new ArrayList<>(requests.size());
         synchronized (submitLock) {
             if (closed) throw new RejectedExecutionException("the server is shutting down");
-            for (GenerationRequest r : requests) {
+            if (queued.get() + requests.size() > maxQueued) {
+                throw new QueueFullException(queued.get(), maxQueued, retryAfterSeconds());
+            }
+            queued.addAndGet(requests.size());
+            for (int i = 0; i < requests.size(); i++) {
                 CompletableFuture<Completion> f = new CompletableFuture<>();
                 out.add(f);
-                queue.add(new Pending(r, f));
+                queue.add(new Pending(requests.get(i), f, listeners == null ? null : listeners.get(i)));
             }
         }
         return out;
+    }
+
+    /** Rows waiting for a batch now. */
+    public int queuedRows() {
+        return queued.get();
+    }
+
+    /** A client's wait before retrying: the queue's batches at the mean batch time so far, at least 1 s. */
+    private long retryAfterSeconds() {
+        long n = batches.get();
+        double meanS = n == 0 ? 1 : busyNanos.get() / 1e9 / n;
+        double ahead = Math.ceil(queued.get() / (double) maxBatch);
+        return Math.max(1, (long) Math.ceil(meanS * Math.max(1, ahead)));
     }
 
     /** Batches run so far. */
@@ -124,22 +191,31 @@ public final class BatchScheduler implements AutoCloseable {
                 Pending first = queue.take();
                 if (first == END) break;
                 batch.add(first);
+                long tokens = first.tokens();
                 long start = System.nanoTime();
                 long deadline = start + waitNanos;
                 long fillDeadline = start + fillWaitNanos;
                 target = Math.min(maxBatch, Math.max(1, expected));
                 while (batch.size() < maxBatch) {
-                    Pending p = queue.poll();
+                    Pending p = queue.peek();
                     if (p == null) {
                         long left = (batch.size() < target ? fillDeadline : deadline) - System.nanoTime();
                         if (left <= 0) break;
                         p = queue.poll(left, TimeUnit.NANOSECONDS);
                         if (p == null) break;
+                        if (p != END && tokens + p.tokens() > tokenBudget) {
+                            queue.putFirst(p); // over budget: it heads the next batch
+                            break;
+                        }
+                    } else {
+                        if (p != END && tokens + p.tokens() > tokenBudget) break;
+                        queue.poll();
                     }
                     if (p == END) {
                         ending = true;
                         break;
                     }
+                    tokens += p.tokens();
                     batch.add(p);
                     // While rows keep coming (a burst ramping up), keep collecting: the wait restarts on each one.
                     deadline = Math.min(fillDeadline, Math.max(deadline, System.nanoTime() + waitNanos));
@@ -163,11 +239,20 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     private void run(List<Pending> batch) {
+        queued.addAndGet(-batch.size());
         List<GenerationRequest> requests = new ArrayList<>(batch.size());
-        for (Pending p : batch) requests.add(p.request());
+        boolean listening = false;
+        for (Pending p : batch) {
+            requests.add(p.request());
+            listening |= p.listener() != null;
+        }
+        Generator.TokenListener listener = !listening ? null : (req, index, token, lp, ti, tl) -> {
+            Generator.TokenListener l = batch.get(req).listener();
+            if (l != null) l.onToken(0, index, token, lp, ti, tl);
+        };
         long t0 = System.nanoTime();
         try {
-            List<Completion> out = generate.apply(requests);
+            List<Completion> out = generate.run(requests, listener);
             busyNanos.addAndGet(System.nanoTime() - t0);
             batches.incrementAndGet();
             rows.addAndGet(batch.size());

@@ -58,7 +58,8 @@ public final class OpenAiServer implements AutoCloseable {
         this.models = new ServedModels(engine, options);
         this.scheduler = models.baseScheduler();
         this.weights = new WeightRoutes(models, OpenAiServer::parse);
-        this.sglangGenerate = new GenerateRoute(engine, models, this::generate);
+        this.sglangGenerate = new GenerateRoute(engine, models,
+                (request, s) -> generate(request, s).stream().map(Finished::text).toList());
         // Each waiting request holds a handler thread: enough of them to fill several batches.
         int threads = Math.max(16, 4 * options.maxBatch());
         AtomicInteger n = new AtomicInteger();
@@ -112,8 +113,12 @@ public final class OpenAiServer implements AutoCloseable {
             JsonNode reply;
             try {
                 if (closing) throw new ApiError(503, "server_error", null, null, "the server is shutting down");
-                reply = route(ex.getRequestMethod(), path, body);
+                reply = route(ex, ex.getRequestMethod(), path, body);
+                if (reply == null) return; // streamed
             } catch (ApiError e) {
+                if (e.retryAfterSeconds() > 0) {
+                    ex.getResponseHeaders().set("Retry-After", Long.toString(e.retryAfterSeconds()));
+                }
                 send(ex, e.status(), error(e));
                 return;
             } catch (RuntimeException e) {
@@ -127,7 +132,8 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    private JsonNode route(String method, String path, byte[] body) {
+    /** The reply to send, or null when the answer was streamed. */
+    private JsonNode route(HttpExchange ex, String method, String path, byte[] body) throws IOException {
         switch (path) {
             case "/health" -> {
                 requireMethod(method, "GET");
@@ -147,15 +153,17 @@ public final class OpenAiServer implements AutoCloseable {
                 JsonNode root = parse(body);
                 IgnoredFields.warn(root, true, path, System.err);
                 BatchScheduler s = models.scheduler(JsonFields.string(root, "model"));
-                return chat(ApiRequest.chat(root, engine, options), s);
+                ApiRequest request = ApiRequest.chat(root, engine, options);
+                return request.output().stream() ? stream(ex, request, s, true) : chat(request, s);
             }
             case "/v1/completions" -> {
                 requireMethod(method, "POST");
                 JsonNode root = parse(body);
                 IgnoredFields.warn(root, false, path, System.err);
                 BatchScheduler s = models.scheduler(JsonFields.string(root, "model"));
-                return completion(ApiRequest.completion(root, engine, options), s,
-                        Boolean.TRUE.equals(JsonFields.bool(root, "return_token_ids")));
+                ApiRequest request = ApiRequest.completion(root, engine, options);
+                return request.output().stream() ? stream(ex, request, s, false)
+                        : completion(request, s, Boolean.TRUE.equals(JsonFields.bool(root, "return_token_ids")));
             }
             default -> {
                 if (path.equals("/v1/models/" + options.servedModelName())) {
@@ -197,21 +205,55 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    /** Runs every row through the scheduler and waits; the texts come back in row order. */
-    private List<TextCompletion> generate(ApiRequest request, BatchScheduler scheduler) {
-        List<GenerationRequest> rows;
+    /** One choice: its row, the OpenAI-style text and the generator's completion (for top log-probs). */
+    private record Finished(GenerationRequest row, TextCompletion text, Completion raw) {
+    }
+
+    private List<GenerationRequest> rows(ApiRequest request) {
         try {
-            rows = request.rows(engine);
+            return request.rows(engine);
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest(e.getMessage());
         }
-        List<CompletableFuture<Completion>> futures;
+    }
+
+    /** Queues the rows: 429 with Retry-After when the queue is full, 400 past the token budget, 503 closing. */
+    private static List<CompletableFuture<Completion>> submit(BatchScheduler scheduler, List<GenerationRequest> rows,
+                                                       List<rsarl.model.Generator.TokenListener> listeners) {
         try {
-            futures = scheduler.submit(rows);
+            return scheduler.submit(rows, listeners);
+        } catch (QueueFullException e) {
+            throw new ApiError(429, "rate_limit_error", null, "queue_full", e.getMessage(), e.retryAfterSeconds());
         } catch (RejectedExecutionException e) {
             throw new ApiError(503, "server_error", null, null, e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badField("max_tokens", e.getMessage());
         }
-        List<TextCompletion> out = new ArrayList<>(rows.size());
+    }
+
+    private ObjectNode stream(HttpExchange ex, ApiRequest request, BatchScheduler scheduler, boolean chat)
+            throws IOException {
+        if (request.scoreOnly()) throw ApiError.badField("stream", "not supported with max_tokens 0");
+        if (request.output().echo()) throw ApiError.badField("echo", "not supported with stream");
+        List<GenerationRequest> rows = rows(request);
+        SseStream s = new SseStream(ex, JSON, chat ? head("chatcmpl-", "chat.completion.chunk")
+                : head("cmpl-", "text_completion"), chat, request, engine, rows);
+        s.run(submit(scheduler, rows, s.listeners()));
+        return null;
+    }
+
+    /** Runs every row through the scheduler and waits; the texts come back in row order. */
+    private List<Finished> generate(ApiRequest request, BatchScheduler scheduler) {
+        List<GenerationRequest> rows = rows(request);
+        List<Finished> out = new ArrayList<>(rows.size());
+        if (request.scoreOnly()) {
+            for (GenerationRequest r : rows) {
+                Completion none = new Completion(new int[0], new float[0], "length");
+                out.add(new Finished(r, engine.text(r, none), none));
+            }
+            return out;
+        }
+        List<CompletableFuture<Completion>> futures = submit(scheduler, rows, null);
         for (int i = 0; i < rows.size(); i++) {
             Completion c;
             try {
@@ -226,28 +268,23 @@ public final class OpenAiServer implements AutoCloseable {
                 }
                 throw new ApiError(500, "server_error", null, null, "generation failed: " + cause);
             }
-            out.add(engine.text(rows.get(i), c));
+            out.add(new Finished(rows.get(i), engine.text(rows.get(i), c), c));
         }
         return out;
     }
 
     private ObjectNode chat(ApiRequest request, BatchScheduler scheduler) {
-        List<TextCompletion> done = generate(request, scheduler);
+        List<Finished> done = generate(request, scheduler);
         ObjectNode root = head("chatcmpl-", "chat.completion");
         ArrayNode choices = root.putArray("choices");
         for (int i = 0; i < done.size(); i++) {
-            TextCompletion t = done.get(i);
+            TextCompletion t = done.get(i).text();
+            Completion c = done.get(i).raw();
             ObjectNode choice = choices.addObject().put("index", i);
             choice.putObject("message").put("role", "assistant").put("content", t.text());
             if (request.logprobs()) {
-                ArrayNode content = choice.putObject("logprobs").putArray("content");
-                for (int k = 0; k < t.tokenIds().length; k++) {
-                    String token = engine.tokenText(t.tokenIds()[k]);
-                    ObjectNode entry = content.addObject().put("token", token).put("logprob", t.logprobs()[k]);
-                    ArrayNode bytes = entry.putArray("bytes");
-                    for (byte b : token.getBytes(StandardCharsets.UTF_8)) bytes.add(b & 0xff);
-                    entry.putArray("top_logprobs");
-                }
+                LogprobsJson.chat(choice.putObject("logprobs").putArray("content"), engine, t.tokenIds(),
+                        t.logprobs(), c.topIds(), c.topLogprobs(), 0, t.tokenIds().length);
             } else {
                 choice.putNull("logprobs");
             }
@@ -258,26 +295,35 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     private ObjectNode completion(ApiRequest request, BatchScheduler scheduler, boolean returnTokenIds) {
-        List<TextCompletion> done = generate(request, scheduler);
+        List<Finished> done = generate(request, scheduler);
         ObjectNode root = head("cmpl-", "text_completion");
         ArrayNode choices = root.putArray("choices");
+        int top = request.output().topLogprobs();
         for (int i = 0; i < done.size(); i++) {
-            TextCompletion t = done.get(i);
-            ObjectNode choice = choices.addObject().put("index", i).put("text", t.text());
+            TextCompletion t = done.get(i).text();
+            Completion c = done.get(i).raw();
+            int[] prompt = done.get(i).row().promptIds();
+            String echoed = request.output().echo() ? engine.tokenizer().decode(prompt, false) : "";
+            ObjectNode choice = choices.addObject().put("index", i).put("text", echoed + t.text());
             if (request.logprobs()) {
-                ObjectNode lp = choice.putObject("logprobs");
-                ArrayNode tokens = lp.putArray("tokens");
-                ArrayNode values = lp.putArray("token_logprobs");
-                ArrayNode offsets = lp.putArray("text_offset");
+                ObjectNode lp = LogprobsJson.legacy(choice.putObject("logprobs"));
                 int offset = 0;
-                for (int k = 0; k < t.tokenIds().length; k++) {
-                    String token = engine.tokenText(t.tokenIds()[k]);
-                    tokens.add(token);
-                    values.add(t.logprobs()[k]);
-                    offsets.add(offset);
-                    offset += token.length();
+                if (request.output().echo()) {
+                    // the prompt's own tokens first; the first has no log-prob (null), as OpenAI reports it
+                    rsarl.model.PromptLogprobs scored = engine.scorePrompt(prompt, top);
+                    float[] lps = new float[prompt.length];
+                    int[][] topIds = new int[prompt.length][];
+                    float[][] topLps = new float[prompt.length][];
+                    lps[0] = Float.NaN;
+                    for (int k = 1; k < prompt.length; k++) {
+                        lps[k] = scored.logprobs()[k - 1];
+                        topIds[k] = scored.topIds()[k - 1];
+                        topLps[k] = scored.topLogprobs()[k - 1];
+                    }
+                    offset = LogprobsJson.appendLegacy(lp, engine, prompt, lps, topIds, topLps, top, 0);
                 }
-                lp.putNull("top_logprobs");
+                LogprobsJson.appendLegacy(lp, engine, t.tokenIds(), t.logprobs(), c.topIds(), c.topLogprobs(), top,
+                        offset);
             } else {
                 choice.putNull("logprobs");
             }
@@ -286,8 +332,8 @@ public final class OpenAiServer implements AutoCloseable {
                 // vLLM's return_token_ids: the prompt's and the completion's ids, as the trainer puts them in the loss.
                 ArrayNode p = choice.putArray("prompt_token_ids");
                 for (int id : request.prompts().get(i / request.n())) p.add(id);
-                ArrayNode c = choice.putArray("token_ids");
-                for (int id : t.tokenIds()) c.add(id);
+                ArrayNode c2 = choice.putArray("token_ids");
+                for (int id : t.tokenIds()) c2.add(id);
             }
         }
         usage(root, done, request);
@@ -303,11 +349,11 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     /** OpenAI counts each prompt once however many choices it has; completion tokens add up over choices. */
-    private static void usage(ObjectNode root, List<TextCompletion> done, ApiRequest request) {
+    private static void usage(ObjectNode root, List<Finished> done, ApiRequest request) {
         long prompt = 0;
         for (int[] p : request.prompts()) prompt += p.length;
         long completion = 0;
-        for (TextCompletion t : done) completion += t.completionTokens();
+        for (Finished t : done) completion += t.text().completionTokens();
         root.putObject("usage").put("prompt_tokens", prompt).put("completion_tokens", completion)
                 .put("total_tokens", prompt + completion);
     }

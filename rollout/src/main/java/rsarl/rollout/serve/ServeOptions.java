@@ -14,10 +14,28 @@ import java.time.Duration;
  *                         last batch ended (closed-loop clients about to send their next requests)
  * @param defaultMaxTokens chat reply length cap when a request names none
  * @param shutdownGrace    how long closing waits for requests in flight
+ * @param maxQueuedRows    rows (choices) that may wait for a batch; past it requests get 429 with Retry-After
+ * @param tokenBudget      most prompt + max_tokens tokens of the rows in one batch (bounds the KV cache);
+ *                         rows beyond it wait for the next batch, in arrival order
+ * @param processedLogprobs report log-probs after penalties and temperature (vLLM's {@code processed_logprobs})
+ *                         instead of the raw model's ({@code raw_logprobs}, the default)
  */
 public record ServeOptions(String host, int port, String servedModelName, int maxBatch, Duration batchWait,
-                           Duration fillWait, int defaultMaxTokens, Duration shutdownGrace) {
+                           Duration fillWait, int defaultMaxTokens, Duration shutdownGrace, int maxQueuedRows,
+                           long tokenBudget, boolean processedLogprobs) {
+    /** Default queue bound and token budget. */
+    public static final int DEFAULT_MAX_QUEUED_ROWS = 1024;
+    public static final long DEFAULT_TOKEN_BUDGET = 1L << 20;
+
+    public ServeOptions(String host, int port, String servedModelName, int maxBatch, Duration batchWait,
+                        Duration fillWait, int defaultMaxTokens, Duration shutdownGrace) {
+        this(host, port, servedModelName, maxBatch, batchWait, fillWait, defaultMaxTokens, shutdownGrace,
+                DEFAULT_MAX_QUEUED_ROWS, DEFAULT_TOKEN_BUDGET, false);
+    }
+
     public ServeOptions {
+        if (maxQueuedRows < 1) throw new IllegalArgumentException("max queued rows: must be >= 1, got " + maxQueuedRows);
+        if (tokenBudget < 1) throw new IllegalArgumentException("token budget: must be >= 1, got " + tokenBudget);
         if (host == null || host.isBlank()) throw new IllegalArgumentException("host: required");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port: must be in [0, 65535], got " + port);
         if (servedModelName == null || servedModelName.isBlank()) {
@@ -40,12 +58,24 @@ public record ServeOptions(String host, int port, String servedModelName, int ma
     }
 
     public ServeOptions withMaxBatch(int rows) {
-        return new ServeOptions(host, port, servedModelName, rows, batchWait, fillWait, defaultMaxTokens, shutdownGrace);
+        return new ServeOptions(host, port, servedModelName, rows, batchWait, fillWait, defaultMaxTokens, shutdownGrace,
+                maxQueuedRows, tokenBudget, processedLogprobs);
+    }
+
+    /** Sets the queue bound and the per-batch token budget. */
+    public ServeOptions withLimits(int queuedRows, long budget) {
+        return new ServeOptions(host, port, servedModelName, maxBatch, batchWait, fillWait, defaultMaxTokens,
+                shutdownGrace, queuedRows, budget, processedLogprobs);
+    }
+
+    public ServeOptions withProcessedLogprobs(boolean processed) {
+        return new ServeOptions(host, port, servedModelName, maxBatch, batchWait, fillWait, defaultMaxTokens,
+                shutdownGrace, maxQueuedRows, tokenBudget, processed);
     }
 
     /** Sets both waits (the fill wait is raised to the batch wait when below it). */
     public ServeOptions withWaits(Duration batch, Duration fill) {
         return new ServeOptions(host, port, servedModelName, maxBatch, batch, fill.compareTo(batch) < 0 ? batch : fill,
-                defaultMaxTokens, shutdownGrace);
+                defaultMaxTokens, shutdownGrace, maxQueuedRows, tokenBudget, processedLogprobs);
     }
 }

@@ -43,14 +43,14 @@ public final class ServedModels implements AutoCloseable {
     }
 
     private BatchScheduler scheduler(QwenModel model) {
-        Generator g = engine.generator(model, options.maxBatch());
-        return new BatchScheduler(rows -> generate(g, rows), options.maxBatch(), options.batchWait(),
-                options.fillWait());
+        Generator g = engine.generator(model, options.maxBatch()).withProcessedLogprobs(options.processedLogprobs());
+        return new BatchScheduler((rows, listener) -> generate(g, rows, listener), options.maxBatch(),
+                options.batchWait(), options.fillWait(), options.maxQueuedRows(), options.tokenBudget());
     }
 
-    private List<Completion> generate(Generator g, List<GenerationRequest> rows) {
+    private List<Completion> generate(Generator g, List<GenerationRequest> rows, Generator.TokenListener listener) {
         synchronized (generating) {
-            return g.generate(rows);
+            return g.generate(rows, listener);
         }
     }
 

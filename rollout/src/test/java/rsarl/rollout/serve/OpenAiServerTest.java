@@ -226,10 +226,12 @@ class OpenAiServerTest {
         rejected(400, "{" + msgs + ",\"seed\":\"x\"}", "seed");
         rejected(400, "{" + msgs + ",\"stop\":5}", "stop");
         rejected(400, "{" + msgs + ",\"stop\":[\"a\",7]}", "stop[1]");
-        rejected(400, "{" + msgs + ",\"stream\":true}", "stream");
+        rejected(400, "{" + msgs + ",\"stream_options\":{\"include_usage\":true}}", "stream_options");
         rejected(400, "{" + msgs + ",\"logprobs\":\"yes\"}", "logprobs");
         rejected(400, "{" + msgs + ",\"top_logprobs\":3}", "top_logprobs");
-        rejected(400, "{" + msgs + ",\"frequency_penalty\":0.5}", "frequency_penalty");
+        rejected(400, "{" + msgs + ",\"logprobs\":true,\"top_logprobs\":21}", "top_logprobs");
+        rejected(400, "{" + msgs + ",\"frequency_penalty\":2.5}", "frequency_penalty");
+        rejected(400, "{" + msgs + ",\"repetition_penalty\":0}", "repetition_penalty");
         rejected(404, "{" + msgs + ",\"model\":\"gpt-9\"}", "model");
         HttpResponse<String> r = call("POST", "/v1/completions", "{\"prompt\":[[1,2,999999]]}");
         assertEquals(400, r.statusCode());

@@ -1,0 +1,75 @@
+package rsarl.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The engine's greedy picks and plain sampling give the host sampler's tokens for the same draws. */
+class TokenPickerTest {
+    @Test
+    void engineAndHostPickTheSameTokens() {
+        int b = 6;
+        int vocab = 997;
+        SplittableRandom gen = new SplittableRandom(7);
+        int distinct = 0;
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (int trial = 0; trial < 60; trial++) {
+                float[] logits = new float[b * vocab];
+                double spread = 0.5 + 8 * gen.nextDouble(); // flat to peaky rows (peaky: many underflow to 0)
+                for (int i = 0; i < logits.length; i++) logits[i] = (float) (gen.nextGaussian() * spread);
+                SamplingParams[] params = new SamplingParams[b];
+                for (int r = 0; r < b; r++) {
+                    params[r] = r == 0 ? SamplingParams.greedy(1) : SamplingParams.of(0.3 + 1.2 * gen.nextDouble(), 1, 1);
+                }
+                long seed = gen.nextLong();
+                try (NDManager s = m.newSubManager()) {
+                    NDArray x = s.create(logits, new Shape(b, vocab));
+                    TokenPicker.Picks engine = TokenPicker.onEngine(s, x, x.logSoftmax(-1), params, rngs(b, seed),
+                            temps(params), true, x.logSoftmax(-1));
+                    TokenPicker.Picks host = TokenPicker.onHost(s, x, x.logSoftmax(-1), params, rngs(b, seed),
+                            temps(params), x.logSoftmax(-1));
+                    assertArrayEquals(host.tokens(), engine.tokens(), "trial " + trial);
+                    assertArrayEquals(host.logprobs(), engine.logprobs(), 0f, "trial " + trial);
+                    distinct += (int) Arrays.stream(engine.tokens()).distinct().count();
+                }
+            }
+        }
+        assertTrue(distinct > 60 * 3, "the draws vary: " + distinct);
+    }
+
+    @Test
+    void topLogprobsAreTheMostLikelyIdsInOrder() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] logits = {0.1f, 3f, -1f, 2f, 2.5f};
+            NDArray x = m.create(logits, new Shape(1, 5));
+            TokenPicker.Picks p = TokenPicker.pick(m, x, new SamplingParams[] {SamplingParams.greedy(1)},
+                    rngs(1, 0), 3);
+            assertArrayEquals(new int[] {1}, p.tokens());
+            assertArrayEquals(new int[] {1, 4, 3}, p.topIds()[0]);
+            assertEquals(p.logprobs()[0], p.topLogprobs()[0][0], 0f);
+            double z = 0;
+            for (float l : logits) z += Math.exp(l);
+            assertEquals(2.5 - Math.log(z), p.topLogprobs()[0][1], 1e-5);
+        }
+    }
+
+    private static SplittableRandom[] rngs(int b, long seed) {
+        SplittableRandom[] out = new SplittableRandom[b];
+        for (int r = 0; r < b; r++) out[r] = new SplittableRandom(seed + r);
+        return out;
+    }
+
+    private static float[] temps(SamplingParams[] params) {
+        float[] t = new float[params.length];
+        for (int r = 0; r < t.length; r++) t[r] = params[r].temperature() == 0 ? 1f : (float) params[r].temperature();
+        return t;
+    }
+}

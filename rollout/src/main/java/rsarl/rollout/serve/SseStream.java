@@ -1,0 +1,200 @@
+package rsarl.rollout.serve;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import rsarl.model.Completion;
+import rsarl.model.GenerationRequest;
+import rsarl.model.Generator;
+import rsarl.rollout.backend.LocalEngine;
+import rsarl.rollout.backend.TextCompletion;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@code stream: true} answer as OpenAI sends it: server-sent events, one {@code chat.completion.chunk} (or
+ * {@code text_completion}) per new token with the text it adds, a last chunk per choice with its finish reason,
+ * the usage chunk when {@code stream_options.include_usage}, then {@code data: [DONE]}.
+ *
+ * <p>Tokens arrive on the scheduler thread and are queued; the handler thread turns them into text and writes,
+ * so a slow client never stalls the batch. Text is held back while it ends in an unfinished UTF-8 character or
+ * could be the start of a stop string, and is cut before a stop string, as the non-streamed reply is.
+ */
+final class SseStream {
+    private sealed interface Event permits Token, Done {
+    }
+
+    private record Token(int choice, int id, float logprob, int[] topIds, float[] topLogprobs) implements Event {
+    }
+
+    private record Done(int choice, Completion completion, Throwable error) implements Event {
+    }
+
+    private final HttpExchange ex;
+    private final ObjectMapper json;
+    private final ObjectNode head;
+    private final boolean chat;
+    private final ApiRequest request;
+    private final LocalEngine engine;
+    private final List<GenerationRequest> rows;
+    private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    private final List<List<Integer>> ids = new ArrayList<>();
+    private final String[] sent;
+    private final int holdBack;
+    private OutputStream out;
+
+    /** @param head id, object, created and model of every chunk */
+    SseStream(HttpExchange ex, ObjectMapper json, ObjectNode head, boolean chat, ApiRequest request,
+              LocalEngine engine, List<GenerationRequest> rows) {
+        this.ex = ex;
+        this.json = json;
+        this.head = head;
+        this.chat = chat;
+        this.request = request;
+        this.engine = engine;
+        this.rows = rows;
+        this.sent = new String[rows.size()];
+        int longest = 0;
+        for (String s : request.params().stopStrings()) longest = Math.max(longest, s.length());
+        this.holdBack = Math.max(0, longest - 1);
+        for (int i = 0; i < rows.size(); i++) {
+            ids.add(new ArrayList<>());
+            sent[i] = "";
+        }
+    }
+
+    /** One listener per row, for {@link BatchScheduler#submit(List, List)}. */
+    List<Generator.TokenListener> listeners() {
+        List<Generator.TokenListener> out = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            int choice = i;
+            out.add((req, index, token, lp, ti, tl) -> events.add(new Token(choice, token, lp, ti, tl)));
+        }
+        return out;
+    }
+
+    /** Sends the headers, then chunks until every row's future completes. */
+    void run(List<CompletableFuture<Completion>> futures) throws IOException {
+        for (int i = 0; i < futures.size(); i++) {
+            int choice = i;
+            futures.get(i).whenComplete((c, e) -> events.add(new Done(choice, c, e)));
+        }
+        ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+        ex.getResponseHeaders().set("Cache-Control", "no-cache");
+        ex.sendResponseHeaders(200, 0);
+        out = ex.getResponseBody();
+        if (chat) {
+            for (int i = 0; i < rows.size(); i++) {
+                ObjectNode c = chunk();
+                ObjectNode choice = ((ArrayNode) c.get("choices")).addObject().put("index", i);
+                choice.putObject("delta").put("role", "assistant").put("content", "");
+                choice.putNull("logprobs").putNull("finish_reason");
+                write(c);
+            }
+        }
+        int open = rows.size();
+        long completionTokens = 0;
+        try {
+            while (open > 0) {
+                Event e = events.poll(100, TimeUnit.MILLISECONDS);
+                if (e instanceof Token t) {
+                    token(t);
+                } else if (e instanceof Done d) {
+                    open--;
+                    if (d.error() != null) {
+                        ObjectNode err = json.createObjectNode();
+                        err.putObject("error").put("message", "generation failed: " + d.error())
+                                .put("type", "server_error");
+                        write(err);
+                        continue;
+                    }
+                    completionTokens += d.completion().tokenIds().length;
+                    finish(d);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (request.output().includeUsage()) {
+            ObjectNode c = chunk();
+            long prompt = 0;
+            for (int[] p : request.prompts()) prompt += p.length;
+            c.putObject("usage").put("prompt_tokens", prompt).put("completion_tokens", completionTokens)
+                    .put("total_tokens", prompt + completionTokens);
+            write(c);
+        }
+        out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private void token(Token t) throws IOException {
+        List<Integer> mine = ids.get(t.choice());
+        mine.add(t.id());
+        String text = engine.tokenizer().decode(mine.stream().mapToInt(Integer::intValue).toArray(), true);
+        int safe = text.length();
+        for (String stop : request.params().stopStrings()) {
+            int at = text.indexOf(stop);
+            if (at >= 0) safe = Math.min(safe, at);
+        }
+        if (safe == text.length()) safe = Math.max(0, safe - holdBack);
+        while (safe > 0 && text.charAt(safe - 1) == '\uFFFD') safe--;
+        String delta = safe > sent[t.choice()].length() && text.startsWith(sent[t.choice()])
+                ? text.substring(sent[t.choice()].length(), safe) : "";
+        sent[t.choice()] += delta;
+        ObjectNode c = chunk();
+        ObjectNode choice = ((ArrayNode) c.get("choices")).addObject().put("index", t.choice());
+        if (chat) choice.putObject("delta").put("content", delta); else choice.put("text", delta);
+        if (request.logprobs()) {
+            int[][] top = t.topIds() == null ? null : new int[][] {t.topIds()};
+            float[][] topLp = t.topLogprobs() == null ? null : new float[][] {t.topLogprobs()};
+            if (chat) {
+                LogprobsJson.chat(choice.putObject("logprobs").putArray("content"), engine, new int[] {t.id()},
+                        new float[] {t.logprob()}, top, topLp, 0, 1);
+            } else {
+                LogprobsJson.appendLegacy(LogprobsJson.legacy(choice.putObject("logprobs")), engine,
+                        new int[] {t.id()}, new float[] {t.logprob()}, top, topLp, request.output().topLogprobs(),
+                        sent[t.choice()].length() - delta.length());
+            }
+        } else {
+            choice.putNull("logprobs");
+        }
+        choice.putNull("finish_reason");
+        write(c);
+    }
+
+    /** The rest of the final text (what was held back), and the finish reason. */
+    private void finish(Done d) throws IOException {
+        TextCompletion t = engine.text(rows.get(d.choice()), d.completion());
+        String rest = t.text().startsWith(sent[d.choice()]) ? t.text().substring(sent[d.choice()].length()) : "";
+        ObjectNode c = chunk();
+        ObjectNode choice = ((ArrayNode) c.get("choices")).addObject().put("index", d.choice());
+        if (chat) {
+            ObjectNode delta = choice.putObject("delta");
+            if (!rest.isEmpty()) delta.put("content", rest);
+        } else {
+            choice.put("text", rest);
+        }
+        choice.putNull("logprobs").put("finish_reason", t.finishReason());
+        write(c);
+    }
+
+    private ObjectNode chunk() {
+        ObjectNode c = head.deepCopy();
+        c.putArray("choices");
+        if (request.output().includeUsage()) c.putNull("usage");
+        return c;
+    }
+
+    private void write(ObjectNode chunk) throws IOException {
+        out.write(("data: " + json.writeValueAsString(chunk) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The project's decode/prefill (or training step) beside PyTorch eager on the same checkpoint, interleaved per
+# setting so both see the same machine load. Prints one tab-separated row per setting with the ratio.
+# Usage: scripts/bench-vs-torch.sh generate MODEL_DIR [--batches "1 4 16 64"] [--prompts "128 1024"]
+#                                  [--threads "1 2"] [--new 64] [--repeat 2]
+#        scripts/bench-vs-torch.sh train MODEL_DIR [--batch 8] [--seq 256] [--threads "1 2"] [--iters 5]
+# The PyTorch side (scripts/peers/torch_qwen.py) needs a python3 with torch; without one it is skipped.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+mode="${1:?usage: $0 generate|train MODEL_DIR ...}"
+model="${2:?usage: $0 generate|train MODEL_DIR ...}"
+shift 2
+batches="1 4 16 64"; prompts="128 1024"; threads="1 2"; new=64; repeat=2; batch=8; seq=256; iters=5
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --batches) batches="$2" ;; --prompts) prompts="$2" ;; --threads) threads="$2" ;; --new) new="$2" ;;
+    --repeat) repeat="$2" ;; --batch) batch="$2" ;; --seq) seq="$2" ;; --iters) iters="$2" ;;
+    *) echo "bench-vs-torch: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift 2
+done
+py=""
+for c in "${PYTHON:-}" python3 /usr/bin/python3; do
+  if [[ -n "$c" ]] && command -v "$c" >/dev/null && "$c" -c 'import torch' 2>/dev/null; then py="$c"; break; fi
+done
+[[ -z "$py" ]] && echo "bench-vs-torch: no python3 with torch found; PyTorch columns skipped" >&2
+field() { sed -n "s/.*\"$1\": *\([0-9.]*\).*/\1/p"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
+if [[ "$mode" == generate ]]; then
+  printf "threads\tbatch\tprompt\tdecode_tok_s\ttorch_decode_tok_s\tdecode_ratio\tprefill_tok_s\ttorch_prefill_tok_s\tprefill_ratio\n"
+  for t in $threads; do for p in $prompts; do for b in $batches; do
+    j=$(RSA_THREADS=$t "$here/bench-generate.sh" "$model" --batch "$b" --prompt "$p" --new "$new" --repeat "$repeat")
+    jd=$(echo "$j" | field decode_tokens_per_s); jp=$(echo "$j" | field prefill_tokens_per_s)
+    td=-; tp=-
+    if [[ -n "$py" ]]; then
+      tj=$(OMP_NUM_THREADS=$t "$py" "$here/peers/torch_qwen.py" generate "$model" --batch "$b" --prompt "$p" \
+        --new "$new" --threads "$t" --repeat "$repeat")
+      td=$(echo "$tj" | field decode_tokens_per_s); tp=$(echo "$tj" | field prefill_tokens_per_s)
+    fi
+    printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$t" "$b" "$p" "$jd" "$td" "$(ratio "$jd" "$td")" \
+      "$jp" "$tp" "$(ratio "$jp" "$tp")"
+  done; done; done
+else
+  printf "threads\tbatch\tseq\tms\ttorch_ms\tspeed_ratio\n"
+  for t in $threads; do
+    j=$(RSA_THREADS=$t "$here/bench-train.sh" "$model" --batch "$batch" --seq "$seq" --iters "$iters")
+    jm=$(echo "$j" | field median_ms); tm=-
+    if [[ -n "$py" ]]; then
+      tm=$(OMP_NUM_THREADS=$t "$py" "$here/peers/torch_qwen.py" train "$model" --batch "$batch" --seq "$seq" \
+        --threads "$t" --iters "$iters" | field median_ms)
+    fi
+    printf "%s\t%s\t%s\t%s\t%s\t%s\n" "$t" "$batch" "$seq" "$jm" "$tm" "$(ratio "$tm" "$jm")"
+  done
+fi
