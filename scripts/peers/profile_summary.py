@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Summarises a torch profiler chrome trace (from `rsa bench-generate --profile FILE` or torch_qwen.py --profile):
+"""Summarises a torch profiler chrome trace (from `rsa bench-generate --profile FILE` or torch_qwen.py --profile; --shapes splits ops by input shapes):
 wall span, time covered by top-level ops (the rest is the caller's own overhead between ops: JNI/Python, Java
 bookkeeping, host-side sampling) and the top-level ops by total time.   profile_summary.py TRACE [--steps N]"""
 import collections
@@ -21,9 +21,11 @@ for e in ev:  # top-level: not inside the previous top-level op
 span = top[-1]["ts"] + top[-1]["dur"] - top[0]["ts"]
 busy = sum(e["dur"] for e in top)
 by = collections.defaultdict(lambda: [0, 0.0])
+shapes = "--shapes" in sys.argv
 for e in top:
-    by[e["name"]][0] += 1
-    by[e["name"]][1] += e["dur"]
+    key = e["name"] + (" " + str(e.get("args", {}).get("Input Dims", "")) if shapes else "")
+    by[key][0] += 1
+    by[key][1] += e["dur"]
 print(f"span {span/1e3:.1f} ms, in top-level ops {busy/1e3:.1f} ms ({100*busy/span:.0f}%), "
       f"between ops {(span-busy)/1e3:.1f} ms; {len(top)} top-level ops"
       + (f" ({len(top)/steps:.0f} per step, {(span-busy)/steps:.0f} us overhead per step)" if steps else ""))

@@ -67,7 +67,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
             Generator.Stats st = null;
             for (int i = 0; i < Math.max(1, repeat); i++) {
                 boolean last = profile != null && i == Math.max(1, repeat) - 1;
-                if (last) ai.djl.pytorch.jni.JniUtils.startProfile(false, false, false);
+                if (last) ai.djl.pytorch.jni.JniUtils.startProfile(false, true, false);
                 List<Completion> o = gen.generate(requests(vocab, batch, promptLen, newTokens, seed));
                 if (last) ai.djl.pytorch.jni.JniUtils.stopProfile(profile.toString());
                 if (st == null || gen.lastStats().decodeMs() < st.decodeMs()) {

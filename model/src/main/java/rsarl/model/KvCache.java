@@ -84,6 +84,69 @@ public final class KvCache implements AutoCloseable {
         return fresh;
     }
 
+    /**
+     * Shifts every row's cached tokens {@code n} slots right, leaving {@code n} empty (to be masked) slots in front:
+     * a shorter batch joining a longer one is aligned this way.
+     */
+    void padLeft(long n) {
+        if (n <= 0) return;
+        long cap = Math.max(capacity, length + n + 1);
+        for (int l = 0; l < keys.length; l++) {
+            keys[l] = shifted(keys[l], n, cap);
+            values[l] = shifted(values[l], n, cap);
+        }
+        capacity = cap;
+        length += n;
+    }
+
+    private NDArray shifted(NDArray old, long n, long cap) {
+        Shape s = old.getShape();
+        NDArray fresh = manager.zeros(new Shape(s.get(0), s.get(1), cap, s.get(3)), old.getDataType());
+        if (length > 0) {
+            try (NDManager scratch = manager.newSubManager()) {
+                fresh.set(new NDIndex().addAllDim(2).addSliceDim(n, n + length),
+                        old.get(scratch, new NDIndex().addAllDim(2).addSliceDim(0, length)));
+            }
+        }
+        old.close();
+        return fresh;
+    }
+
+    /** Appends the rows of {@code other} (same length) after this cache's and closes {@code other}. */
+    void addRows(KvCache other) {
+        if (other.length != length) {
+            throw new IllegalArgumentException("cache lengths differ: " + length + " and " + other.length);
+        }
+        long cap = Math.max(capacity, other.capacity);
+        for (int l = 0; l < keys.length; l++) {
+            keys[l] = stacked(keys[l], other.keys[l], cap);
+            values[l] = stacked(values[l], other.values[l], cap);
+        }
+        capacity = cap;
+        batch += other.batch;
+        other.close();
+    }
+
+    private NDArray stacked(NDArray mine, NDArray theirs, long cap) {
+        try (NDManager scratch = manager.newSubManager()) {
+            NDArray a = widened(mine, cap, scratch);
+            NDArray b = widened(theirs, cap, scratch);
+            NDArray both = a.concat(b, 0);
+            both.attach(manager);
+            mine.close();
+            return both;
+        }
+    }
+
+    private NDArray widened(NDArray x, long cap, NDManager scratch) {
+        Shape s = x.getShape();
+        if (s.get(2) == cap) return x;
+        NDArray fresh = scratch.zeros(new Shape(s.get(0), s.get(1), cap, s.get(3)), x.getDataType());
+        fresh.set(new NDIndex().addAllDim(2).addSliceDim(0, length), x.get(scratch, new NDIndex().addAllDim(2)
+                .addSliceDim(0, length)));
+        return fresh;
+    }
+
     /** Keeps only the given batch rows, in this order (finished sequences leave the batch). */
     public void keepRows(int[] rows) {
         long[] idx = new long[rows.length];

@@ -3,6 +3,7 @@ package rsarl.model;
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.SparseFormat;
 
@@ -76,6 +77,8 @@ final class RopeTable {
                 NDArray signedSin = sin.neg().concat(sin, -1).toType(type, false);
                 cos.attach(manager);
                 signedSin.attach(manager);
+                // made inside a caller's NDScope (the trainer's forwards), they must outlive it
+                NDScope.unregister(cos, signedSin);
                 tables = new NDArray[] {cos, signedSin};
             }
             return tables;

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -28,6 +29,26 @@ final class TokenPicker {
      * no row asks).
      */
     record Picks(int[] tokens, float[] logprobs, int[][] topIds, float[][] topLogprobs) {
+    }
+
+    /** The picks of two batches, rows of {@code a} first (a batch joining another). */
+    static Picks concat(Picks a, Picks b) {
+        int na = a.tokens().length;
+        int nb = b.tokens().length;
+        int[] tokens = Arrays.copyOf(a.tokens(), na + nb);
+        System.arraycopy(b.tokens(), 0, tokens, na, nb);
+        float[] lps = Arrays.copyOf(a.logprobs(), na + nb);
+        System.arraycopy(b.logprobs(), 0, lps, na, nb);
+        if (a.topIds() == null && b.topIds() == null) return new Picks(tokens, lps, null, null);
+        int[][] ids = new int[na + nb][];
+        float[][] tops = new float[na + nb][];
+        for (int r = 0; r < na + nb; r++) {
+            Picks from = r < na ? a : b;
+            int i = r < na ? r : r - na;
+            ids[r] = from.topIds() == null ? new int[0] : from.topIds()[i];
+            tops[r] = from.topLogprobs() == null ? new float[0] : from.topLogprobs()[i];
+        }
+        return new Picks(tokens, lps, ids, tops);
     }
 
     /** Raw log-probs (temperature 1, no penalties), the picks made from {@code logits} as they are. */

@@ -101,6 +101,35 @@ class GeneratorFeaturesTest {
         }
     }
 
+    @Test
+    void aShortRequestFinishesBeforeItsBatchDoes() {
+        List<String> events = new ArrayList<>();
+        List<Completion> finished = new ArrayList<>(List.of(new Completion(new int[0], new float[0], "x"),
+                new Completion(new int[0], new float[0], "x")));
+        List<GenerationRequest> reqs = List.of(new GenerationRequest(PROMPT, SamplingParams.greedy(3), 1),
+                new GenerationRequest(PROMPT, SamplingParams.of(1.0, 1.0, 12), 2));
+        List<Completion> out = new Generator(model).generate(reqs, new Generator.TokenListener() {
+            @Override
+            public void onToken(int request, int index, int token, float lp, int[] ti, float[] tl) {
+                events.add("token " + request);
+            }
+
+            @Override
+            public void onFinish(int request, Completion c) {
+                events.add("finish " + request);
+                finished.set(request, c);
+            }
+        });
+        for (int r = 0; r < 2; r++) {
+            assertArrayEquals(out.get(r).tokenIds(), finished.get(r).tokenIds());
+            assertEquals(out.get(r).finishReason(), finished.get(r).finishReason());
+        }
+        if (out.get(0).tokenIds().length < out.get(1).tokenIds().length) {
+            assertTrue(events.indexOf("finish 0") < events.lastIndexOf("token 1"), events.toString());
+        }
+        assertEquals(1, events.stream().filter(e -> e.equals("finish 0")).count());
+    }
+
     private static int[] concat(int[] a, int[] b) {
         int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

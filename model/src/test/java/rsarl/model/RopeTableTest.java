@@ -38,4 +38,17 @@ class RopeTableTest {
             }
         }
     }
+
+    @Test
+    void aTableGrownInsideAnNdScopeOutlivesIt() {
+        QwenConfig c = ModelPresets.config("tiny", 64, List.of());
+        try (NDManager m = NDManager.newBaseManager()) {
+            RopeTable table = new RopeTable(c, m, DataType.FLOAT32);
+            try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+                table.lookup(m.create(new long[] {1000}, new Shape(1, 1)), 1001); // grows in the scope
+            }
+            NDArray[] after = table.lookup(m.create(new long[] {999}, new Shape(1, 1)), 1000);
+            assertEquals((float) Math.cos(999.0), after[0].toFloatArray()[0], 1e-5f);
+        }
+    }
 }

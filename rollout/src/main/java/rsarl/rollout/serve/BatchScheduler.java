@@ -48,6 +48,10 @@ public final class BatchScheduler implements AutoCloseable {
     private static final Pending END = new Pending(null, null, null);
 
     private final Runner generate;
+    /** Non-null: continuous batching (rows join the running batch between decode steps). */
+    private final Generator continuous;
+    /** Held for each decode step (and batch start or join): weight changes and other schedulers wait between steps. */
+    private final Object stepLock;
     private final int maxBatch;
     private final int maxQueued;
     private final long tokenBudget;
@@ -89,8 +93,30 @@ public final class BatchScheduler implements AutoCloseable {
      */
     public BatchScheduler(Runner generate, int maxBatch, Duration batchWait, Duration fillWait, int maxQueued,
                           long tokenBudget) {
+        this(generate, null, new Object(), maxBatch, batchWait, fillWait, maxQueued, tokenBudget);
+    }
+
+    /**
+     * Continuous batching: a batch starts as above, then between its decode steps queued rows join it (in arrival
+     * order, while they fit {@code maxBatch} rows and the token budget) and finished rows leave.
+     */
+    public BatchScheduler(Generator generator, int maxBatch, Duration batchWait, Duration fillWait, int maxQueued,
+                          long tokenBudget) {
+        this(generator, new Object(), maxBatch, batchWait, fillWait, maxQueued, tokenBudget);
+    }
+
+    /** As above; {@code stepLock} is held for every decode step (shared by the schedulers of one set of weights). */
+    public BatchScheduler(Generator generator, Object stepLock, int maxBatch, Duration batchWait, Duration fillWait,
+                          int maxQueued, long tokenBudget) {
+        this(generator::generate, generator, stepLock, maxBatch, batchWait, fillWait, maxQueued, tokenBudget);
+    }
+
+    private BatchScheduler(Runner generate, Generator continuous, Object stepLock, int maxBatch, Duration batchWait,
+                           Duration fillWait, int maxQueued, long tokenBudget) {
         if (maxBatch < 1) throw new IllegalArgumentException("max batch must be >= 1, got " + maxBatch);
         this.generate = generate;
+        this.continuous = continuous;
+        this.stepLock = stepLock;
         this.maxBatch = maxBatch;
         this.maxQueued = maxQueued;
         this.tokenBudget = tokenBudget;
@@ -224,7 +250,11 @@ public final class BatchScheduler implements AutoCloseable {
                 fail(batch, new RejectedExecutionException("the server is shutting down"));
                 break;
             }
-            run(batch);
+            if (continuous == null) {
+                run(batch);
+            } else {
+                ending |= runContinuously(batch);
+            }
             // Demand seen now: this batch's rows (their clients are about to send more) and those queued behind it.
             // A batch that gave up short of its target means demand fell: halve the expectation, not more, so
             // a pause between bursts does not make the next burst start in small pieces.
@@ -238,29 +268,101 @@ public final class BatchScheduler implements AutoCloseable {
         fail(left, new RejectedExecutionException("the server is shutting down"));
     }
 
-    private void run(List<Pending> batch) {
+    /**
+     * Runs {@code batch} step by step, letting queued rows join between steps, until no row is left.
+     *
+     * @return whether {@link #close} was seen (no row joins after it)
+     */
+    private boolean runContinuously(List<Pending> batch) {
         queued.addAndGet(-batch.size());
-        List<GenerationRequest> requests = new ArrayList<>(batch.size());
-        boolean listening = false;
-        for (Pending p : batch) {
-            requests.add(p.request());
-            listening |= p.listener() != null;
-        }
-        Generator.TokenListener listener = !listening ? null : (req, index, token, lp, ti, tl) -> {
-            Generator.TokenListener l = batch.get(req).listener();
-            if (l != null) l.onToken(0, index, token, lp, ti, tl);
-        };
+        List<Pending> members = new ArrayList<>(batch);
+        boolean ending = false;
         long t0 = System.nanoTime();
         try {
-            List<Completion> out = generate.run(requests, listener);
-            busyNanos.addAndGet(System.nanoTime() - t0);
-            batches.incrementAndGet();
-            rows.addAndGet(batch.size());
-            largest.accumulateAndGet(batch.size(), Math::max);
-            synchronized (recent) {
-                if (recent.size() == 256) recent.removeFirst();
-                recent.addLast(batch.size());
+            Generator.Running started;
+            synchronized (stepLock) {
+                started = continuous.begin(requests(batch), listener(members, 0));
             }
+            try (Generator.Running running = started) {
+                count(batch.size());
+                while (true) {
+                    List<Pending> joining = new ArrayList<>();
+                    long reserved = running.tokensReserved();
+                    while (!ending && running.rows() + joining.size() < maxBatch) {
+                        Pending p = queue.peek();
+                        if (p == null) break;
+                        if (p != END && reserved + p.tokens() > tokenBudget) break;
+                        queue.poll();
+                        if (p == END) {
+                            ending = true;
+                            break;
+                        }
+                        reserved += p.tokens();
+                        joining.add(p);
+                    }
+                    if (!joining.isEmpty()) {
+                        queued.addAndGet(-joining.size());
+                        int base = members.size();
+                        members.addAll(joining);
+                        synchronized (stepLock) {
+                            running.join(requests(joining), listener(members, base));
+                        }
+                        rows.addAndGet(joining.size());
+                        largest.accumulateAndGet(running.rows(), Math::max);
+                    }
+                    boolean more;
+                    synchronized (stepLock) {
+                        more = running.step();
+                    }
+                    if (!more) break;
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            fail(members, e);
+        }
+        busyNanos.addAndGet(System.nanoTime() - t0);
+        return ending;
+    }
+
+    private static List<GenerationRequest> requests(List<Pending> batch) {
+        List<GenerationRequest> out = new ArrayList<>(batch.size());
+        for (Pending p : batch) out.add(p.request());
+        return out;
+    }
+
+    /** Tokens go to each row's own listener; a row's future completes as soon as the row is done. */
+    private static Generator.TokenListener listener(List<Pending> members, int base) {
+        return new Generator.TokenListener() {
+            @Override
+            public void onToken(int req, int index, int token, float lp, int[] ti, float[] tl) {
+                Generator.TokenListener l = members.get(base + req).listener();
+                if (l != null) l.onToken(0, index, token, lp, ti, tl);
+            }
+
+            @Override
+            public void onFinish(int req, Completion c) {
+                members.get(base + req).result().complete(c);
+            }
+        };
+    }
+
+    private void count(int size) {
+        batches.incrementAndGet();
+        rows.addAndGet(size);
+        largest.accumulateAndGet(size, Math::max);
+        synchronized (recent) {
+            if (recent.size() == 256) recent.removeFirst();
+            recent.addLast(size);
+        }
+    }
+
+    private void run(List<Pending> batch) {
+        queued.addAndGet(-batch.size());
+        long t0 = System.nanoTime();
+        try {
+            List<Completion> out = generate.run(requests(batch), listener(batch, 0));
+            busyNanos.addAndGet(System.nanoTime() - t0);
+            count(batch.size());
             for (int i = 0; i < batch.size(); i++) batch.get(i).result().complete(out.get(i));
         } catch (RuntimeException | Error e) {
             fail(batch, e);
@@ -268,7 +370,7 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     private static void fail(List<Pending> batch, Throwable e) {
-        for (Pending p : batch) p.result().completeExceptionally(e);
+        for (Pending p : batch) p.result().completeExceptionally(e); // no-op for rows already answered
     }
 
     /** Stops accepting rows, finishes those already queued (waiting at most {@code timeout}), then stops. */

@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * An OpenAI-compatible HTTP server over one local model: {@code /v1/chat/completions}, {@code /v1/completions},
  * {@code /v1/models} and {@code /health}. Handler threads parse and tokenize, hand their rows to a
- * {@link BatchScheduler} (so concurrent requests decode in one batch), wait, then detokenize and reply.
+ * {@link BatchScheduler} (continuous batching: concurrent requests decode in one batch, joining and leaving it
+ * between steps), wait (or stream), then detokenize and reply.
  */
 public final class OpenAiServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -43,15 +43,11 @@ public final class ServedModels implements AutoCloseable {
     }
 
     private BatchScheduler scheduler(QwenModel model) {
+        // Continuous batching; every decode step holds the lock, so weight changes and the other names' batches
+        // run between steps.
         Generator g = engine.generator(model, options.maxBatch()).withProcessedLogprobs(options.processedLogprobs());
-        return new BatchScheduler((rows, listener) -> generate(g, rows, listener), options.maxBatch(),
-                options.batchWait(), options.fillWait(), options.maxQueuedRows(), options.tokenBudget());
-    }
-
-    private List<Completion> generate(Generator g, List<GenerationRequest> rows, Generator.TokenListener listener) {
-        synchronized (generating) {
-            return g.generate(rows, listener);
-        }
+        return new BatchScheduler(g, generating, options.maxBatch(), options.batchWait(), options.fillWait(),
+                options.maxQueuedRows(), options.tokenBudget());
     }
 
     /** The scheduler of the base model. */
