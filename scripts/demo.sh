@@ -19,7 +19,7 @@
 #      results.md, compare.png, eval/*/accuracy.png
 # Everything goes under checkpoints/demo/. Stages whose outputs exist are skipped, so a rerun (or a rerun after a
 # kill) continues where it stopped; delete checkpoints/demo to start over. RSA_THREADS sets torch's threads (2).
-# DEMO_SMOKE=1 runs every stage at toy sizes into checkpoints/demo-smoke (a minute or two: checks the wiring only).
+# DEMO_SMOKE=1 runs every stage at toy sizes from the shipped models/tiny into checkpoints/demo-smoke (~2 min).
 # A replication from scratch on an independently trained base (same data, same held-out problems):
 #   DEMO_SEEDS="INIT WARMUP SFT POOLS RL EVAL" (default "0 3 1 4321 7 1234") DEMO_OUT=checkpoints/demo-rep1 scripts/demo.sh
 set -euo pipefail
@@ -38,14 +38,21 @@ task="puzzle:modsolve"
 difficulty=2
 n_eval=160; n_sft=9600; n_rl=256; n_copy=11200
 warmup_set=(); sft_set=(); pools_set=(); rl_set=(); eval_set=()
+sft_flags=(--sft-agg-share 0.3 --sft-attempt-share 0.5 --sft-agg-copy-share 0.5)
+start_model=""
 if [[ "${DEMO_SMOKE:-0}" == 1 ]]; then
+  # Every stage at toy sizes, from the shipped first-run model (models/tiny, fine-tuned on puzzle:arith) instead of a
+  # random one, so the tables show real numbers: ~2 min on 2 cores.
   out="${DEMO_OUT:-checkpoints/demo-smoke}"
-  n_eval=4; n_sft=64; n_rl=8; n_copy=64
-  warmup_set=(--set max_steps=3)
-  sft_set=(--set max_steps=3)
+  task="puzzle:arith"; difficulty=1
+  n_eval=8; n_sft=64; n_rl=16; n_copy=64
+  sft_flags=(--sft-agg-share 0.3 --sft-agg-target answer)
+  start_model=models/tiny
+  warmup_set=(--set max_steps=1 --set learning_rate=1.0e-5)
+  sft_set=(--set max_steps=1 --set learning_rate=1.0e-5)
   pools_set=(--set candidates.per_problem=4)
-  rl_set=(--set max_steps=2 --set batch_size=4 --set num_generations=2 --set micro_batch_size=4)
-  eval_set=(--set rsa.population=4 --set rsa.steps=2)
+  rl_set=(--set max_steps=3 --set batch_size=8 --set num_generations=4 --set micro_batch_size=8 --set learning_rate=1.0e-4)
+  eval_set=(--set rsa.population=4 --set rsa.k=2 --set rsa.steps=3)
 fi
 # The configs name checkpoints/demo/...; the commands below pass the same paths under $out explicitly.
 mkdir -p "$out/data" "$out/models" "$out/logs"
@@ -87,8 +94,8 @@ link_latest() {
 make_data() {
   "$rsa" make-dataset --task "$task" --difficulty $difficulty --n $n_eval --seed 1000 --out "$out/data/eval.jsonl"
   "$rsa" make-dataset --task "$task" --difficulty $difficulty --n $n_sft --seed 1 --exclude "$out/data/eval.jsonl" \
-    --out "$out/data/sft-problems.jsonl" --sft-out "$out/data/sft.jsonl.tmp" --sft-agg-share 0.3 --sft-attempt-share 0.5 \
-    --sft-agg-copy-share 0.5 --sft-agg-template compact
+    --out "$out/data/sft-problems.jsonl" --sft-out "$out/data/sft.jsonl.tmp" "${sft_flags[@]}" \
+    --sft-agg-template compact
   "$rsa" make-dataset --task "$task" --difficulty $difficulty --n $n_rl --seed 2 --exclude "$out/data/eval.jsonl" \
     --out "$out/data/rl.jsonl"
   "$rsa" make-dataset --task puzzle:copy --difficulty 1 --n $n_copy --seed 3 --out "$out/data/copy-problems.jsonl" \
@@ -97,6 +104,12 @@ make_data() {
 }
 
 init_model() {
+  if [[ -n "$start_model" ]]; then
+    rm -rf "$out/models/init.tmp" && mkdir -p "$out/models/init.tmp"
+    cp "$start_model"/config.json "$start_model"/model.safetensors "$start_model"/tokenizer*.json "$out/models/init.tmp"/
+    mv "$out/models/init.tmp" "$out/models/init"
+    return
+  fi
   # The tokenizer also learns the task's texts (the first SFT pairs, a third of them aggregation prompts), so the
   # aggregation prompt's fixed instructions take ~1 token a word: ~300 tokens instead of ~490 with the built-in corpus.
   { head -n 1500 "$out/data/sft.jsonl"; head -n 200 "$out/data/copy.jsonl"; } > "$out/data/tokenizer-corpus.jsonl"

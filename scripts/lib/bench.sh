@@ -1,5 +1,6 @@
 # The shared front of scripts/bench-generate.sh and scripts/bench-train.sh (sourced, not run):
 #   bench_main SUBCOMMAND "USAGE" "PASSED_OPTIONS" MODEL_DIR [--threads N] [option value ...]
+# (options named in $BENCH_FLAGS, if set, take no value)
 # checks the arguments, sets torch's threads (RSA_THREADS, OMP_NUM_THREADS; default 2) and runs `rsa SUBCOMMAND
 # --model MODEL_DIR` with the options named in PASSED_OPTIONS.
 bench_main() {
@@ -14,7 +15,11 @@ bench_main() {
   local threads="${RSA_THREADS:-2}"
   local args=()
   while [[ $# -gt 0 ]]; do
-    if [[ "$1" == --threads && $# -ge 2 ]]; then
+    if [[ " ${BENCH_FLAGS:-} " == *" $1 "* ]]; then
+      args+=("$1")
+      shift
+      continue
+    elif [[ "$1" == --threads && $# -ge 2 ]]; then
       threads="$2"
     elif [[ " $passed " == *" $1 "* && $# -ge 2 ]]; then
       args+=("$1" "$2")

@@ -1,31 +1,42 @@
 package rsarl.cli;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import rsarl.model.ComputeOptions;
 import rsarl.model.QwenModel;
 import rsarl.trainer.AdamW;
+import rsarl.trainer.LoraConfig;
+import rsarl.trainer.LoraModel;
 import rsarl.trainer.LrSchedule;
+import rsarl.trainer.Policy;
 import rsarl.trainer.QwenPolicy;
 import rsarl.trainer.SftUpdate;
+import rsarl.trainer.TokenBatch;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
 /**
- * Time of one full training step (forward, token-level loss, backward, global-norm clipping, AdamW) on random
- * tokens: the trainer's own update path ({@link SftUpdate}) over {@code batch} sequences of {@code seq} tokens.
- * Used by scripts/bench-train.sh.
+ * Time and peak memory of one full training step (forward, token-level loss, backward, global-norm clipping, AdamW)
+ * on random tokens: the trainer's own update path ({@link SftUpdate}) over {@code batch} sequences of {@code seq}
+ * tokens, full fine-tuning or LoRA. Used by scripts/bench-train.sh.
  */
 @Command(name = "bench-train", hidden = true, description = "Benchmark one full training step (one JSON line).")
 final class BenchTrainCommand implements Callable<Integer> {
+    private static final List<String> ALL_LINEAR = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
+            "up_proj", "down_proj");
+
     @Spec
     CommandSpec spec;
 
@@ -47,13 +58,37 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0")
     long seed;
 
+    @Option(names = "--lora-rank", defaultValue = "0", description = "LoRA rank on every linear layer; 0: full")
+    int loraRank;
+
+    @Option(names = "--gradient-checkpointing", description = "recompute each layer during backward")
+    boolean checkpointing;
+
+    @Option(names = "--dtype", defaultValue = "fp32", description = "weights: fp32 or fp16 (fp16 needs --lora-rank)")
+    String dtype;
+
+    @Option(names = "--device", defaultValue = "cpu")
+    String device;
+
+    @Option(names = "--unchunked", hidden = true,
+            description = "the pre-chunking path: one graph over the full [tokens, vocab] logits (for comparison)")
+    boolean unchunked;
+
     @Override
-    public Integer call() {
-        if (batch < 1 || seq < 2 || iters < 1 || warmup < 0) {
-            throw new IllegalArgumentException("need --batch >= 1, --seq >= 2, --iters >= 1, --warmup >= 0");
+    public Integer call() throws Exception {
+        if (batch < 1 || seq < 2 || iters < 1 || warmup < 0 || loraRank < 0) {
+            throw new IllegalArgumentException("need --batch >= 1, --seq >= 2, --iters >= 1, --warmup >= 0,"
+                    + " --lora-rank >= 0");
         }
-        try (QwenModel m = QwenModel.load(model)) {
-            QwenPolicy policy = new QwenPolicy(m, true);
+        Device d = ComputeOptions.requireAvailable(ComputeOptions.device(device), "--device " + device);
+        ai.djl.ndarray.types.DataType type = ComputeOptions.computeType(dtype);
+        if (type != ai.djl.ndarray.types.DataType.FLOAT32 && loraRank == 0) {
+            throw new IllegalArgumentException("--dtype " + dtype + " needs --lora-rank > 0: full fine-tuning keeps"
+                    + " fp32 master weights");
+        }
+        try (QwenModel m = QwenModel.load(model, d, type); PeakMemory peak = PeakMemory.start(d)) {
+            long loadRss = PeakMemory.peakRssMb();
+            Policy policy = policy(m, d);
             int vocab = m.config().vocabSize();
             SplittableRandom rnd = new SplittableRandom(seed);
             List<int[][]> pairs = new ArrayList<>();
@@ -67,7 +102,7 @@ final class BenchTrainCommand implements Callable<Integer> {
             SftUpdate update = new SftUpdate(batch, seq, 1.0, 0, true);
             LrSchedule lr = LrSchedule.of("constant", 1e-5, 0, 0, warmup + iters);
             double[] ms = new double[iters];
-            try (AdamW opt = new AdamW(AdamW.Hyper.defaults(0.0), AdamW.HF_DECAY, ai.djl.Device.cpu())) {
+            try (AdamW opt = new AdamW(AdamW.Hyper.defaults(0.0), AdamW.HF_DECAY, d)) {
                 for (int i = 0; i < warmup + iters; i++) {
                     long t0 = System.nanoTime();
                     update.run(pairs, policy, opt, lr);
@@ -75,6 +110,8 @@ final class BenchTrainCommand implements Callable<Integer> {
                         ms[i - warmup] = (System.nanoTime() - t0) / 1e6;
                     }
                 }
+            } finally {
+                if (policy instanceof AutoCloseable c) c.close();
             }
             double[] sorted = ms.clone();
             Arrays.sort(sorted);
@@ -86,14 +123,45 @@ final class BenchTrainCommand implements Callable<Integer> {
             o.put("parameters", params);
             o.put("batch", batch);
             o.put("seq", seq);
+            o.put("lora_rank", loraRank);
+            o.put("gradient_checkpointing", checkpointing);
+            o.put("dtype", dtype);
+            o.put("chunked_logprobs", !unchunked);
+            o.put("device", device);
             o.put("threads", System.getProperty("ai.djl.pytorch.num_threads", "default"));
             o.put("iters", iters);
             o.put("median_ms", Math.round(median * 10) / 10.0);
             o.put("min_ms", Math.round(sorted[0] * 10) / 10.0);
             o.put("tokens_per_s", Math.round(batch * seq / (median / 1e3)));
+            o.put("peak_rss_mb", PeakMemory.peakRssMb());
+            o.put("load_rss_mb", loadRss);
+            if (d.isGpu()) o.put("peak_device_mb", peak.peakDeviceMb());
             spec.commandLine().getOut().println(o);
             spec.commandLine().getOut().flush();
         }
         return 0;
+    }
+
+    private Policy policy(QwenModel m, Device d) {
+        Policy p = loraRank > 0
+                ? new LoraModel(new QwenPolicy(m, false, checkpointing), new LoraConfig(loraRank, 2.0 * loraRank,
+                        ALL_LINEAR), seed, d)
+                : new QwenPolicy(m, true, checkpointing);
+        return unchunked ? wholeLogits(p) : p;
+    }
+
+    /** {@code p} through the interface defaults only: the full logits in one graph, as before chunking. */
+    private static Policy wholeLogits(Policy p) {
+        return new Policy() {
+            @Override
+            public NDArray logits(TokenBatch batch) {
+                return p.logits(batch);
+            }
+
+            @Override
+            public Map<String, NDArray> trainableParameters() {
+                return p.trainableParameters();
+            }
+        };
     }
 }

@@ -29,7 +29,11 @@ public final class CandidatesCommand extends RolloutCommand {
 
     @Override
     public Integer call() {
-        CandidatesConfig cfg = CandidatesConfig.load(options.config, options.overrides);
+        java.nio.file.Path file = options.configOrPrint(spec, CandidatesConfig.class, "candidates-defaults.yaml");
+        if (file == null) {
+            return 0;
+        }
+        CandidatesConfig cfg = CandidatesConfig.load(file, options.overrides);
         CandidatePool pool = new CandidatePool(cfg, problemReader, verifiers, backends);
         StateMetrics m = withProgress(pool::run);
         spec.commandLine().getOut().println(String.format(Locale.ROOT,

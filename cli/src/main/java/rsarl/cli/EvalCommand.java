@@ -31,7 +31,11 @@ public final class EvalCommand extends RolloutCommand {
 
     @Override
     public Integer call() {
-        EvalConfig cfg = EvalConfig.load(options.config, options.overrides);
+        java.nio.file.Path file = options.configOrPrint(spec, EvalConfig.class, "eval-defaults.yaml");
+        if (file == null) {
+            return 0;
+        }
+        EvalConfig cfg = EvalConfig.load(file, options.overrides);
         EvalRun run = new EvalRun(cfg, problemReader, verifiers, backends);
         List<StateMetrics> metrics = withProgress(run::run);
         PrintWriter out = spec.commandLine().getOut();

@@ -9,6 +9,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import rsarl.model.Completion;
 import rsarl.model.GenerationRequest;
+import rsarl.model.GenerationConfig;
 import rsarl.model.Generator;
 import rsarl.model.QwenModel;
 import rsarl.model.QwenTokenizer;
@@ -34,14 +35,14 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", defaultValue = "64", description = "default: ${DEFAULT-VALUE}")
     int maxNewTokens;
 
-    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default)")
-    double temperature;
+    @Option(names = "--temperature", description = "0 = greedy; default: DIR/generation_config.json, else greedy")
+    Double temperature;
 
-    @Option(names = "--top-p", defaultValue = "1", description = "nucleus mass, default ${DEFAULT-VALUE}")
-    double topP;
+    @Option(names = "--top-p", description = "nucleus mass; default: DIR/generation_config.json, else 1")
+    Double topP;
 
-    @Option(names = "--top-k", defaultValue = "0", description = "0 disables (default)")
-    int topK;
+    @Option(names = "--top-k", description = "0 disables; default: DIR/generation_config.json, else 0")
+    Integer topK;
 
     @Option(names = "--min-p", defaultValue = "0", description = "0 disables (default)")
     double minP;
@@ -61,6 +62,10 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         input.validate();
         model.checkDir();
+        GenerationConfig defaults = GenerationConfig.read(model.dir);
+        double temperature = this.temperature != null ? this.temperature : defaults.temperature();
+        double topP = this.topP != null ? this.topP : defaults.topP();
+        int topK = this.topK != null ? this.topK : defaults.topK();
         // Built once here so bad sampling options fail before the model loads.
         SamplingParams params = new SamplingParams(temperature, topP, topK, minP, maxNewTokens, List.of(), stop);
         QwenTokenizer tok = null;

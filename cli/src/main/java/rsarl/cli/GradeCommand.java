@@ -29,8 +29,9 @@ import java.util.stream.IntStream;
 
 /**
  * {@code rsa grade}: each input line has {@code id}, {@code response} (a full model output or a bare
- * answer), {@code answer} (gold) and the task's fields; each output line has {@code id}, {@code score}
- * and {@code extracted}. A one-line summary goes to stderr.
+ * answer), {@code answer} (gold) and the task's fields; each output line has {@code id}, {@code score},
+ * {@code extracted}, {@code gold_extracted} and {@code reason}. A line without its response or gold is an
+ * error naming the file, line and field, not a silent 0. A one-line summary goes to stderr.
  */
 @Command(name = "grade", mixinStandardHelpOptions = true,
         description = "Grade responses with a verifiable reward (JSONL in, JSONL out).")
@@ -47,7 +48,7 @@ final class GradeCommand implements Callable<Integer> {
     @Option(names = "--input", required = true, description = "JSONL with id, response, answer and task fields")
     Path input;
 
-    @Option(names = "--output", description = "JSONL of {id, score, extracted} (default: stdout)")
+    @Option(names = "--output", description = "JSONL of {id, score, extracted, gold_extracted, reason} (default: stdout)")
     Path output;
 
     @Option(names = "--threads", description = "parallel graders (default: available cores)")
@@ -59,13 +60,20 @@ final class GradeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Verifier verifier = Verifiers.forTask(task);
+        if (task.trim().equals("code") && rsarl.rewards.code.Sandbox.refusal() != null) {
+            throw new IllegalStateException(rsarl.rewards.code.Sandbox.refusal()); // before reading anything
+        }
         List<Item> items = new ArrayList<>();
         ProblemReader.forEachLine(input, (node, lineNo) -> {
             JsonNode r = node.get("response");
             if (r == null) {
-                throw new IllegalArgumentException("missing 'response'");
+                throw new IllegalArgumentException("missing field 'response'");
             }
             Problem p = ProblemReader.fromJson(node, task, input + ":" + lineNo, lineNo);
+            String missing = missingGold(p);
+            if (missing != null) {
+                throw new IllegalArgumentException("missing field " + missing);
+            }
             // null (a failed generation) grades as an empty response: score 0
             items.add(new Item(p, r.isNull() ? "" : r.isTextual() ? r.asText() : r.toString()));
         });
@@ -78,6 +86,8 @@ final class GradeCommand implements Callable<Integer> {
                 o.put("id", items.get(i).problem().id());
                 o.put("score", grades[i].score());
                 o.put("extracted", grades[i].extracted());
+                o.put("gold_extracted", verifier.goldExtracted(items.get(i).problem()));
+                o.put("reason", grades[i].reason());
                 w.write(JSON.writeValueAsString(o));
                 w.write('\n');
                 sum += grades[i].score();
@@ -91,6 +101,19 @@ final class GradeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The gold field this task needs when the line lacks it, else null. */
+    private String missingGold(Problem p) {
+        String t = task.trim();
+        if (t.equals("code")) {
+            return p.tests() == null || p.tests().isNull() ? "'tests'" : null;
+        }
+        if (t.startsWith("puzzle:")) {
+            return p.answer() == null && (p.metadata() == null || p.metadata().isNull()) ? "'answer' (or 'metadata')" : null;
+        }
+        return p.answer() == null
+                ? "'answer' (also read from final_answer, gold, target, solution or reward_model.ground_truth)" : null;
+    }
+
     private Grade[] gradeAll(Verifier verifier, List<Item> items) throws InterruptedException, ExecutionException {
         Grade[] grades = new Grade[items.size()];
         int n = threads != null ? Math.max(1, threads) : Runtime.getRuntime().availableProcessors();
@@ -98,6 +121,16 @@ final class GradeCommand implements Callable<Integer> {
         try {
             pool.submit(() -> IntStream.range(0, items.size()).parallel()
                     .forEach(i -> grades[i] = verifier.grade(items.get(i).response(), items.get(i).problem()))).get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            while (c instanceof RuntimeException && c.getCause() instanceof RuntimeException
+                    && c.getMessage() != null && c.getMessage().equals(c.getCause().toString())) {
+                c = c.getCause(); // ForkJoin re-wraps a worker's exception
+            }
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
         } finally {
             pool.shutdown();
         }

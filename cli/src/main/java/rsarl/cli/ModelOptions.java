@@ -1,11 +1,10 @@
 package rsarl.cli;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
-import ai.djl.engine.StandardCapabilities;
 import picocli.CommandLine.Option;
 import rsarl.model.ComputeOptions;
 import rsarl.model.QwenModel;
+import rsarl.model.peft.PeftAdapter;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,16 +20,9 @@ final class ModelOptions {
     @Option(names = "--dtype", defaultValue = "fp32", description = "compute dtype: fp32 (default) or fp16")
     String dtype;
 
-    /** Without this, a CPU-only libtorch answers --device cuda with a page-long native dispatcher error. */
-    private void checkGpu(Device d) {
-        Engine engine = Engine.getInstance();
-        if (!engine.hasCapability(StandardCapabilities.CUDA)) {
-            throw new IllegalArgumentException("--device " + device + ": this PyTorch engine (" + engine.getVersion()
-                    + ") was loaded without CUDA support; use --device cpu or a CUDA build of libtorch");
-        }
-        if (d.getDeviceId() >= engine.getGpuCount()) {
-            throw new IllegalArgumentException("--device " + device + ": only " + engine.getGpuCount() + " GPU(s) visible");
-        }
+    /** A PEFT adapter folder (no config.json of its own): loaded as its base with the adapter merged. */
+    boolean isAdapter() {
+        return PeftAdapter.isAdapter(dir) && !Files.isRegularFile(dir.resolve("config.json"));
     }
 
     /** Fails fast, naming the folder, when it is not there (before a tokenizer or weights are read). */
@@ -38,15 +30,30 @@ final class ModelOptions {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException(dir + ": no such model directory (expected config.json and *.safetensors)");
         }
-        if (!Files.isRegularFile(dir.resolve("config.json"))) {
+        if (!isAdapter() && !Files.isRegularFile(dir.resolve("config.json"))) {
             throw new IllegalArgumentException(dir.resolve("config.json") + ": not found");
+        }
+    }
+
+    /** The --device, checked against the engine (one line for a CUDA device on the CPU build). */
+    Device device() {
+        try {
+            return ComputeOptions.usable(device);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--device " + e.getMessage(), e);
         }
     }
 
     QwenModel load() {
         checkDir();
-        Device d = ComputeOptions.device(device);
-        if (d.isGpu()) checkGpu(d);
+        Device d = device();
+        if (isAdapter()) {
+            try {
+                return PeftAdapter.loadMerged(dir, null, d, ComputeOptions.computeType(dtype));
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        }
         return QwenModel.load(dir, d, ComputeOptions.computeType(dtype));
     }
 }

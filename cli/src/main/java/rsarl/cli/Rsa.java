@@ -23,7 +23,9 @@ import picocli.CommandLine.Command;
                 MakeAggSftCommand.class,
                 DemoReportCommand.class,
                 TrainCommand.class,
+                SweepCommand.class,
                 BenchTrainCommand.class,
+                DoctorCommand.class,
         })
 public final class Rsa {
 

@@ -48,7 +48,7 @@ final class ServeCommand implements Callable<Integer> {
                     + "batch ended, so closed-loop clients fill one batch (default ${DEFAULT-VALUE})")
     int fillWaitMs;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpuN (default ${DEFAULT-VALUE})")
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu (default), cuda or cuda:N")
     String device;
 
     @Option(names = "--served-model-name", description = "name clients pass as 'model' (default: the folder name)")
@@ -61,6 +61,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--shutdown-grace-s", defaultValue = "30",
             description = "how long shutdown waits for requests in flight (default ${DEFAULT-VALUE})")
     int graceSeconds;
+
+    @Option(names = "--lora-modules", arity = "1..*", paramLabel = "NAME=DIR",
+            description = "PEFT adapter folders served as models NAME (as vllm serve --lora-modules); more can be "
+                    + "loaded at run time with POST /v1/load_lora_adapter")
+    java.util.List<String> loraModules = new java.util.ArrayList<>();
 
     @Option(names = "--max-queued", defaultValue = "" + ServeOptions.DEFAULT_MAX_QUEUED_ROWS,
             description = "rows (choices) that may wait for a batch; more get 429 with Retry-After (default ${DEFAULT-VALUE})")
@@ -93,9 +98,9 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--default-max-tokens must be >= 1, got " + defaultMaxTokens);
         }
         try {
-            LocalEngine.device(device);
+            rsarl.model.ComputeOptions.usable(device);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--" + e.getMessage(), e);
+            throw new IllegalArgumentException("--device " + e.getMessage(), e);
         }
         LocalEngine engine;
         try {
@@ -113,6 +118,17 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IOException | RuntimeException e) {
             engine.close();
             throw new IllegalArgumentException("--host/--port: cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+        for (String m : loraModules) {
+            int eq = m.indexOf('=');
+            try {
+                if (eq < 1) throw new IllegalArgumentException("expected NAME=DIR, got '" + m + "'");
+                server.models().load(m.substring(0, eq), m.substring(eq + 1));
+            } catch (RuntimeException e) {
+                server.close();
+                engine.close();
+                throw new IllegalArgumentException("--lora-modules: " + e.getMessage(), e);
+            }
         }
         AtomicBoolean stopped = new AtomicBoolean();
         CountDownLatch done = new CountDownLatch(1);

@@ -22,7 +22,11 @@ public final class SftCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SftConfig cfg = SftConfig.load(options.config, options.overrides);
+        java.nio.file.Path file = options.configOrPrint(spec, SftConfig.class, "sft-defaults.yaml");
+        if (file == null) {
+            return 0;
+        }
+        SftConfig cfg = SftConfig.load(file, options.overrides);
         long step = SftRun.run(cfg, System.err, -1);
         spec.commandLine().getOut().println("sft finished at step " + step + "; checkpoints and metrics.jsonl in "
                 + cfg.outputDir());

@@ -22,7 +22,11 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TrainConfig cfg = TrainConfig.load(options.config, options.overrides);
+        java.nio.file.Path file = options.configOrPrint(spec, TrainConfig.class, "train-defaults.yaml");
+        if (file == null) {
+            return 0;
+        }
+        TrainConfig cfg = TrainConfig.load(file, options.overrides);
         long step = TrainRun.run(cfg, System.err, -1);
         spec.commandLine().getOut().println("train finished at step " + step + "; checkpoints and metrics.jsonl in "
                 + cfg.outputDir());

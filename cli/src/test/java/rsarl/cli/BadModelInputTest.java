@@ -137,7 +137,7 @@ class BadModelInputTest {
     void cudaWithoutACudaEngine() {
         Assumptions.assumeFalse(Engine.getInstance().hasCapability(StandardCapabilities.CUDA), "a CUDA engine is present");
         CliRun r = rsa("generate", "--model", good.toString(), "--input-ids", "5", "--device", "cuda");
-        assertTrue(r.failedWithOneLine("--device cuda", "without CUDA support"), r.err());
+        assertTrue(r.failedWithOneLine("--device cuda", "no CUDA device"), r.err());
     }
 
     @Test

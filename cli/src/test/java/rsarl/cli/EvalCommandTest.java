@@ -138,7 +138,27 @@ class EvalCommandTest {
                 "--config", yaml.toString(), "--no-progress", "--set", "rsa.kay=2");
         assertEquals(1, code);
         assertEquals(1, err.toString().lines().count(), err.toString());
-        assertTrue(err.toString().contains("rsa.kay") && err.toString().contains("eval.yaml"), err.toString());
+        assertTrue(err.toString().contains("rsa.kay") && err.toString().contains("--set rsa.kay=2"), err.toString());
+    }
+
+    @Test
+    void aBadSetKeyOrValueNamesTheCommandLineNotTheFile() throws IOException {
+        Path yaml = setup();
+        for (String[] c : new String[][] {{"rsa.kay=2", "--set rsa.kay=2: unknown key 'rsa.kay'"},
+                {"rsa.k=9", "--set rsa.k=9: rsa.k: must be <= population (4), got 9"},
+                {"seed=\"x\"", "--set seed=\"x\": key 'seed': expected an integer"}}) {
+            StringWriter err = new StringWriter();
+            int code = run(new EvalCommand(t -> new LastBoxed(), Wiring.problemReader(), backends), new StringWriter(),
+                    err, "--config", yaml.toString(), "--no-progress", "--set", c[0]);
+            assertEquals(1, code);
+            assertTrue(err.toString().contains(c[1]) && !err.toString().contains("eval.yaml"), err.toString());
+        }
+        // A bad key in the file still names the file.
+        Files.writeString(yaml, Files.readString(yaml) + "sampling: {temprature: 0.5}\n");
+        StringWriter err = new StringWriter();
+        run(new EvalCommand(t -> new LastBoxed(), Wiring.problemReader(), backends), new StringWriter(), err,
+                "--config", yaml.toString(), "--no-progress", "--set", "rsa.k=1");
+        assertTrue(err.toString().contains("eval.yaml: unknown key 'sampling.temprature'"), err.toString());
     }
 
     @Test

@@ -55,7 +55,13 @@ class GradeCommandTest {
         assertEquals(0.0, rows.get(1).get("score").asDouble());
         assertEquals("7", rows.get(1).get("extracted").asText());
         assertTrue(rows.get(2).get("extracted").isNull());
-        assertEquals(3, rows.get(0).size(), "exactly id, score, extracted");
+        assertEquals(5, rows.get(0).size(), "exactly id, score, extracted, gold_extracted, reason");
+        assertEquals("0.5", rows.get(0).get("gold_extracted").asText());
+        assertEquals("equivalent to gold", rows.get(0).get("reason").asText());
+        assertEquals("8", rows.get(1).get("gold_extracted").asText());
+        assertEquals("not equivalent to gold", rows.get(1).get("reason").asText());
+        assertEquals("3", rows.get(2).get("gold_extracted").asText(), "the boxed gold goes through the extractor");
+        assertEquals("no final answer found", rows.get(2).get("reason").asText());
         String err = (String) r[2];
         assertTrue(err.contains("graded 3") && err.contains("0.3333"), err);
     }
@@ -76,8 +82,8 @@ class GradeCommandTest {
 
     @Test
     void gradesCodeWhenPythonIsPresent() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(rsarl.rewards.code.Sandbox.available(),
-                "python3 is missing: skipping the code grading test");
+        org.junit.jupiter.api.Assumptions.assumeTrue(rsarl.rewards.code.Sandbox.ready(),
+                () -> "skipping the code grading test: " + rsarl.rewards.code.Sandbox.refusal());
         Path in = dir.resolve("code.jsonl");
         String tests = "\"tests\": {\"inputs\": [\"2\\n\", \"5\\n\"], \"outputs\": [\"4\\n\", \"25\\n\"]}";
         Files.write(in, List.of(
@@ -102,7 +108,19 @@ class GradeCommandTest {
         assertTrue(err.contains("bad.jsonl:2") && !err.contains("\n"), err);
         Files.write(in, List.of("{\"id\": \"a\", \"answer\": \"1\"}"));
         Object[] r2 = run("grade", "--task", "math", "--input", in.toString());
-        assertTrue(((String) r2[2]).contains("bad.jsonl:1") && ((String) r2[2]).contains("response"), (String) r2[2]);
+        assertTrue(((String) r2[2]).contains("bad.jsonl:1") && ((String) r2[2]).contains("missing field 'response'"), (String) r2[2]);
+        assertNotEquals(0, r2[0]);
+        Files.write(in, List.of("{\"id\": \"a\", \"response\": \"1\", \"answer\": \"1\"}",
+                "{\"id\": \"b\", \"response\": \"\\\\boxed{2}\"}"));
+        Path out = dir.resolve("never.jsonl");
+        Object[] r4 = run("grade", "--task", "math", "--input", in.toString(), "--output", out.toString());
+        String err4 = ((String) r4[2]).strip();
+        assertNotEquals(0, r4[0], "a line without a gold answer is an error, not a score of 0");
+        assertTrue(err4.contains("bad.jsonl:2") && err4.contains("missing field 'answer'") && !err4.contains("\n"), err4);
+        assertTrue(!Files.exists(out), "nothing is written when the input is bad");
+        Files.write(in, List.of("{\"id\": \"c\", \"response\": \"```python\\nprint(1)\\n```\"}"));
+        Object[] r5 = run("grade", "--task", "code", "--input", in.toString());
+        assertTrue(((String) r5[2]).contains("bad.jsonl:1") && ((String) r5[2]).contains("missing field 'tests'"), (String) r5[2]);
         Object[] r3 = run("grade", "--task", "astrology", "--input", in.toString());
         assertTrue(((String) r3[2]).contains("unknown task"), (String) r3[2]);
     }

@@ -174,4 +174,50 @@ class ServeCommandTest {
         assertTrue(Files.exists(out.resolve("summary.json")));
         assertTrue(Files.exists(out.resolve("accuracy.png")));
     }
+
+    @Test
+    void loraModulesServeAdapterFoldersByNameAndAnAdapterFolderServesAsAModel() throws Exception {
+        Path adapter = tmp.resolve("adapter");
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            java.util.Map<String, ai.djl.ndarray.NDArray> t = new java.util.LinkedHashMap<>();
+            t.put("model.layers.0.self_attn.q_proj.lora_A.weight", m.randomNormal(new ai.djl.ndarray.types.Shape(2, 64)));
+            t.put("model.layers.0.self_attn.q_proj.lora_B.weight", m.randomNormal(new ai.djl.ndarray.types.Shape(64, 2)));
+            new rsarl.model.peft.PeftAdapter(2, 4, false, java.util.List.of("q_proj"), model.toString(), t).write(adapter);
+        }
+        String body = "{\"model\":\"%s\",\"prompt\":[5,6,7],\"max_tokens\":5,\"seed\":3,\"return_token_ids\":true}";
+        String viaName;
+        try (Running s = new Running("--lora-modules", "mine=" + adapter)) {
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            String models = http.send(HttpRequest.newBuilder(URI.create(s.baseUrl() + "/models")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(models.contains("\"mine\""), models);
+            HttpResponse<String> r = post(s.baseUrl() + "/completions", String.format(body, "mine"));
+            assertEquals(200, r.statusCode(), r.body());
+            viaName = JSON.readTree(r.body()).get("choices").get(0).get("token_ids").toString();
+        }
+        // The adapter folder as --model: its base (base_model_name_or_path) with the adapter merged.
+        String[] args = {"--model", adapter.toString(), "--port", "0"};
+        CommandLine cl = new CommandLine(new ServeCommand());
+        StringWriter out = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        Thread th = new Thread(() -> cl.execute(args), "serve-adapter");
+        th.start();
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            Matcher m = READY.matcher("");
+            while (!(m = READY.matcher(out.toString())).find() && System.nanoTime() < deadline) Thread.sleep(20);
+            HttpResponse<String> r = post(m.group(1) + "/completions", String.format(body, "adapter"));
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals(viaName, JSON.readTree(r.body()).get("choices").get(0).get("token_ids").toString());
+        } finally {
+            th.interrupt();
+            th.join(60_000);
+        }
+        StringWriter err = new StringWriter();
+        CommandLine bad = new CommandLine(new ServeCommand());
+        bad.setErr(new PrintWriter(err, true));
+        bad.setExecutionExceptionHandler(new OneLineErrors());
+        assertEquals(1, bad.execute("--model", model.toString(), "--port", "0", "--lora-modules", "x=" + tmp.resolve("nope")));
+        assertTrue(err.toString().contains("--lora-modules") && err.toString().contains("nope"), err.toString());
+    }
 }

@@ -76,6 +76,11 @@ public final class CheckpointWriter {
                     Path src = copyFrom.resolve(f);
                     if (Files.isRegularFile(src)) Files.copy(src, tmp.resolve(f));
                 }
+                // a saved model samples as trained, not greedily as transformers does without this file
+                if (!Files.isRegularFile(tmp.resolve(GenerationConfig.FILE))) {
+                    QwenConfig.JSON.writerWithDefaultPrettyPrinter().writeValue(
+                            tmp.resolve(GenerationConfig.FILE).toFile(), GenerationConfig.defaultsFor(config));
+                }
             }
             moveIntoPlace(tmp, abs);
         } catch (IOException e) {

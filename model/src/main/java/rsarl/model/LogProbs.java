@@ -47,13 +47,39 @@ public final class LogProbs {
                 mask[r * width + i] = 1;
             }
         }
-        try (NDManager m = model.manager().newSubManager()) {
+        try (NDManager m = model.manager().newSubManager(); NoGrad ng = NoGrad.enter()) {
             Shape shape = new Shape(b, width);
-            float[] all = tokenLogprobs(model, m.create(ids, shape), m.create(pos, shape), m.create(mask, shape))
-                    .toFloatArray();
+            float[] all = chunked(model, m.create(ids, shape), m.create(pos, shape), m.create(mask, shape),
+                    TrainingPass.chunkTokensFor(vocab));
             for (int r = 0; r < b; r++) {
                 out[r] = new float[Math.max(0, seqs.get(r).length - 1)];
                 System.arraycopy(all, r * (width - 1), out[r], 0, out[r].length);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code [B * (S-1)]} log-probs, row-major, computed {@code chunkTokens} tokens at a time: the full
+     * {@code [tokens, vocab]} logits never exist at once.
+     */
+    static float[] chunked(QwenModel model, NDArray inputIds, NDArray positionIds, NDArray keyMask, int chunkTokens) {
+        QwenForward f = model.forwardPass();
+        NDArray h = f.hiddenStates(inputIds, positionIds, keyMask, null);
+        long b = inputIds.getShape().get(0);
+        long n = inputIds.getShape().get(1) - 1;
+        long cols = Math.max(1, chunkTokens / b);
+        float[] out = new float[(int) (b * n)];
+        for (long from = 0; from < n; from += cols) {
+            long to = Math.min(n, from + cols);
+            try (NDManager s = inputIds.getManager().newSubManager()) {
+                NDArray lp = f.logits(h.get(s, new NDIndex(":, {}:{}", from, to))).logSoftmax(-1);
+                NDArray targets = inputIds.get(s, new NDIndex(":, {}:{}", from + 1, to + 1))
+                        .toType(DataType.INT64, false).expandDims(-1);
+                float[] part = lp.gather(targets, -1).squeeze(-1).toFloatArray();
+                for (int r = 0; r < b; r++) {
+                    System.arraycopy(part, (int) (r * (to - from)), out, (int) (r * n + from), (int) (to - from));
+                }
             }
         }
         return out;

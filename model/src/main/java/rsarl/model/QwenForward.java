@@ -67,6 +67,10 @@ final class QwenForward {
         for (int i = 0; i < layers.length; i++) layers[i] = LayerWeights.of(params, i);
     }
 
+    NDArray embedWeight() {
+        return embed;
+    }
+
     int numLayers() {
         return layers.length;
     }
@@ -144,19 +148,30 @@ final class QwenForward {
         }
         // scores, GQA without copying kv heads: the g query heads of kv head j are stacked along the query axis
         long total = ctx.total();
-        NDArray scores = q.reshape(b, nkv, (long) g * len, hd).matMul(k.transpose(0, 1, 3, 2))
-                .reshape(b, nh, len, total);
-        // masked softmax, in float32 whatever the compute type
-        NDArray probs;
-        if (computeType == DataType.FLOAT32) {
-            probs = masked(scores, ctx.mask()).softmax(-1);
-        } else {
-            probs = masked(scores.toType(DataType.FLOAT32, false), ctx.mask()).softmax(-1).toType(computeType, false);
-        }
+        NDArray raw = q.reshape(b, nkv, (long) g * len, hd).matMul(k.transpose(0, 1, 3, 2));
+        NDArray probs = maskedSoftmax(raw.reshape(b, nh, len, total), ctx.mask());
+        raw.close();
         // weighted values, heads merged back, output projection
         NDArray out = probs.reshape(b, nkv, (long) g * len, total).matMul(v)
                 .reshape(b, nh, len, hd).transpose(0, 2, 1, 3).reshape(b, len, (long) nh * hd);
         return linear(out, w.o(), w.oBias());
+    }
+
+    /**
+     * {@code softmax(scores + mask)} in float32 whatever the compute type. Each {@code [B, H, S, T]} intermediate is
+     * closed once used (autograd keeps what its backward needs, i.e. the probabilities): DJL would otherwise hold
+     * three or four of them per layer until the step's scope closes, the largest tensors of a long sequence.
+     */
+    private NDArray maskedSoftmax(NDArray scores, NDArray mask) {
+        NDArray f32 = Casts.to(scores, DataType.FLOAT32);
+        NDArray masked = mask == null ? f32 : f32.add(mask); // null: every key visible (a decode step)
+        if (scores != masked) scores.close();
+        if (f32 != scores && f32 != masked) f32.close();
+        NDArray p = masked.softmax(-1);
+        masked.close();
+        NDArray out = Casts.to(p, computeType);
+        if (out != p) p.close();
+        return out;
     }
 
     /** SwiGLU: down(silu(gate(x)) * up(x)). */
@@ -174,11 +189,7 @@ final class QwenForward {
     /** {@code [..., vocab]} float32 logits of final-normed hidden states. */
     NDArray logits(NDArray normed) {
         NDArray logits = linear(normed, lmHead, null);
-        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
-    }
-
-    private static NDArray masked(NDArray scores, NDArray mask) {
-        return mask == null ? scores : scores.add(mask);
+        return Casts.to(logits, DataType.FLOAT32);
     }
 
     /**
@@ -201,10 +212,9 @@ final class QwenForward {
     }
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {
-        NDArray xf = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray xf = Casts.to(x, DataType.FLOAT32);
         NDArray normed = xf.div(xf.square().mean(new int[] {-1}, true).add(config.rmsNormEps()).sqrt());
-        if (normed.getDataType() != computeType) normed = normed.toType(computeType, false);
-        return normed.mul(weight);
+        return Casts.to(normed, computeType).mul(weight);
     }
 
     /**

@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A dense Qwen2/Qwen3 causal LM on DJL: its config, parameters and manager; the math is in {@link QwenForward},
@@ -26,16 +27,19 @@ public final class QwenModel implements AutoCloseable {
     private final QwenForward forward;
     private final RopeTable rope;
     private final Path sourceDir;
+    /** Names replaced by {@link #withWeights} (empty for a loaded model). */
+    private final Set<String> overridden;
     /** False for a {@link #withWeights} view: closing it must not free the shared parameters. */
     private final boolean ownsManager;
 
     QwenModel(QwenConfig config, NDManager manager, DataType computeType, Map<String, NDArray> params,
               Path sourceDir) {
-        this(config, manager, computeType, params, sourceDir, new RopeTable(config, manager, computeType), true);
+        this(config, manager, computeType, params, sourceDir, new RopeTable(config, manager, computeType), true,
+                Set.of());
     }
 
     private QwenModel(QwenConfig config, NDManager manager, DataType computeType, Map<String, NDArray> params,
-                      Path sourceDir, RopeTable rope, boolean ownsManager) {
+                      Path sourceDir, RopeTable rope, boolean ownsManager, Set<String> overridden) {
         this.config = config;
         this.manager = manager;
         this.computeType = computeType;
@@ -43,6 +47,7 @@ public final class QwenModel implements AutoCloseable {
         this.sourceDir = sourceDir;
         this.ownsManager = ownsManager;
         this.rope = rope;
+        this.overridden = overridden;
         this.forward = new QwenForward(config, computeType, params, rope);
     }
 
@@ -84,7 +89,9 @@ public final class QwenModel implements AutoCloseable {
             }
             merged.put(e.getKey(), e.getValue());
         }
-        return new QwenModel(config, manager, computeType, merged, sourceDir, rope, false);
+        Set<String> names = new java.util.HashSet<>(overridden);
+        names.addAll(overrides.keySet());
+        return new QwenModel(config, manager, computeType, merged, sourceDir, rope, false, Set.copyOf(names));
     }
 
     /** The folder this model was loaded from (its tokenizer files are copied on save). */
@@ -107,6 +114,16 @@ public final class QwenModel implements AutoCloseable {
     /** HF tensor names to parameters, in checkpoint order (a tied lm_head is not listed separately). */
     public Map<String, NDArray> parameters() {
         return Collections.unmodifiableMap(params);
+    }
+
+    /** Parameter names a {@link #withWeights} view replaced. */
+    public Set<String> overridden() {
+        return overridden;
+    }
+
+    /** The forward pass over this model's (or view's) weights. */
+    QwenForward forwardPass() {
+        return forward;
     }
 
     /** Makes every parameter record gradients inside a GradientCollector. */

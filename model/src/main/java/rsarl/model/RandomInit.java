@@ -20,7 +20,11 @@ public final class RandomInit {
     }
 
     public static void write(String preset, int vocabSize, List<Integer> eosIds, long seed, Path outDir) {
-        QwenConfig c = ModelPresets.config(preset, vocabSize, eosIds);
+        write(ModelPresets.config(preset, vocabSize, eosIds), seed, outDir);
+    }
+
+    /** As above for any config (e.g. a preset's widths with fewer layers, for memory benchmarks). */
+    public static void write(QwenConfig c, long seed, Path outDir) {
         Map<String, Shape> shapes = ParameterShapes.of(c);
         Engine.getInstance().setRandomSeed((int) seed);
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {

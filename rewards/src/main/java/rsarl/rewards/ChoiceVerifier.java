@@ -1,5 +1,6 @@
 package rsarl.rewards;
 
+import rsarl.rewards.math.AnswerCues;
 import rsarl.rewards.math.MathExtractor;
 
 import java.util.ArrayList;
@@ -33,6 +34,10 @@ public final class ChoiceVerifier implements Verifier {
         if (response == null) {
             return null;
         }
+        response = AnswerCues.afterThinking(response); // only what follows the last </think> counts
+        if (response == null) {
+            return null;
+        }
         int n = problem.options().isEmpty() ? DEFAULT_LETTERS : Math.min(26, problem.options().size());
         String boxed = MathExtractor.lastBoxed(response);
         if (boxed != null) {
@@ -44,8 +49,14 @@ public final class ChoiceVerifier implements Verifier {
         }
         Matcher m = ANSWER_LINE.matcher(response);
         String line = null;
+        int lineAt = -1;
         while (m.find()) {
             line = m.group(1);
+            lineAt = m.start();
+        }
+        AnswerCues.Cue cue = AnswerCues.lastCue(response);
+        if (cue != null && cue.start() > lineAt) {
+            line = cue.text(); // a later cue, e.g. "答案是 B" or "La respuesta correcta es (C)"
         }
         if (line != null) {
             String r = fromSegment(line, n, problem, false);
@@ -174,6 +185,11 @@ public final class ChoiceVerifier implements Verifier {
         String g = MathVerifier.goldText(problem.answer()).replace("$", "").trim();
         String r = fromSegment(g, n, problem, true);
         return r == null || r.contains(",") ? null : r;
+    }
+
+    @Override
+    public String goldExtracted(Problem problem) {
+        return goldLetter(problem);
     }
 
     @Override

@@ -17,9 +17,19 @@ public final class GeneralVerifier implements Verifier {
         if (problem.answer() == null) {
             return new Grade(0, extracted, "problem has no gold answer");
         }
-        String gold = MathVerifier.goldText(problem.answer());
+        String gold = goldExtracted(problem);
         boolean ok = equivalent(gold, extracted, problem);
         return new Grade(ok ? 1 : 0, extracted, ok ? "matches gold text" : "differs from gold text");
+    }
+
+    /** The gold as written, or the content of its \\boxed{} (text golds are not mined for numbers). */
+    @Override
+    public String goldExtracted(Problem problem) {
+        if (problem.answer() == null) {
+            return null;
+        }
+        String boxed = rsarl.rewards.math.MathExtractor.lastBoxed(problem.answer());
+        return boxed != null ? boxed : problem.answer();
     }
 
     @Override

@@ -33,9 +33,17 @@ public final class JsonlReader {
         private final int lineNo;
 
         MalformedLineException(Path file, int lineNo, JsonProcessingException cause) {
-            super(file + ":" + lineNo + ": malformed JSON: " + cause.getOriginalMessage(), cause);
+            super(file + ":" + lineNo + ": malformed JSON: " + plain(cause.getOriginalMessage()), cause);
             this.file = file;
             this.lineNo = lineNo;
+        }
+
+        /** The parser's message without its character codes and source locations. */
+        static String plain(String message) {
+            String m = message == null ? "invalid JSON" : message;
+            int nl = m.indexOf('\n');
+            m = nl < 0 ? m : m.substring(0, nl);
+            return m.replaceAll(" \\(code -?\\d+\\)", "").replaceAll("\\s*\\(for [^)]*\\[Source:.*$", "").strip();
         }
 
         public Path file() {

@@ -1,5 +1,6 @@
 package rsarl.rewards;
 
+import rsarl.rewards.math.AnswerCues;
 import rsarl.rewards.math.AnswerParser;
 import rsarl.rewards.math.Expr;
 import rsarl.rewards.math.LatexNormalizer;
@@ -23,6 +24,7 @@ public final class MathVerifier implements Verifier {
     private static final int CACHE_MAX_ENTRIES = 8192;
     private static final int CACHE_MAX_KEY = 256;
     private static final java.util.concurrent.ConcurrentHashMap<String, Parsed> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.concurrent.ConcurrentHashMap<String, String> GOLD_CACHE = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Equal once brackets, punctuation, spaces and case are dropped (signs and operators stay); needs a letter. */
     private static boolean looseTextEqual(String a, String b) {
@@ -44,6 +46,7 @@ public final class MathVerifier implements Verifier {
     /** Forgets cached parses (benchmarks use it to measure the uncached path). */
     public static void clearCache() {
         CACHE.clear();
+        GOLD_CACHE.clear();
     }
 
     private static Parsed parse(String raw) {
@@ -71,15 +74,22 @@ public final class MathVerifier implements Verifier {
 
     @Override
     public Grade grade(String response, Problem problem) {
-        String extracted = extract(response, problem);
+        MathExtractor.Extraction x = MathExtractor.extractDetailed(response);
+        String extracted = x.answer();
         if (extracted == null || extracted.isBlank()) {
-            return new Grade(0, null, "no final answer found");
+            return new Grade(0, null, x.problem() != null ? x.problem() : "no final answer found");
         }
-        if (problem.answer() == null || problem.answer().isBlank()) {
+        String gold = problem.answer() == null ? null : goldText(problem.answer());
+        if (gold == null || gold.isBlank()) {
             return new Grade(0, extracted, "problem has no gold answer");
         }
-        boolean ok = matches(goldText(problem.answer()), extracted);
+        boolean ok = matches(gold, extracted);
         return new Grade(ok ? 1 : 0, extracted, ok ? "equivalent to gold" : "not equivalent to gold");
+    }
+
+    @Override
+    public String goldExtracted(Problem problem) {
+        return problem.answer() == null ? null : goldText(problem.answer());
     }
 
     @Override
@@ -88,10 +98,32 @@ public final class MathVerifier implements Verifier {
         return matches(extractedA, extractedB) || matches(extractedB, extractedA);
     }
 
-    /** The gold as written in a dataset: bare, in $..$ or inside \boxed{} (possibly within a sentence). */
-    static String goldText(String gold) {
-        String boxed = MathExtractor.lastBoxed(gold);
-        return boxed != null ? boxed : gold;
+    /**
+     * The gold through the same extraction as a response: bare, in $..$, inside \\boxed{} or a whole worked
+     * solution (its boxed answer, answer cue, last math or closing number); a short gold stays as written.
+     */
+    public static String goldText(String gold) {
+        String cached = gold.length() <= CACHE_MAX_KEY ? GOLD_CACHE.get(gold) : null;
+        if (cached != null) {
+            return cached;
+        }
+        String g = readGold(gold.strip());
+        if (gold.length() <= CACHE_MAX_KEY) {
+            if (GOLD_CACHE.size() >= CACHE_MAX_ENTRIES) {
+                GOLD_CACHE.clear();
+            }
+            GOLD_CACHE.put(gold, g);
+        }
+        return g;
+    }
+
+    private static String readGold(String g) {
+        if (g.length() <= MathExtractor.MAX_BARE_LENGTH && g.indexOf('\n') < 0 && !g.contains("\\boxed")
+                && !g.contains("\\fbox") && !g.contains("<think>") && AnswerCues.lastCue(g) == null) {
+            return LatexNormalizer.stripDelimiters(g);
+        }
+        String x = MathExtractor.extract(g);
+        return x != null ? x : g;
     }
 
     /** Whether {@code answer} is mathematically the same as {@code gold}. */

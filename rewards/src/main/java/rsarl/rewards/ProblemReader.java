@@ -14,12 +14,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads problems from JSONL: {@code {"id", "prompt", "answer", "task", ...}} plus {@code tests},
+ * Reads problems from JSONL or Parquet ({@code .parquet}: Hugging Face datasets, verl's files; each row read as the
+ * JSON object its JSONL line would be): {@code {"id", "prompt", "answer", "task", ...}} plus {@code tests},
  * {@code options}, {@code metadata}; also the common Hugging Face / verl names: {@code problem} /
  * {@code question} for the prompt (and a verl chat list {@code prompt: [{role, content}]}),
  * {@code solution} (its last {@code \boxed{}}) or {@code reward_model.ground_truth} for the answer,
  * {@code choices} for options, {@code input_output} / {@code test_cases} for tests. Blank lines are
- * skipped; a malformed line is an error naming the file and line.
+ * skipped; a malformed line is an error naming the file and line (a Parquet row: {@code file:row N}). Other column
+ * names are given with {@link ProblemFields} ({@code data.prompt_key}, {@code data.answer_key}, {@code data.id_key}).
  */
 public final class ProblemReader {
 
@@ -34,8 +36,31 @@ public final class ProblemReader {
     }
 
     public static List<Problem> read(Path jsonl, String defaultTask) {
+        return read(jsonl, defaultTask, ProblemFields.DEFAULT);
+    }
+
+    /** Reads a JSONL or Parquet file, taking prompt, answer and id from the columns {@code fields} names. */
+    public static List<Problem> read(Path file, String defaultTask, ProblemFields fields) {
         List<Problem> out = new ArrayList<>();
-        forEachLine(jsonl, (node, lineNo) -> out.add(fromJson(node, defaultTask, jsonl + ":" + lineNo, lineNo)));
+        if (ParquetRows.isParquet(file)) {
+            try {
+                ParquetRows.forEachRow(file, (rowNo, row) -> {
+                    String where = file + ": row " + rowNo;
+                    try {
+                        out.add(fromJson(row, defaultTask, where, rowNo, fields));
+                    } catch (IllegalArgumentException e) {
+                        String msg = e.getMessage();
+                        throw new IllegalArgumentException(msg != null && msg.startsWith(where) ? msg : where + ": " + msg, e);
+                    }
+                });
+            } catch (NoSuchFileException e) {
+                throw new IllegalArgumentException("no such file: " + file);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e.getMessage(), e);
+            }
+            return out;
+        }
+        forEachLine(file, (node, lineNo) -> out.add(fromJson(node, defaultTask, file + ":" + lineNo, lineNo, fields)));
         return out;
     }
 
@@ -71,6 +96,14 @@ public final class ProblemReader {
      * makes the id when none is given.
      */
     public static Problem fromJson(JsonNode o, String defaultTask, String where, int index) {
+        return fromJson(o, defaultTask, where, index, ProblemFields.DEFAULT);
+    }
+
+    /** As {@link #fromJson(JsonNode, String, String, int)}, with prompt, answer and id from the named columns. */
+    public static Problem fromJson(JsonNode o, String defaultTask, String where, int index, ProblemFields fields) {
+        if (!fields.isDefault()) {
+            o = renamed(o, fields, where);
+        }
         String id = text(o, "id");
         if (id == null) {
             id = text(o, "problem_id");
@@ -101,6 +134,27 @@ public final class ProblemReader {
             }
         }
         return new Problem(id, prompt, answer, task, options, tests, metadata);
+    }
+
+    /** A copy of {@code o} whose built-in names hold the values of the configured columns (which must be there). */
+    private static JsonNode renamed(JsonNode o, ProblemFields f, String where) {
+        com.fasterxml.jackson.databind.node.ObjectNode c = ((com.fasterxml.jackson.databind.node.ObjectNode) o).deepCopy();
+        String[][] keys = {{f.promptKey(), "prompt", "prompt_key"}, {f.answerKey(), "answer", "answer_key"},
+                {f.idKey(), "id", "id_key"}};
+        for (String[] k : keys) {
+            if (k[0] == null) {
+                continue;
+            }
+            JsonNode v = ProblemFields.at(o, k[0]);
+            if (v == null) {
+                List<String> names = new ArrayList<>();
+                o.fieldNames().forEachRemaining(names::add);
+                throw new IllegalArgumentException(where + ": no column '" + k[0] + "' (data." + k[2] + "; columns: "
+                        + String.join(", ", names) + ")");
+            }
+            c.set(k[1], v);
+        }
+        return c;
     }
 
     private static String prompt(JsonNode o, String where) {

@@ -12,6 +12,11 @@ public interface Verifier {
     /** Grades a response (full model output or bare answer) against the problem's gold answer. */
     Grade grade(String response, Problem problem);
 
+    /** The gold answer as this verifier reads it (for audits of a verdict); null when there is none. */
+    default String goldExtracted(Problem problem) {
+        return problem.answer();
+    }
+
     /**
      * Whether two extracted answers are the same answer under this task's equivalence
      * (used to cluster a population for majority voting). Both are non-null.

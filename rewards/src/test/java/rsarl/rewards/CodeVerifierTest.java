@@ -21,7 +21,7 @@ class CodeVerifierTest {
 
     @BeforeAll
     static void needsPython() {
-        assumeTrue(Sandbox.available(), "python3 is missing: skipping code tests (" + Sandbox.unavailableReason() + ")");
+        assumeTrue(Sandbox.ready(), "skipping code tests: " + Sandbox.refusal());
     }
 
     private static Problem problem(String tests) throws Exception {

@@ -42,6 +42,17 @@ class JsonlReaderTest {
     }
 
     @Test
+    void theMessageHasNoParserCodesOrSourceLocations() throws IOException {
+        Path f = dir.resolve("c.jsonl");
+        Files.writeString(f, "{not json}\n");
+        JsonlReader.MalformedLineException e = assertThrows(JsonlReader.MalformedLineException.class,
+                () -> JsonlReader.forEachLine(f, (n, node) -> { }));
+        assertEquals(f + ":1: malformed JSON: Unexpected character ('n'): was expecting double-quote to start field name",
+                e.getMessage());
+        assertTrue(!e.getMessage().contains("Source") && !e.getMessage().contains("column"), e.getMessage());
+    }
+
+    @Test
     void handlerExceptionsAndMissingFilesPassThrough() throws IOException {
         Path f = dir.resolve("c.jsonl");
         Files.writeString(f, "{}\n");

@@ -86,6 +86,9 @@ class MathVerifierTest {
             "2\\sin x \\cos x | \\sin(2x)",
             "\\ln(e^2) | 2",
             "a^2 - b^2 | (a-b)(a+b)",
+            // six decimals, as Math-Verify rounds
+            "\\frac{1}{3} | 0.3333333333",
+            "\\sqrt{2} | 1.414214",
             // plain text
             "\\text{Monday} | monday",
             "yes | Yes.",
@@ -99,8 +102,10 @@ class MathVerifierTest {
     @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
             "42 | 43",
             "\\frac{1}{3} | 0.333",
-            "\\frac{1}{3} | 0.3333333333",
-            "\\sqrt{2} | 1.41421356",
+            "\\frac{1}{3} | 0.33333",
+            "\\sqrt{2} | 1.41421",
+            "\\frac{2}{3} | 0.666666",
+            "0.000001 | 0.000002",
             "2\\pi | 6.28318",
             "(1, 2) | (2, 1)",
             "[1, 2] | (1, 2)",
@@ -155,6 +160,23 @@ class MathVerifierTest {
     }
 
     @Test
+    void onlyTheTextAfterThinkingCountsAndReasonsSayWhy() {
+        Problem p = Problem.of("t", "q", "5", "math");
+        assertEquals(1.0, v.grade("<think>maybe \\boxed{4}</think>So \\boxed{5}.", p).score());
+        Grade unclosed = v.grade("<think>it is \\boxed{5}", p);
+        assertEquals(0.0, unclosed.score());
+        assertTrue(unclosed.reason().contains("unclosed <think>"), unclosed.reason());
+        Grade hedged = v.grade("Is it \\boxed{4}? Possibly \\boxed{5}.", p);
+        assertEquals(0.0, hedged.score());
+        assertTrue(hedged.reason().contains("hedging"), hedged.reason());
+        assertEquals("1, 2", v.extract("The roots are \\boxed{1} and \\boxed{2}.", p));
+        assertEquals("5", v.extract("Long work.\nОтвет: 5", p));
+        assertEquals("12", v.extract("We counted 3 red and 9 blue.\nSo there are 12 apples in total.", p));
+        assertEquals("5", MathVerifier.goldText("Adding gives 2 + 3 = 5, so the answer is 5."));
+        assertEquals("x=5", MathVerifier.goldText("$x=5$"));
+    }
+
+    @Test
     void rewardHackingScoresZero() {
         // only the last boxed counts, even if an earlier one was right
         assertEquals(0.0, score("5", "Maybe \\boxed{5}? Or \\boxed{6}? Final: \\boxed{7}"));
@@ -195,6 +217,10 @@ class MathVerifierTest {
         sets.append("\\}");
         assertEquals(0.0, score(sets.toString().replace("9\\}", "8\\}"), sets.toString()));
         assertEquals(0.0, score("1", "\\boxed{400!^{400!}}"));
+        assertEquals(0.0, score("5", "\\boxed{1} and ".repeat(5000) + "\\boxed{5}"), "five thousand boxes");
+        assertEquals(0.0, score("5", "Maybe \\boxed{4}? ".repeat(5000) + "\\boxed{5}"), "hedged thousands of times");
+        assertEquals(0.0, score("5", "answer answer ".repeat(20000)), "a cue word repeated");
+        assertEquals(0.0, score("55", "\\sum_{k=1}^{100000000} k"), "a sum past the term cap is not evaluated");
         // the elapsed time is reported, not asserted: a slow machine must not fail the build
         System.out.printf("giant-expression cases took %.1f ms%n", (System.nanoTime() - t0) / 1e6);
     }

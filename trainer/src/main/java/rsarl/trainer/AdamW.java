@@ -80,7 +80,8 @@ public final class AdamW implements AutoCloseable {
             }
             NDArray mt = m.computeIfAbsent(e.getKey(), k -> zerosLike(theta));
             NDArray vt = v.computeIfAbsent(e.getKey(), k -> zerosLike(theta));
-            try (NDScope scope = new NDScope()) {
+            // No graph for the in-place update, whatever this thread's grad mode (a fresh thread has it on).
+            try (NDScope scope = new NDScope(); rsarl.model.NoGrad ng = rsarl.model.NoGrad.enter()) {
                 NDArray g = theta.getGradient(); // a fresh handle, closed with the scope
                 if (hyper.weightDecay() != 0 && decay.test(e.getKey())) {
                     theta.muli((float) (1 - lr * hyper.weightDecay()));

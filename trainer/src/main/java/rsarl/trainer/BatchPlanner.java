@@ -19,10 +19,32 @@ public final class BatchPlanner {
      *
      * @param problem index into the problems file
      * @param kind standard or aggregation
-     * @param candidates pool indices of the K candidates ({@code source: pool}); empty for standard prompts and for
-     *     {@code source: policy}, where the candidates are sampled from the current policy instead
+     * @param source where an aggregation prompt's K candidates come from; null for a standard prompt
      */
-    public record PromptPlan(int problem, Kind kind, int[] candidates) {}
+    public record PromptPlan(int problem, Kind kind, CandidateSource source) {
+        public PromptPlan {
+            if ((kind == Kind.AGGREGATION) != (source != null)) {
+                throw new IllegalArgumentException("an aggregation prompt, and only one, has a candidate source");
+            }
+        }
+
+        public static PromptPlan standard(int problem) {
+            return new PromptPlan(problem, Kind.STANDARD, null);
+        }
+
+        public static PromptPlan fromPool(int problem, int... indices) {
+            return new PromptPlan(problem, Kind.AGGREGATION, new CandidateSource.Pool(indices));
+        }
+
+        public static PromptPlan fromPolicy(int problem, int k) {
+            return new PromptPlan(problem, Kind.AGGREGATION, new CandidateSource.Policy(k));
+        }
+
+        /** The pool indices of the candidates; empty for a standard prompt or policy candidates. */
+        public int[] candidates() {
+            return source instanceof CandidateSource.Pool p ? p.indices() : new int[0];
+        }
+    }
 
     private final int numProblems;
     private final int batch;
@@ -102,11 +124,11 @@ public final class BatchPlanner {
             }
             int problem = order[(int) (pos % numProblems)];
             if (slot < aggregationPerBatch) {
-                int[] cands = source == AggregationSource.POOL
-                        ? SubsetSampler.draw(poolSizes[problem], k, pick::nextInt) : new int[0];
-                out.add(new PromptPlan(problem, Kind.AGGREGATION, cands));
+                out.add(source == AggregationSource.POOL
+                        ? PromptPlan.fromPool(problem, SubsetSampler.draw(poolSizes[problem], k, pick::nextInt))
+                        : PromptPlan.fromPolicy(problem, k));
             } else {
-                out.add(new PromptPlan(problem, Kind.STANDARD, new int[0]));
+                out.add(PromptPlan.standard(problem));
             }
         }
         return out;

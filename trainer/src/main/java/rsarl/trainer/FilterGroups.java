@@ -19,7 +19,7 @@ import java.util.List;
 final class FilterGroups {
     /** The step's kept groups (plan order: aggregation first), every generated group, and the data cursor after. */
     record Collected(List<Rollouts.Group> kept, List<Rollouts.Group> generated, long cursor, int rounds,
-            int padded, double generationSeconds, double scoringSeconds) {}
+            int padded, double generationSeconds, double scoringSeconds, long policyVersion) {}
 
     private FilterGroups() {}
 
@@ -40,7 +40,7 @@ final class FilterGroups {
             List<BatchPlanner.PromptPlan> plans = planner.plan(step, cursor, 0);
             Rollouts.Result rr = checked(rollouts.rollout(step, plans, g, stepSeed), plans);
             return new Collected(rr.groups(), rr.groups(), planner.advance(cursor), 1, 0, rr.generationSeconds(),
-                    rr.scoringSeconds());
+                    rr.scoringSeconds(), rr.policyVersion());
         }
         int quotaAgg = planner.aggregationPerBatch();
         int quotaStd = planner.batchSize() - quotaAgg;
@@ -52,11 +52,13 @@ final class FilterGroups {
         double gen = 0;
         double score = 0;
         int round = 0;
+        long version = Rollouts.Result.CURRENT;
         while (round < maxRounds && (keptAgg.size() < quotaAgg || keptStd.size() < quotaStd)) {
             List<BatchPlanner.PromptPlan> plans = planner.plan(step, cursor, round);
             Rollouts.Result rr = checked(rollouts.rollout(step, plans, g, roundSeed(stepSeed, round)), plans);
             gen += rr.generationSeconds();
             score += rr.scoringSeconds();
+            version = round == 0 ? rr.policyVersion() : Math.min(version, rr.policyVersion());
             cursor = planner.advance(cursor);
             round++;
             for (Rollouts.Group grp : rr.groups()) {
@@ -74,7 +76,7 @@ final class FilterGroups {
         int padded = fill(keptAgg, droppedAgg, quotaAgg) + fill(keptStd, droppedStd, quotaStd);
         List<Rollouts.Group> kept = new ArrayList<>(keptAgg);
         kept.addAll(keptStd);
-        return new Collected(kept, generated, cursor, round, padded, gen, score);
+        return new Collected(kept, generated, cursor, round, padded, gen, score, version);
     }
 
     private static Rollouts.Result checked(Rollouts.Result rr, List<BatchPlanner.PromptPlan> plans) {

@@ -1,6 +1,5 @@
 package rsarl.trainer;
 
-import ai.djl.engine.Engine;
 import rsarl.model.Completion;
 
 import java.io.IOException;
@@ -9,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The {@code rsa train} loop without the model-specific parts: plan the step's prompts, get rollouts, compute
@@ -67,72 +65,39 @@ public final class GrpoTrainer {
 
     /** Trains until {@code max_steps} (or {@code stopAfter}, for kill simulations; -1 for none). Returns last step. */
     public long run(long stopAfter) throws IOException {
-        Path out = Path.of(cfg.outputDir());
-        CheckpointManager ckpts = new CheckpointManager(out, cfg.saveTotalLimit());
         LrSchedule schedule = cfg.schedule();
-        ai.djl.Device device = policy.trainableParameters().values().iterator().next().getDevice();
-        try (AdamW opt = new AdamW(cfg.optimizer().adamHyper(), AdamW.HF_DECAY, device)) {
-            long step = 0;
-            long cursor = 0;
-            double elapsedBefore = 0;
-            CheckpointManager.Checkpoint from = resumePoint(ckpts);
-            if (from == null && !cfg.resumeAuto()) {
-                ckpts.requireNoCheckpoints();
-            }
-            if (from != null) {
-                policy.restore(from.dir());
-                opt.load(from.optimizerFile());
-                opt.checkCompatible(policy.trainableParameters(), from.optimizerFile());
-                step = from.state().globalStep();
-                cursor = from.state().dataCursor();
-                elapsedBefore = from.state().elapsedSeconds();
-                if (!cfg.hash().equals(from.state().configHash())) {
-                    log.println("warning: resuming " + from.dir() + " with a different config (hash "
-                            + from.state().configHash() + " -> " + cfg.hash() + ")");
+        TrainingLoop loop = new TrainingLoop(new TrainingLoop.Settings(Path.of(cfg.outputDir()), cfg.saveTotalLimit(),
+                cfg.maxSteps(), cfg.saveSteps(), cfg.seed(), cfg.hash(), cfg.resumeAuto(), cfg.resumeFrom(),
+                cfg.optimizer().adamHyper(), schedule), log);
+        RolloutsAhead[] ahead = new RolloutsAhead[1];
+        try {
+            return loop.run(policy, new TrainingLoop.Body() {
+                @Override
+                public void start(long step, long cursor) throws IOException {
+                    rollouts.policyUpdated(step);
+                    ahead[0] = new RolloutsAhead(planner, rollouts, cfg, step, cursor);
                 }
-            }
-            long started = System.nanoTime();
-            ProgressBar bar = new ProgressBar(cfg.maxSteps(), step, log, System.console() != null);
-            try (MetricsLogger metrics = MetricsLogger.open(out.resolve("metrics.jsonl"), step)) {
-                while (step < cfg.maxSteps()) {
-                    step++;
-                    long seed = stepSeed(cfg.seed(), step);
-                    Engine.getInstance().setRandomSeed((int) seed);
-                    FilterGroups.Collected batch = FilterGroups.collect(planner, rollouts, step, cursor,
-                            cfg.numGenerations(), seed, cfg.filterGroups().enable(),
-                            cfg.filterGroups().maxNumGenBatches());
-                    StepMetrics m = trainStep(step, batch, opt, schedule);
-                    cursor = batch.cursor();
-                    metrics.log(m);
-                    bar.update(step, String.format(Locale.ROOT, "reward=%.3f/%.3f loss=%.4f", m.rewardMeanStandard(),
-                            m.rewardMeanAggregation(), m.loss()));
-                    if (step % cfg.saveSteps() == 0 || step == cfg.maxSteps()) {
-                        double elapsed = elapsedBefore + (System.nanoTime() - started) / 1e9;
-                        TrainerState st = new TrainerState(step, cfg.maxSteps(), opt.step(), cfg.hash(), cursor,
-                                Map.of(), metrics.lines(), elapsed, Map.of());
-                        ckpts.save(st, dir -> {
-                            policy.save(dir.resolve(CheckpointManager.MODEL_DIR));
-                            policy.saveTrainable(dir);
-                            opt.save(dir.resolve(CheckpointManager.OPTIMIZER_FILE));
-                            CheckpointManager.writeJson(dir.resolve(CheckpointManager.SCHEDULER_FILE),
-                                    SchedulerState.of(schedule, opt.step()));
-                        });
-                    }
-                    afterStep.after(step);
-                    if (step == stopAfter) {
-                        break;
-                    }
-                }
-            }
-            return step;
-        }
-    }
 
-    private CheckpointManager.Checkpoint resumePoint(CheckpointManager ckpts) throws IOException {
-        if (cfg.resumeFrom() != null) {
-            return CheckpointManager.open(cfg.resumeFrom());
+                @Override
+                public TrainingLoop.Outcome step(long step, long cursor, long seed, AdamW opt) throws IOException {
+                    FilterGroups.Collected batch = ahead[0].take(step, cursor, seed);
+                    ahead[0].schedule(step, batch.cursor());
+                    StepMetrics m = trainStep(step, batch, opt, schedule);
+                    rollouts.policyUpdated(step);
+                    return new TrainingLoop.Outcome(m, batch.cursor(), String.format(Locale.ROOT,
+                            "reward=%.3f/%.3f loss=%.4f", m.rewardMeanStandard(), m.rewardMeanAggregation(), m.loss()));
+                }
+
+                @Override
+                public void after(long step) throws IOException {
+                    afterStep.after(step);
+                }
+            }, stopAfter);
+        } finally {
+            if (ahead[0] != null) {
+                ahead[0].close();
+            }
         }
-        return cfg.resumeAuto() ? ckpts.latest().orElse(null) : null;
     }
 
     private StepMetrics trainStep(long step, FilterGroups.Collected batch, AdamW opt, LrSchedule schedule)
@@ -160,7 +125,9 @@ public final class GrpoTrainer {
                 r.stats().clipFractionLow(), r.stats().clipFractionHigh(), r.entropy(), r.gradNorm(), r.learningRate(),
                 rs.completionLengthMean(), rs.completionLengthMax(), rs.truncatedFraction(), rs.tokensPerSecond(),
                 batch.generationSeconds(), batch.scoringSeconds(), updateSeconds, r.samplerLogprobAbsDiff(),
-                batch.rounds(), batch.padded());
+                batch.rounds(), batch.padded(),
+                batch.policyVersion() == Rollouts.Result.CURRENT ? 0 : step - 1 - batch.policyVersion(),
+                r.importanceRatioMean(), r.importanceMaskedFraction());
     }
 
     /** Per-completion arrays of a list of groups (group-major), checked against {@code num_generations}. */

@@ -2,7 +2,9 @@ package rsarl.trainer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import rsarl.model.Casts;
 import rsarl.model.Scalars;
 
 /**
@@ -37,8 +39,9 @@ public final class LoraAdapter {
         for (int i = 0; i < init.length; i++) {
             init[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
         }
-        this.a = manager.create(init, new Shape(rank, in)).toType(weight.getDataType(), false);
-        this.b = manager.zeros(new Shape(out, rank), weight.getDataType());
+        // fp32 whatever the base's dtype: adapters, their gradients and AdamW moments stay full precision
+        this.a = manager.create(init, new Shape(rank, in));
+        this.b = manager.zeros(new Shape(out, rank), DataType.FLOAT32);
         this.a.setRequiresGradient(true);
         this.b.setRequiresGradient(true);
         this.scale = (float) (alpha / rank);
@@ -71,12 +74,14 @@ public final class LoraAdapter {
     /** {@code W + (alpha/r) B A}, differentiable w.r.t. A and B: swap it in for W in a forward pass. */
     public NDArray effectiveWeight() {
         NDArray ba = b.matMul(a);
-        return weight.add(ba.mul(Scalars.of(ba, scale)));
+        NDArray delta = ba.mul(Scalars.of(ba, scale));
+        return weight.add(Casts.to(delta, weight.getDataType()));
     }
 
     /** The merged weight for saving in the plain HF layout (detached; owned by {@code manager}). */
     public NDArray merged(NDManager manager) {
-        NDArray w = weight.stopGradient().add(b.stopGradient().matMul(a.stopGradient()).mul(scale));
+        NDArray w = weight.stopGradient().toType(DataType.FLOAT32, false)
+                .add(b.stopGradient().matMul(a.stopGradient()).mul(scale));
         w.attach(manager);
         return w;
     }

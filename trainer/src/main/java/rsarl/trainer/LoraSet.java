@@ -107,6 +107,35 @@ public final class LoraSet implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts from a PEFT adapter folder's A and B ({@code lora.init_from}): it must adapt the same modules with the
+     * same rank and alpha; errors name the key and the folder.
+     */
+    public void initFrom(Path dir, LoraConfig config) throws IOException {
+        try (NDManager tmp = manager.newSubManager()) {
+            rsarl.model.peft.PeftAdapter a = rsarl.model.peft.PeftAdapter.read(dir, tmp);
+            String at = "key 'lora.init_from': " + dir;
+            if (a.r() != config.rank() || a.scale() != config.alpha() / config.rank()) {
+                throw new IOException(at + " has r = " + a.r() + ", lora_alpha = " + a.loraAlpha()
+                        + (a.useRslora() ? " (rslora)" : "") + "; the run has lora.rank = " + config.rank()
+                        + ", lora.alpha = " + config.alpha());
+            }
+            Map<String, NDArray> live = trainableParameters();
+            if (!a.tensors().keySet().equals(live.keySet())) {
+                throw new IOException(at + " adapts " + a.tensors().keySet() + ", the run's lora.target_modules give "
+                        + live.keySet());
+            }
+            for (Map.Entry<String, NDArray> e : live.entrySet()) {
+                NDArray s = a.tensors().get(e.getKey());
+                if (!s.getShape().equals(e.getValue().getShape())) {
+                    throw new IOException(at + ": '" + e.getKey() + "' has shape " + s.getShape() + ", expected "
+                            + e.getValue().getShape());
+                }
+                e.getValue().set(s.toType(e.getValue().getDataType(), false).toByteBuffer());
+            }
+        }
+    }
+
     public List<String> adaptedWeights() {
         return List.copyOf(adapters.keySet());
     }

@@ -114,6 +114,15 @@ public final class PolicyLoss {
      */
     public Result compute(NDArray logp, NDArray oldLogp, NDArray refLogp, NDArray advantages, NDArray mask,
             Normaliser norm) {
+        return compute(logp, oldLogp, refLogp, advantages, mask, norm, null);
+    }
+
+    /**
+     * As above, with each token's loss (surrogate and KL, TRL's order) multiplied by {@code weights} [B, T]: the
+     * sampler/trainer importance correction ({@link ImportanceWeights}); null for none.
+     */
+    public Result compute(NDArray logp, NDArray oldLogp, NDArray refLogp, NDArray advantages, NDArray mask,
+            Normaliser norm, NDArray weights) {
         if (beta > 0 && refLogp == null) {
             throw new IllegalArgumentException("beta > 0 needs reference log-probs");
         }
@@ -128,6 +137,9 @@ public final class PolicyLoss {
             NDArray d = refLogp.sub(logp);
             k3 = d.exp().sub(d).sub(1);
             perToken = perToken.add(k3.mul(Scalars.of(k3, (float) beta)));
+        }
+        if (weights != null) {
+            perToken = perToken.mul(weights);
         }
         NDArray masked = perToken.mul(mask);
         NDArray loss = switch (norm.type()) {

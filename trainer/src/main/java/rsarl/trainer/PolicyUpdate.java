@@ -1,11 +1,10 @@
 package rsarl.trainer;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.training.GradientCollector;
+import rsarl.model.TrainingPass;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -31,9 +30,21 @@ public final class PolicyUpdate {
     private final boolean maskTruncated;
     private final double maxGradNorm;
     private final int padId;
+    private final int microBatchMaxTokens;
+    private RolloutConfig.ImportanceCorrection correction;
+    private double importanceCap = Double.POSITIVE_INFINITY;
 
     public PolicyUpdate(PolicyLoss loss, LossType lossType, int numIterations, int microBatch,
             int maxCompletionLength, double temperature, boolean maskTruncated, double maxGradNorm, int padId) {
+        this(loss, lossType, numIterations, microBatch, maxCompletionLength, temperature, maskTruncated, maxGradNorm,
+                padId, 0);
+    }
+
+    /** @param microBatchMaxTokens token budget per forward/backward ({@link MicroBatches}); 0: by count */
+    public PolicyUpdate(PolicyLoss loss, LossType lossType, int numIterations, int microBatch,
+            int maxCompletionLength, double temperature, boolean maskTruncated, double maxGradNorm, int padId,
+            int microBatchMaxTokens) {
+        this.microBatchMaxTokens = microBatchMaxTokens;
         this.loss = loss;
         this.lossType = lossType;
         this.numIterations = numIterations;
@@ -45,11 +56,23 @@ public final class PolicyUpdate {
         this.padId = padId;
     }
 
-    /** From the run's config. */
+    /**
+     * From the run's config; the importance correction applies to server rollouts only (the local sampler is the
+     * trainer's own forward: the run stays exactly as without it).
+     */
     public static PolicyUpdate of(TrainConfig c, int padId) {
-        return new PolicyUpdate(c.policyLoss(), c.lossType(), c.numIterations(), c.microBatch(),
+        PolicyUpdate u = new PolicyUpdate(c.policyLoss(), c.lossType(), c.numIterations(), c.microBatch(),
                 c.maxCompletionLength(), c.temperature(), c.maskTruncatedCompletions(), c.optimizer().maxGradNorm(),
-                padId);
+                padId, c.microBatchMaxTokensOrZero());
+        RolloutConfig r = c.rollout();
+        return r != null && r.remote() ? u.withImportanceCorrection(r.importanceCorrection(), r.importanceCap()) : u;
+    }
+
+    /** Weights every token's loss by the sampler/trainer ratio ({@link ImportanceWeights}); returns this. */
+    public PolicyUpdate withImportanceCorrection(RolloutConfig.ImportanceCorrection mode, double cap) {
+        this.correction = mode;
+        this.importanceCap = cap;
+        return this;
     }
 
     /**
@@ -57,7 +80,12 @@ public final class PolicyUpdate {
      * the sampler mismatch from the first iteration, before any update).
      */
     public record Result(double loss, PolicyLoss.Stats stats, double entropy, double gradNorm, double learningRate,
-            double samplerLogprobAbsDiff, int updates) {}
+            double samplerLogprobAbsDiff, int updates, double importanceRatioMean, double importanceMaskedFraction) {
+        public Result(double loss, PolicyLoss.Stats stats, double entropy, double gradNorm, double learningRate,
+                double samplerLogprobAbsDiff, int updates) {
+            this(loss, stats, entropy, gradNorm, learningRate, samplerLogprobAbsDiff, updates, Double.NaN, Double.NaN);
+        }
+    }
 
     /**
      * Runs the updates; the LR schedule is indexed by the optimizer's update count. {@code reference} may be null
@@ -67,8 +95,9 @@ public final class PolicyUpdate {
         List<TokenBatch> micro = new ArrayList<>();
         List<float[]> advantages = new ArrayList<>();
         List<List<Sample>> chunks = new ArrayList<>();
-        for (int from = 0; from < samples.size(); from += microBatch) {
-            List<Sample> chunk = samples.subList(from, Math.min(samples.size(), from + microBatch));
+        for (int[] group : MicroBatches.plan(samples.size(), i -> samples.get(i).prompt().length,
+                i -> samples.get(i).completion().length, microBatch, microBatchMaxTokens)) {
+            List<Sample> chunk = java.util.Arrays.stream(group).mapToObj(samples::get).toList();
             chunks.add(chunk);
             boolean[] truncated = new boolean[chunk.size()];
             float[] adv = new float[chunk.size()];
@@ -94,38 +123,61 @@ public final class PolicyUpdate {
         double entropySum = 0;
         double diffSum = 0;
         double diffTokens = 0;
+        ImportanceWeights.Stats isStats = ImportanceWeights.Stats.ZERO;
+        float[][] isWeights = new float[micro.size()][]; // per micro-batch, fixed at the first iteration
         for (int it = 0; it < numIterations; it++) {
             double stepLoss = 0;
             for (int k = 0; k < micro.size(); k++) {
                 TokenBatch tb = micro.get(k);
                 try (NDScope scope = new NDScope();
-                        GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDManager m = NDManager.newBaseManager(device(params));
-                    try (m) {
-                        NDArray ids = tb.inputIds(m);
-                        NDArray logits = policy.logits(tb);
-                        NDArray logp = tb.completionLogprobs(logits, ids, temperature);
-                        NDArray mask = tb.completionMask(m);
-                        NDArray oldLogp = old == null ? logp.stopGradient() : m.create(old.get(k), logp.getShape());
-                        NDArray refLogp = ref == null ? null : m.create(ref.get(k), logp.getShape());
-                        PolicyLoss.Result r = loss.compute(logp, oldLogp, refLogp, m.create(advantages.get(k)), mask,
-                                norm);
-                        gc.backward(r.loss());
-                        stepLoss += r.loss().getFloat();
-                        stats = stats.plus(r.stats());
-                        if (it == 0) {
-                            NDArray h = TokenBatch.entropy(tb.completionLogits(logits.stopGradient(), temperature));
-                            entropySum += h.mul(mask).sum().toType(DataType.FLOAT64, false).getDouble();
-                            List<float[]> sampler = chunks.get(k).stream().map(Sample::samplerLogprobs).toList();
-                            if (sampler.stream().allMatch(java.util.Objects::nonNull)) {
-                                NDArray s = tb.perToken(m, sampler);
-                                // The sampler records log-probs of the raw distribution: compare like with like.
-                                NDArray raw = temperature == 1.0 ? logp.stopGradient()
-                                        : tb.completionLogprobs(logits.stopGradient(), ids, 1.0);
-                                diffSum += s.sub(raw).abs().mul(mask).sum()
-                                        .toType(DataType.FLOAT64, false).getDouble();
-                                diffTokens += tb.maskedTokens();
-                            }
+                        NDManager m = NDManager.newBaseManager(device(params))) {
+                    NDArray mask = tb.completionMask(m);
+                    NDArray refLogp = ref == null ? null : m.create(ref.get(k), mask.getShape());
+                    NDArray oldValues = old == null ? null : m.create(old.get(k), mask.getShape());
+                    NDArray adv = m.create(advantages.get(k));
+                    PolicyLoss.Result[] r = new PolicyLoss.Result[1];
+                    List<float[]> sampler = chunks.get(k).stream().map(Sample::samplerLogprobs).toList();
+                    boolean hasSampler = sampler.stream().allMatch(java.util.Objects::nonNull);
+                    boolean compare = it == 0 && hasSampler;
+                    if (it == 0 && !hasSampler && correction != null
+                            && correction != RolloutConfig.ImportanceCorrection.NONE) {
+                        throw new IllegalArgumentException("importance correction needs the sampler's log-probs "
+                                + "of every completion");
+                    }
+                    // Server rollouts: the loss is weighted by the sampler/trainer ratio of the raw (temperature 1)
+                    // log-probs, fixed at the first iteration. At temperature 1 they are the loss's own log-probs,
+                    // detached; otherwise one no-grad forward gives them before the loss needs the weights.
+                    boolean weigh = compare && correction != null
+                            && correction != RolloutConfig.ImportanceCorrection.NONE;
+                    NDArray samplerLogp = compare ? tb.perToken(m, sampler) : null;
+                    if (weigh && temperature != 1.0) {
+                        isWeights[k] = ImportanceWeights.compute(policy.noGradLogprobs(tb, m, 1.0)
+                                .reshape(mask.getShape()), samplerLogp, mask, correction, importanceCap)
+                                .weights().toFloatArray();
+                    }
+                    final int kk = k;
+                    TrainingPass.Result pass = policy.forwardBackward(tb, m, temperature, logp -> {
+                        NDArray oldLogp = oldValues == null ? logp.stopGradient() : oldValues;
+                        if (weigh && temperature == 1.0) {
+                            isWeights[kk] = ImportanceWeights.compute(logp.stopGradient(), samplerLogp, mask,
+                                    correction, importanceCap).weights().toFloatArray();
+                        }
+                        NDArray weights = isWeights[kk] == null ? null : m.create(isWeights[kk], mask.getShape());
+                        r[0] = loss.compute(logp, oldLogp, refLogp, adv, mask, norm, weights);
+                        return r[0].loss();
+                    }, it == 0, compare && temperature != 1.0);
+                    stepLoss += pass.loss().getFloat();
+                    stats = stats.plus(r[0].stats());
+                    if (it == 0) {
+                        entropySum += pass.entropy().mul(mask).sum().toType(DataType.FLOAT64, false).getDouble();
+                        if (compare) {
+                            // The sampler records log-probs of the raw distribution: compare like with like.
+                            NDArray raw = temperature == 1.0 ? pass.logprobs() : pass.rawLogprobs();
+                            isStats = isStats.plus(ImportanceWeights.compute(raw, samplerLogp, mask, correction,
+                                    importanceCap).stats());
+                            diffSum += samplerLogp.sub(raw).abs().mul(mask).sum()
+                                    .toType(DataType.FLOAT64, false).getDouble();
+                            diffTokens += tb.maskedTokens();
                         }
                     }
                 }
@@ -142,7 +194,8 @@ public final class PolicyUpdate {
             Gradients.zero(params.values());
         }
         return new Result(lossSum / numIterations, stats, tokens == 0 ? 0 : entropySum / tokens,
-                normSum / numIterations, lr, diffTokens == 0 ? Double.NaN : diffSum / diffTokens, numIterations);
+                normSum / numIterations, lr, diffTokens == 0 ? Double.NaN : diffSum / diffTokens, numIterations,
+                isStats.ratioMean(), isStats.overCapFraction());
     }
 
     /** Per micro-batch [B * C] log-probs without gradients (old policy or reference). */
@@ -154,7 +207,7 @@ public final class PolicyUpdate {
         for (TokenBatch tb : micro) {
             try (NDScope scope = new NDScope();
                     NDManager m = NDManager.newBaseManager(device(p.trainableParameters()))) {
-                out.add(tb.completionLogprobs(p.logits(tb), tb.inputIds(m), temperature).toFloatArray());
+                out.add(p.noGradLogprobs(tb, m, temperature).toFloatArray());
             }
         }
         return out;

@@ -15,7 +15,7 @@ final class QwenModels {
 
     static Device device(String name) {
         try {
-            return ComputeOptions.device(name);
+            return ComputeOptions.usable(name);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("key 'device': " + e.getMessage(), e);
         }
@@ -23,8 +23,13 @@ final class QwenModels {
 
     /** Loads {@code dir} in float32 on {@code device}; {@code key} names the config key in errors. */
     static QwenModel load(String dir, Device device, String key) {
+        return load(dir, device, key, DataType.FLOAT32);
+    }
+
+    /** Loads {@code dir} with weights in {@code dtype} (the {@code dtype} key) on {@code device}. */
+    static QwenModel load(String dir, Device device, String key, DataType dtype) {
         try {
-            return QwenModel.load(Path.of(dir), device, DataType.FLOAT32);
+            return QwenModel.load(Path.of(dir), device, dtype);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("key '" + key + "': cannot load model " + dir + ": " + e.getMessage(), e);
         }
@@ -39,10 +44,26 @@ final class QwenModels {
 
     /** Full fine-tuning, or LoRA adapters over a frozen backbone when {@code lora.rank > 0}. */
     static TrainableModel trainable(QwenModel model, LoraConfig lora, long seed, Device device) {
+        return trainable(model, lora, seed, device, false);
+    }
+
+    /** @param gradientCheckpointing the {@code gradient_checkpointing} key */
+    static TrainableModel trainable(QwenModel model, LoraConfig lora, long seed, Device device,
+            boolean gradientCheckpointing) {
         if (lora.enabled()) {
-            return new LoraModel(new QwenPolicy(model, false), lora, seed, device);
+            LoraModel m = new LoraModel(new QwenPolicy(model, false, gradientCheckpointing), lora, seed, device,
+                    model.sourceDir() == null ? null : model.sourceDir().toAbsolutePath().toString());
+            if (lora.initFrom() != null) {
+                try {
+                    m.lora().initFrom(Path.of(lora.initFrom()), lora);
+                } catch (java.io.IOException e) {
+                    m.close();
+                    throw new IllegalArgumentException(e.getMessage(), e);
+                }
+            }
+            return m;
         }
-        return new QwenPolicy(model, true);
+        return new QwenPolicy(model, true, gradientCheckpointing);
     }
 
     /** Padding id: masked everywhere, so any valid id works; {@code <|endoftext|>} when the tokenizer has it. */

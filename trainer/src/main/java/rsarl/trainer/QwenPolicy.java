@@ -4,10 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import rsarl.model.QwenModel;
+import rsarl.model.TrainingPass;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * {@link QwenModel} as the trainer sees it: full fine-tuning ({@link TrainableModel}, every parameter trained) and the
@@ -16,10 +19,17 @@ import java.util.Map;
  */
 public final class QwenPolicy implements TrainableModel, LoraModel.Backbone {
     private final QwenModel model;
+    private final TrainingPass pass;
 
     /** @param trainAll attach gradients to every parameter (false for a frozen reference or a LoRA backbone) */
     public QwenPolicy(QwenModel model, boolean trainAll) {
+        this(model, trainAll, false);
+    }
+
+    /** @param gradientCheckpointing recompute each decoder layer during backward instead of keeping it */
+    public QwenPolicy(QwenModel model, boolean trainAll, boolean gradientCheckpointing) {
         this.model = model;
+        this.pass = new TrainingPass(gradientCheckpointing, TrainingPass.chunkTokensFor(model.config().vocabSize()));
         if (trainAll) {
             model.attachGradients();
         }
@@ -42,6 +52,39 @@ public final class QwenPolicy implements TrainableModel, LoraModel.Backbone {
     private static NDArray logits(QwenModel m, TokenBatch batch) {
         NDManager nd = m.manager();
         return m.forward(batch.inputIds(nd), batch.positionIds(nd), batch.attentionMask(nd, DataType.INT64), null);
+    }
+
+    @Override
+    public TrainingPass.Result forwardBackward(TokenBatch tb, NDManager m, double temperature,
+            Function<NDArray, NDArray> loss, boolean entropy, boolean raw) {
+        return forwardBackward(tb, m, temperature, loss, entropy, raw, Map::of);
+    }
+
+    @Override
+    public TrainingPass.Result forwardBackward(TokenBatch tb, NDManager m, double temperature,
+            Function<NDArray, NDArray> loss, boolean entropy, boolean raw, Supplier<Map<String, NDArray>> overrides) {
+        Supplier<QwenModel> view = () -> {
+            Map<String, NDArray> o = overrides.get();
+            return o.isEmpty() ? model : model.withWeights(o);
+        };
+        return pass.run(view, batch(tb, m), (float) temperature, loss, entropy, raw);
+    }
+
+    @Override
+    public NDArray noGradLogprobs(TokenBatch tb, NDManager m, double temperature) {
+        return noGradLogprobs(tb, m, temperature, Map.of());
+    }
+
+    @Override
+    public NDArray noGradLogprobs(TokenBatch tb, NDManager m, double temperature, Map<String, NDArray> overrides) {
+        return pass.logprobs(overrides.isEmpty() ? model : model.withWeights(overrides), batch(tb, m),
+                (float) temperature);
+    }
+
+    private static TrainingPass.Batch batch(TokenBatch tb, NDManager m) {
+        NDArray ids = tb.inputIds(m);
+        return new TrainingPass.Batch(ids, tb.positionIds(m), tb.attentionMask(m, DataType.INT64),
+                tb.promptLength() - 1, ids.get(":, " + tb.promptLength() + ":"));
     }
 
     @Override

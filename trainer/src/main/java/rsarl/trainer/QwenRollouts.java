@@ -14,6 +14,7 @@ import rsarl.rollout.prompt.AggregationTemplate;
 import rsarl.rollout.prompt.PromptBuilder;
 import rsarl.rollout.rsa.DerivedSeeds;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,6 +46,19 @@ public final class QwenRollouts implements Rollouts {
         QwenModel current(NDManager scratch);
     }
 
+    /** Samples one batch of requests (completions in request order). */
+    @FunctionalInterface
+    public interface Sampler {
+        List<Completion> generate(List<GenerationRequest> requests) throws IOException;
+    }
+
+    /** The step's sampler: the in-process generator over the current weights, or a rollout server. */
+    @FunctionalInterface
+    public interface SamplerSource {
+        /** @param scratch freed after the step (merged LoRA weights live there) */
+        Sampler open(NDManager scratch) throws IOException;
+    }
+
     /**
      * @param maxBatch most rows the generator decodes together
      * @param template the aggregation prompt's layout (the same as the RSA evaluation's)
@@ -65,29 +79,38 @@ public final class QwenRollouts implements Rollouts {
     private static final long CANDIDATE_STREAM = 0x43414e44L;
     private static final long SHUFFLE_STREAM = 0x5348554646L;
 
-    private final Weights weights;
+    private final SamplerSource sampler;
     private final QwenTokenizer tokenizer;
     private final List<Problem> problems;
     private final List<List<String>> pools;
-    private final int k;
     private final Scorer scorer;
     private final Settings settings;
     private final PrintStream log;
 
     /**
      * @param pools candidate texts per problem (same order as {@code problems}); null when no plan uses the pool
-     * @param k candidates per aggregation prompt ({@code aggregation.k})
      */
     public QwenRollouts(Weights weights, QwenTokenizer tokenizer, List<Problem> problems, List<List<String>> pools,
-            int k, Scorer scorer, Settings settings, PrintStream log) {
-        this.weights = weights;
+            Scorer scorer, Settings settings, PrintStream log) {
+        this(scratch -> new Generator(weights.current(scratch)).withMaxBatch(settings.maxBatch())::generate,
+                tokenizer, problems, pools, scorer, settings, log, true);
+    }
+
+    private QwenRollouts(SamplerSource sampler, QwenTokenizer tokenizer, List<Problem> problems,
+            List<List<String>> pools, Scorer scorer, Settings settings, PrintStream log, boolean viaSampler) {
+        this.sampler = sampler;
         this.tokenizer = tokenizer;
         this.problems = problems;
         this.pools = pools;
-        this.k = k;
         this.scorer = scorer;
         this.settings = settings;
         this.log = log;
+    }
+
+    /** The same rollouts sampled elsewhere (a rollout server): prompts, seeds and scoring are unchanged. */
+    public static QwenRollouts withSampler(SamplerSource sampler, QwenTokenizer tokenizer, List<Problem> problems,
+            List<List<String>> pools, Scorer scorer, Settings settings, PrintStream log) {
+        return new QwenRollouts(sampler, tokenizer, problems, pools, scorer, settings, log, true);
     }
 
     /** The request seed of sample {@code i} of plan {@code plan} at a step (in [0, 2^31)). */
@@ -96,12 +119,12 @@ public final class QwenRollouts implements Rollouts {
     }
 
     @Override
-    public Result rollout(long step, List<BatchPlanner.PromptPlan> plans, int numGenerations, long stepSeed) {
+    public Result rollout(long step, List<BatchPlanner.PromptPlan> plans, int numGenerations, long stepSeed)
+            throws IOException {
         double genSeconds = 0;
         double scoreSeconds = 0;
         try (NDManager scratch = NDManager.newBaseManager()) {
-            QwenModel model = weights.current(scratch);
-            Generator generator = new Generator(model).withMaxBatch(settings.maxBatch());
+            Sampler generator = sampler.open(scratch);
             SamplingParams params = new SamplingParams(settings.temperature(), settings.topP(), 0, 0,
                     settings.maxCompletionLength(), tokenizer.eosIds(), List.of());
 
@@ -182,15 +205,15 @@ public final class QwenRollouts implements Rollouts {
         return PromptBuilder.aggregationMessages(problems.get(plan.problem()), candidates, settings.template());
     }
 
-    /** An aggregation plan's K candidate texts: sampled from the policy, or picked from the problem's pool. */
+    /** An aggregation plan's K candidate texts: picked from the problem's pool, or sampled from the policy. */
     private List<String> candidates(BatchPlanner.PromptPlan plan, List<String> sampled) {
-        if (sampled != null) {
+        if (!(plan.source() instanceof CandidateSource.Pool pool)) {
             return sampled;
         }
-        List<String> pool = pools.get(plan.problem());
+        List<String> texts = pools.get(plan.problem());
         List<String> out = new ArrayList<>();
-        for (int c : plan.candidates()) {
-            out.add(pool.get(c));
+        for (int c : pool.indices()) {
+            out.add(texts.get(c));
         }
         return out;
     }
@@ -213,21 +236,20 @@ public final class QwenRollouts implements Rollouts {
      * For {@code source: policy}: K fresh standard-prompt samples of the current policy per aggregation plan (null
      * for plans that take their candidates from the pool or are standard).
      */
-    private List<List<String>> policyCandidates(List<BatchPlanner.PromptPlan> plans, Generator generator,
-            SamplingParams params, long stepSeed) {
+    private List<List<String>> policyCandidates(List<BatchPlanner.PromptPlan> plans, Sampler generator,
+            SamplingParams params, long stepSeed) throws IOException {
         List<List<String>> out = new ArrayList<>();
         List<GenerationRequest> requests = new ArrayList<>();
         for (int p = 0; p < plans.size(); p++) {
             BatchPlanner.PromptPlan plan = plans.get(p);
-            boolean fromPolicy = plan.kind() == BatchPlanner.Kind.AGGREGATION && plan.candidates().length == 0;
             out.add(null);
-            if (fromPolicy) {
+            if (plan.source() instanceof CandidateSource.Policy policy) {
                 int[] ids = tokenizer.encode(ChatTemplate.render(PromptBuilder.standardMessages(
                         problems.get(plan.problem())), true));
                 if (ids.length > settings.maxPromptLength()) {
                     ids = Arrays.copyOfRange(ids, ids.length - settings.maxPromptLength(), ids.length);
                 }
-                for (int j = 0; j < k; j++) {
+                for (int j = 0; j < policy.k(); j++) {
                     requests.add(new GenerationRequest(ids, params, requestSeed(stepSeed ^ CANDIDATE_STREAM, p, j)));
                 }
             }
@@ -239,9 +261,9 @@ public final class QwenRollouts implements Rollouts {
         int next = 0;
         for (int p = 0; p < plans.size(); p++) {
             BatchPlanner.PromptPlan plan = plans.get(p);
-            if (plan.kind() == BatchPlanner.Kind.AGGREGATION && plan.candidates().length == 0) {
+            if (plan.source() instanceof CandidateSource.Policy policy) {
                 List<String> texts = new ArrayList<>();
-                for (int j = 0; j < k; j++) {
+                for (int j = 0; j < policy.k(); j++) {
                     texts.add(tokenizer.decode(sampled.get(next++).tokenIds(), true));
                 }
                 out.set(p, texts);

@@ -28,9 +28,34 @@ public interface Rollouts {
         }
     }
 
-    /** The step's groups (one per plan, same order) and the wall time spent sampling and scoring. */
-    record Result(List<Group> groups, double generationSeconds, double scoringSeconds) {}
+    /**
+     * The step's groups (one per plan, same order), the wall time spent sampling and scoring, and the policy version
+     * (optimizer steps behind the weights) that sampled them; {@link #CURRENT} for the trainer's own weights.
+     */
+    record Result(List<Group> groups, double generationSeconds, double scoringSeconds, long policyVersion) {
+        public static final long CURRENT = -1;
+
+        public Result(List<Group> groups, double generationSeconds, double scoringSeconds) {
+            this(groups, generationSeconds, scoringSeconds, CURRENT);
+        }
+    }
 
     Result rollout(long step, List<BatchPlanner.PromptPlan> plans, int numGenerations, long stepSeed)
             throws IOException;
+
+    /**
+     * Called on the trainer thread whenever the weights of policy version {@code version} (optimizer steps taken)
+     * are final, before any rollout that may use them: once at the start (or resume) and after every step. A
+     * rollout server gets the new weights here; the in-process sampler reads them directly.
+     */
+    default void policyUpdated(long version) throws IOException {}
+
+    /**
+     * How many steps ahead rollouts may be generated while earlier steps train ({@code rollout.max_staleness});
+     * 0: each step samples from the weights it trains. {@link #rollout} must then be safe to call from another
+     * thread than {@link #policyUpdated}.
+     */
+    default int maxStaleness() {
+        return 0;
+    }
 }

@@ -31,7 +31,10 @@ public record SftConfig(
         int maxSteps,
         int saveSteps,
         int saveTotalLimit,
-        LoraConfig lora) {
+        LoraConfig lora,
+        boolean gradientCheckpointing,
+        Integer microBatchMaxTokens,
+        String dtype) {
 
     /** {@code data.*}: training pairs, optional held-out pairs, optional system prompt. */
     public record Data(String train, String eval, String systemPrompt) {}
@@ -43,7 +46,7 @@ public record SftConfig(
             ConfigLoader.applyOverride(user, o.startsWith("batch_size=") ? "per_device_train_batch_size" + o.substring(10) : o);
         }
         ObjectNode tree = ConfigLoader.merge(ConfigLoader.readResource(SftConfig.class, "sft-defaults.yaml"), user);
-        SftConfig c = ConfigLoader.bind(tree, SftConfig.class, file.toString());
+        SftConfig c = ConfigLoader.bind(tree, SftConfig.class, file.toString(), overrides);
         c.validate(file.toString());
         return c;
     }
@@ -78,8 +81,19 @@ public record SftConfig(
         return resume != null && ConfigChecks.Resume.isAuto(resume);
     }
 
+    /** {@code micro_batch_max_tokens}, 0 when unset (micro-batches by count). */
+    public int microBatchMaxTokensOrZero() {
+        return microBatchMaxTokens == null ? 0 : microBatchMaxTokens;
+    }
+
+    /** A specific checkpoint folder to resume from, if {@code resume} names one. */
+    public Path resumeFrom() {
+        return resume == null || ConfigChecks.Resume.isAuto(resume) || ConfigChecks.Resume.isNever(resume)
+                ? null : Path.of(resume);
+    }
+
     public String hash() {
-        return ConfigLoader.hash(this, "resume", "max_steps");
+        return ConfigLoader.hash(this, "resume", "max_steps", "gradient_checkpointing");
     }
 
     void validate(String source) {
@@ -107,6 +121,10 @@ public record SftConfig(
             lora.validate(c);
         }
         c.required(device, "device");
+        ModelDtype.check(c, dtype, lora != null && lora.enabled());
+        if (microBatchMaxTokens != null) {
+            c.positive(microBatchMaxTokens, "micro_batch_max_tokens");
+        }
         c.throwIfAny();
     }
 }

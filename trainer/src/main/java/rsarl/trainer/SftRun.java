@@ -23,11 +23,11 @@ public final class SftRun {
 
     /** Trains to the configured length (or stops after step {@code stopAfter}; -1 for none); returns the last step. */
     public static long run(SftConfig cfg, PrintStream log, long stopAfter) throws IOException {
-        List<SftExample> examples = SftExample.read(Path.of(cfg.data().train()));
         Device device = QwenModels.device(cfg.device());
+        List<SftExample> examples = SftExample.read(Path.of(cfg.data().train()));
         try (QwenTokenizer tok = QwenModels.tokenizer(cfg.model(), "model");
-             QwenModel model = QwenModels.load(cfg.model(), device, "model")) {
-            TrainableModel policy = QwenModels.trainable(model, cfg.lora(), cfg.seed(), device);
+             QwenModel model = QwenModels.load(cfg.model(), device, "model", ModelDtype.of(cfg.dtype()))) {
+            TrainableModel policy = QwenModels.trainable(model, cfg.lora(), cfg.seed(), device, cfg.gradientCheckpointing());
             try {
                 SftTrainer.Encoder enc = e -> encode(tok, cfg.data().systemPrompt(), e);
                 return new SftTrainer(cfg, examples, enc, policy, QwenModels.padId(tok), log).run(stopAfter);

@@ -1,7 +1,5 @@
 package rsarl.trainer;
 
-import ai.djl.engine.Engine;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -45,66 +43,29 @@ public final class SftTrainer {
         long total = cfg.totalSteps(examples.size());
         LrSchedule schedule = cfg.optimizer().schedule(total);
         SftUpdate update = new SftUpdate(cfg.microBatch(), cfg.maxSeqLength(), cfg.optimizer().maxGradNorm(), padId,
-                cfg.completionOnlyLoss());
-        Path out = Path.of(cfg.outputDir());
-        CheckpointManager ckpts = new CheckpointManager(out, cfg.saveTotalLimit());
-        ai.djl.Device device = policy.trainableParameters().values().iterator().next().getDevice();
-        try (AdamW opt = new AdamW(cfg.optimizer().adamHyper(), AdamW.HF_DECAY, device)) {
-            long step = 0;
-            long cursor = 0;
-            if (!cfg.resumeAuto()) {
-                ckpts.requireNoCheckpoints();
+                cfg.completionOnlyLoss(), cfg.microBatchMaxTokensOrZero());
+        TrainingLoop loop = new TrainingLoop(new TrainingLoop.Settings(Path.of(cfg.outputDir()), cfg.saveTotalLimit(),
+                total, cfg.saveSteps(), cfg.seed(), cfg.hash(), cfg.resumeAuto(), cfg.resumeFrom(),
+                cfg.optimizer().adamHyper(), schedule), log);
+        return loop.run(policy, (step, cursor, seed, opt) -> {
+            List<int[][]> batch = new ArrayList<>();
+            for (int i = 0; i < cfg.perDeviceTrainBatchSize(); i++) {
+                batch.add(encoder.encode(examples.get(exampleAt(cursor + i))));
             }
-            if (cfg.resumeAuto()) {
-                var c = ckpts.latest().orElse(null);
-                if (c != null) {
-                    policy.restore(c.dir());
-                    opt.load(c.optimizerFile());
-                    step = c.state().globalStep();
-                    cursor = c.state().dataCursor();
-                }
-            }
-            ProgressBar bar = new ProgressBar(total, step, log, System.console() != null);
-            try (MetricsLogger metrics = MetricsLogger.open(out.resolve("metrics.jsonl"), step)) {
-                while (step < total) {
-                    step++;
-                    Engine.getInstance().setRandomSeed((int) GrpoTrainer.stepSeed(cfg.seed(), step));
-                    List<int[][]> batch = new ArrayList<>();
-                    for (int i = 0; i < cfg.perDeviceTrainBatchSize(); i++) {
-                        batch.add(encoder.encode(examples.get(exampleAt(cursor + i))));
-                    }
-                    cursor += cfg.perDeviceTrainBatchSize();
-                    long t0 = System.nanoTime();
-                    SftUpdate.Result r = update.run(batch, policy, opt, schedule);
-                    double seconds = (System.nanoTime() - t0) / 1e9;
-                    Map<String, Object> line = new LinkedHashMap<>();
-                    line.put("step", step);
-                    line.put("epoch", (double) cursor / examples.size());
-                    line.put("loss", r.loss());
-                    line.put("grad_norm", r.gradNorm());
-                    line.put("learning_rate", r.learningRate());
-                    line.put("tokens", r.tokens());
-                    line.put("update_seconds", seconds);
-                    metrics.log(line);
-                    bar.update(step, String.format(Locale.ROOT, "loss=%.4f", r.loss()));
-                    if (step % cfg.saveSteps() == 0 || step == total) {
-                        TrainerState st = new TrainerState(step, total, opt.step(), cfg.hash(), cursor, Map.of(),
-                                metrics.lines(), 0, Map.of());
-                        ckpts.save(st, dir -> {
-                            policy.save(dir.resolve(CheckpointManager.MODEL_DIR));
-                            policy.saveTrainable(dir);
-                            opt.save(dir.resolve(CheckpointManager.OPTIMIZER_FILE));
-                            CheckpointManager.writeJson(dir.resolve(CheckpointManager.SCHEDULER_FILE),
-                                    SchedulerState.of(schedule, opt.step()));
-                        });
-                    }
-                    if (step == stopAfter) {
-                        break;
-                    }
-                }
-            }
-            return step;
-        }
+            long t0 = System.nanoTime();
+            SftUpdate.Result r = update.run(batch, policy, opt, schedule);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            long after = cursor + cfg.perDeviceTrainBatchSize();
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("step", step);
+            line.put("epoch", (double) after / examples.size());
+            line.put("loss", r.loss());
+            line.put("grad_norm", r.gradNorm());
+            line.put("learning_rate", r.learningRate());
+            line.put("tokens", r.tokens());
+            line.put("update_seconds", seconds);
+            return new TrainingLoop.Outcome(line, after, String.format(Locale.ROOT, "loss=%.4f", r.loss()));
+        }, stopAfter);
     }
 
     /** Example at data position {@code pos}: epoch {@code pos / n} is a seeded permutation of the examples. */

@@ -1,10 +1,8 @@
 package rsarl.trainer;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.training.GradientCollector;
 import rsarl.model.Scalars;
 
 import java.util.ArrayList;
@@ -27,7 +25,16 @@ public final class SftUpdate {
     private final boolean completionOnlyLoss;
     private final Gradients.NonFiniteGuard guard = new Gradients.NonFiniteGuard();
 
+    private final int microBatchMaxTokens;
+
     public SftUpdate(int microBatch, int maxSeqLength, double maxGradNorm, int padId, boolean completionOnlyLoss) {
+        this(microBatch, maxSeqLength, maxGradNorm, padId, completionOnlyLoss, 0);
+    }
+
+    /** @param microBatchMaxTokens token budget per forward/backward ({@link MicroBatches}); 0: by count */
+    public SftUpdate(int microBatch, int maxSeqLength, double maxGradNorm, int padId, boolean completionOnlyLoss,
+            int microBatchMaxTokens) {
+        this.microBatchMaxTokens = microBatchMaxTokens;
         this.completionOnlyLoss = completionOnlyLoss;
         this.microBatch = microBatch;
         this.maxSeqLength = maxSeqLength;
@@ -83,8 +90,9 @@ public final class SftUpdate {
                 .map(pr -> completionOnlyLoss ? pr : wholeSequence(pr[0], pr[1]))
                 .sorted(Comparator.comparingInt(pr -> pr[0].length + pr[1].length)).toList();
         List<TokenBatch> micro = new ArrayList<>();
-        for (int from = 0; from < fitted.size(); from += microBatch) {
-            List<int[][]> chunk = fitted.subList(from, Math.min(fitted.size(), from + microBatch));
+        for (int[] group : MicroBatches.plan(fitted.size(), i -> fitted.get(i)[0].length,
+                i -> fitted.get(i)[1].length, microBatch, microBatchMaxTokens)) {
+            List<int[][]> chunk = Arrays.stream(group).mapToObj(fitted::get).toList();
             micro.add(TokenBatch.build(chunk.stream().map(pr -> pr[0]).toList(),
                     chunk.stream().map(pr -> pr[1]).toList(), padId, null, false));
         }
@@ -93,12 +101,10 @@ public final class SftUpdate {
         double loss = 0;
         for (TokenBatch tb : micro) {
             try (NDScope scope = new NDScope();
-                    NDManager m = NDManager.newBaseManager(params.values().iterator().next().getDevice());
-                    GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray logp = tb.completionLogprobs(policy.logits(tb), tb.inputIds(m), 1.0);
-                NDArray l = nll(logp, tb.completionMask(m), tokens);
-                gc.backward(l);
-                loss += l.getFloat();
+                    NDManager m = NDManager.newBaseManager(params.values().iterator().next().getDevice())) {
+                NDArray mask = tb.completionMask(m);
+                loss += policy.forwardBackward(tb, m, 1.0, logp -> nll(logp, mask, tokens), false, false).loss()
+                        .getFloat();
             }
         }
         Gradients.requireFiniteLoss(loss);

@@ -25,9 +25,26 @@ package rsarl.trainer;
  * @param samplerLogprobAbsDiff mean |sampler log-prob - trainer log-prob| over completion tokens
  * @param numGenBatches generation rounds of the step (more than 1 only with {@code filter_groups})
  * @param paddedGroups groups without reward spread that filled the batch after the last round (filter_groups)
+ * @param policyVersionLag optimizer steps between the weights that sampled the step and those it trains (0 on-policy)
+ * @param importanceRatioMean mean sampler/trainer ratio before capping ({@link ImportanceWeights}; token or sequence
+ *        level as {@code rollout.importance_correction})
+ * @param importanceMaskedFraction share of completion tokens whose ratio exceeds {@code rollout.importance_cap}
+ *        (masked by the {@code *_mask} modes, capped by {@code *_truncate})
  */
 public record StepMetrics(long step, double rewardMeanStandard, double rewardMeanAggregation, double zeroStdFraction,
         double loss, double kl, double clipFractionLow, double clipFractionHigh, double entropy, double gradNorm,
         double learningRate, double completionLengthMean, double completionLengthMax, double truncatedFraction,
         double tokensPerSecond, double generationSeconds, double scoringSeconds, double updateSeconds,
-        double samplerLogprobAbsDiff, int numGenBatches, int paddedGroups) {}
+        double samplerLogprobAbsDiff, int numGenBatches, int paddedGroups, double policyVersionLag,
+        double importanceRatioMean, double importanceMaskedFraction) {
+    public StepMetrics(long step, double rewardMeanStandard, double rewardMeanAggregation, double zeroStdFraction,
+            double loss, double kl, double clipFractionLow, double clipFractionHigh, double entropy, double gradNorm,
+            double learningRate, double completionLengthMean, double completionLengthMax, double truncatedFraction,
+            double tokensPerSecond, double generationSeconds, double scoringSeconds, double updateSeconds,
+            double samplerLogprobAbsDiff, int numGenBatches, int paddedGroups) {
+        this(step, rewardMeanStandard, rewardMeanAggregation, zeroStdFraction, loss, kl, clipFractionLow,
+                clipFractionHigh, entropy, gradNorm, learningRate, completionLengthMean, completionLengthMax,
+                truncatedFraction, tokensPerSecond, generationSeconds, scoringSeconds, updateSeconds,
+                samplerLogprobAbsDiff, numGenBatches, paddedGroups, 0, Double.NaN, Double.NaN);
+    }
+}

@@ -53,14 +53,23 @@ public record TrainConfig(
         int saveSteps,
         int saveTotalLimit,
         LoraConfig lora,
-        Eval eval) {
+        Eval eval,
+        boolean gradientCheckpointing,
+        Integer microBatchMaxTokens,
+        String dtype,
+        RolloutConfig rollout) {
 
     /**
      * {@code data.*}: problems JSONL, candidate pools JSONL, verifier task name, and how to create the problems
      * ({@code generate}) and the pools ({@code pools_generate}) when their files are missing.
      */
     public record Data(String problems, String pools, String task, Assets.DataGenerate generate,
-            Assets.PoolsGenerate poolsGenerate) {}
+            Assets.PoolsGenerate poolsGenerate, String promptKey, String answerKey, String idKey) {
+        /** The columns to read prompt, answer and id from ({@code data.prompt_key}, ...). */
+        public rsarl.rewards.ProblemFields fields() {
+            return new rsarl.rewards.ProblemFields(promptKey, answerKey, idKey);
+        }
+    }
 
     /**
      * {@code aggregation.*}: share of aggregation prompts per batch, candidates per prompt, their source, and the
@@ -88,8 +97,9 @@ public record TrainConfig(
         for (String o : overrides) {
             ConfigLoader.applyOverride(user, o.startsWith("batch_size=") ? "per_device_train_batch_size" + o.substring(10) : o);
         }
+        Assets.checkInitTarget(user, "/model", "model", overrides, file.toString());
         ObjectNode tree = ConfigLoader.merge(ConfigLoader.readResource(TrainConfig.class, "train-defaults.yaml"), user);
-        TrainConfig c = ConfigLoader.bind(tree, TrainConfig.class, file.toString());
+        TrainConfig c = ConfigLoader.bind(tree, TrainConfig.class, file.toString(), overrides);
         c.validate(file.toString());
         return c;
     }
@@ -147,9 +157,23 @@ public record TrainConfig(
         return new PolicyLoss(epsilon, epsilonHighOrDefault(), beta);
     }
 
-    /** Hash of everything but {@code resume} and {@code max_steps} (both may change between a run and its resume). */
+    /** {@code micro_batch_max_tokens}, 0 when unset (micro-batches by count). */
+    public int microBatchMaxTokensOrZero() {
+        return microBatchMaxTokens == null ? 0 : microBatchMaxTokens;
+    }
+
+    /**
+     * Hash of everything but {@code resume}, {@code max_steps} (both may change between a run and its resume) and
+     * {@code gradient_checkpointing} (same gradients), and where the rollout server is and how patiently it is
+     * called (a rerun may find it elsewhere).
+     */
     public String hash() {
-        return ConfigLoader.hash(this, "resume", "max_steps");
+        ObjectNode tree = ConfigLoader.toTree(this);
+        if (tree.get("rollout") instanceof ObjectNode r) {
+            r.remove(List.of("base_url", "api_key_env", "sync_dir", "max_concurrency", "request_timeout_s",
+                    "max_retry_wait_s"));
+        }
+        return ConfigLoader.hash(tree, "resume", "max_steps", "gradient_checkpointing");
     }
 
     void validate(String source) {
@@ -236,6 +260,17 @@ public record TrainConfig(
                     "is required when eval.every_steps > 0");
         }
         c.required(device, "device");
+        ModelDtype.check(c, dtype, lora != null && lora.enabled());
+        if (microBatchMaxTokens != null) {
+            c.positive(microBatchMaxTokens, "micro_batch_max_tokens");
+        }
+        c.required(rollout, "rollout");
+        if (rollout != null) {
+            rollout.validate(c, lora);
+            c.check(rollout.maxStaleness() == 0 || filterGroups == null || !filterGroups.enable(),
+                    "rollout.max_staleness", "> 0 cannot be combined with filter_groups.enable (the next step's "
+                    + "prompts depend on this step's rounds)");
+        }
         c.throwIfAny();
     }
 

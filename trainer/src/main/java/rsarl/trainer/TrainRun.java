@@ -19,6 +19,9 @@ import rsarl.rollout.eval.EvalRun;
 import rsarl.rollout.prompt.AggregationTemplate;
 import rsarl.rollout.rsa.RsaLoop;
 import rsarl.rollout.rsa.StateMetrics;
+import rsarl.trainer.engine.PolicyPublisher;
+import rsarl.trainer.engine.RolloutServer;
+import rsarl.trainer.engine.ServerRollouts;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -65,9 +68,11 @@ public final class TrainRun {
     public static long run(TrainConfig cfg, PrintStream log, long stopAfter) throws IOException {
         EvalConfig evalCfg = cfg.eval() != null && cfg.eval().everySteps() > 0
                 ? EvalConfig.load(Path.of(cfg.eval().config()), List.of("output_dir=unused")) : null;
+        Device device = QwenModels.device(cfg.device()); // before creating anything: one line for cuda on the CPU build
         prepareAssets(cfg, log);
         // Problems without a task of their own get data.task; a mixed file (math + puzzles) keeps each line's.
-        List<Problem> problems = ProblemReader.read(Path.of(cfg.data().problems()), cfg.data().task());
+        List<Problem> problems = ProblemReader.read(Path.of(cfg.data().problems()), cfg.data().task(),
+                cfg.data().fields());
         Map<String, Verifier> verifiers = new java.util.HashMap<>();
         for (Problem p : problems) {
             try {
@@ -81,22 +86,33 @@ public final class TrainRun {
                 cfg.aggregation().ratio(), cfg.aggregation().k(), cfg.aggregation().source(),
                 pools == null ? null : pools.stream().mapToInt(List::size).toArray(),
                 problems.stream().map(Problem::id).toList(), cfg.seed());
-        Device device = QwenModels.device(cfg.device());
         try (QwenTokenizer tok = QwenModels.tokenizer(cfg.model(), "model");
-             QwenModel model = QwenModels.load(cfg.model(), device, "model");
+             QwenModel model = QwenModels.load(cfg.model(), device, "model", ModelDtype.of(cfg.dtype()));
              QwenModel refModel = cfg.beta() > 0 ? QwenModels.load(cfg.refModelOrDefault(), device, "ref_model")
                      : null) {
-            TrainableModel policy = QwenModels.trainable(model, cfg.lora(), cfg.seed(), device);
+            TrainableModel policy = QwenModels.trainable(model, cfg.lora(), cfg.seed(), device, cfg.gradientCheckpointing());
+            RolloutServer server = null;
             try {
                 QwenRollouts.Weights weights = policy instanceof LoraModel lm
                         ? scratch -> model.withWeights(lm.lora().merged(model.parameters(), scratch))
                         : scratch -> model;
-                QwenRollouts rollouts = new QwenRollouts(weights, tok, problems, pools, cfg.aggregation().k(),
-                        (p, text) -> verifiers.get(p.task()).grade(text, p).score(),
-                        new QwenRollouts.Settings(cfg.maxPromptLength(), cfg.maxCompletionLength(), cfg.temperature(),
-                                cfg.topP(), cfg.generationBatchSize(),
-                                AggregationTemplate.resolve(cfg.aggregation().template()),
-                                cfg.aggregation().shuffleCandidates()), log);
+                QwenRollouts.Scorer scorer = (p, text) -> verifiers.get(p.task()).grade(text, p).score();
+                QwenRollouts.Settings settings = new QwenRollouts.Settings(cfg.maxPromptLength(),
+                        cfg.maxCompletionLength(), cfg.temperature(), cfg.topP(), cfg.generationBatchSize(),
+                        AggregationTemplate.resolve(cfg.aggregation().template()),
+                        cfg.aggregation().shuffleCandidates());
+                Rollouts rollouts;
+                if (cfg.rollout().remote()) {
+                    server = new RolloutServer(cfg.rollout(), model.config().vocabSize(), log);
+                    RolloutServer s = server;
+                    PolicyPublisher publisher = new PolicyPublisher(s, cfg.rollout(), syncDir(cfg), policy,
+                            s.servedModel(), log);
+                    rollouts = new ServerRollouts(s, publisher, cfg.rollout().maxStaleness(),
+                            sampler -> QwenRollouts.withSampler(sampler, tok, problems, pools, scorer, settings,
+                                    log));
+                } else {
+                    rollouts = new QwenRollouts(weights, tok, problems, pools, scorer, settings, log);
+                }
                 GrpoTrainer trainer = new GrpoTrainer(cfg, planner, policy,
                         refModel == null ? null : new QwenPolicy(refModel, false), rollouts, QwenModels.padId(tok), log);
                 if (evalCfg != null) {
@@ -108,9 +124,18 @@ public final class TrainRun {
                 }
                 return trainer.run(stopAfter);
             } finally {
+                if (server != null) {
+                    server.close();
+                }
                 QwenModels.closeIfNeeded(policy);
             }
         }
+    }
+
+    /** {@code rollout.sync_dir}, default {@code <output_dir>/policy}. */
+    static Path syncDir(TrainConfig cfg) {
+        String d = cfg.rollout().syncDir();
+        return d == null || d.isBlank() ? Path.of(cfg.outputDir()).resolve("policy") : Path.of(d);
     }
 
     /** Candidate texts per problem, in problem order; errors name the pools file and a problem without a pool. */

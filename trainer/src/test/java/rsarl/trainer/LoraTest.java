@@ -115,4 +115,36 @@ class LoraTest {
         assertEquals("q_proj", LoraSet.moduleOf("a.b.q_proj.weight"));
         assertNull(LoraSet.moduleOf("a.b.q_proj.bias"));
     }
+
+    @Test
+    void initFromAPeftAdapterFolderStartsFromItsAAndB(@TempDir Path dir) throws IOException {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> base = new LinkedHashMap<>();
+            base.put("model.layers.0.self_attn.q_proj.weight", m.create(gaussian(12, 1), new Shape(4, 3)));
+            base.put("model.layers.0.mlp.up_proj.weight", m.create(gaussian(12, 3), new Shape(4, 3)));
+            LoraConfig cfg = new LoraConfig(2, 4, List.of("q_proj"));
+            Path adapter = dir.resolve("adapter");
+            Map<String, float[]> saved = new LinkedHashMap<>();
+            try (LoraSet set = new LoraSet(base, cfg, 7, Device.cpu())) {
+                set.trainableParameters().get("model.layers.0.self_attn.q_proj.lora_B.weight").set(gaussian(8, 5));
+                set.trainableParameters().forEach((k, v) -> saved.put(k, v.toFloatArray()));
+                new rsarl.model.peft.PeftAdapter(2, 4, false, List.of("q_proj"), "base", set.trainableParameters())
+                        .write(adapter);
+            }
+            try (LoraSet other = new LoraSet(base, cfg, 99, Device.cpu())) {
+                other.initFrom(adapter, cfg);
+                other.trainableParameters().forEach((k, v) -> assertArrayEquals(saved.get(k), v.toFloatArray(), 0f));
+            }
+            try (LoraSet wider = new LoraSet(base, new LoraConfig(2, 4, List.of("q_proj", "up_proj")), 1,
+                    Device.cpu())) {
+                IOException e = assertThrows(IOException.class, () -> wider.initFrom(adapter, cfg));
+                assertTrue(e.getMessage().startsWith("key 'lora.init_from': " + adapter), e.getMessage());
+            }
+            LoraConfig rank4 = new LoraConfig(4, 8, List.of("q_proj"));
+            try (LoraSet other = new LoraSet(base, rank4, 1, Device.cpu())) {
+                IOException e = assertThrows(IOException.class, () -> other.initFrom(adapter, rank4));
+                assertTrue(e.getMessage().contains("has r = 2"), e.getMessage());
+            }
+        }
+    }
 }

@@ -48,12 +48,13 @@ class PolicyUpdateTest {
     }
 
     @Test
-    void microBatchSizeDoesNotChangeTheUpdate() {
+    void microBatchSizeAndTokenBudgetDoNotChangeTheUpdate() {
         float[] start = {.1f, .2f, -.3f, .4f, 0, .5f, -.1f, 0, .2f, .3f, 0, 0, .7f, -.2f, .1f, .3f, .3f, .1f, -.5f, 0,
                 .2f, .6f, -.4f, .1f, .2f};
-        float[][] results = new float[2][];
+        float[][] results = new float[3][];
         int k = 0;
-        for (int micro : new int[] {3, 12}) {
+        for (int[] split : new int[][] {{3, 0}, {12, 0}, {12, 7}}) { // {micro_batch_size, micro_batch_max_tokens}
+            int micro = split[0];
             // eps = 1 makes AdamW's first step ~ lr * gradient. With the default eps 1e-8 it is lr * sign(gradient), so
             // an entry whose gradient is 0 up to float noise (the order of a sum changes with the micro-batch) moved
             // by +lr or -lr depending on where the allocator put the buffers.
@@ -68,7 +69,7 @@ class PolicyUpdateTest {
                             (i % 3) - 1.0));
                 }
                 PolicyUpdate u = new PolicyUpdate(new PolicyLoss(0.2, 0.2, 0), LossType.GRPO, 1, micro, 4, 1.0,
-                        false, 0, 0);
+                        false, 0, 0, split[1]);
                 PolicyUpdate.Result r = u.run(samples, p, null, opt, LrSchedule.of("constant", 0.1, 0, 0, 10));
                 assertEquals(1.0, r.stats().meanRatio(), 1e-6);
                 assertTrue(r.samplerLogprobAbsDiff() < 1e-5, "sampler and trainer agree: " + r.samplerLogprobAbsDiff());
@@ -76,6 +77,7 @@ class PolicyUpdateTest {
             }
         }
         assertArrayEquals(results[1], results[0], 1e-6f);
+        assertArrayEquals(results[1], results[2], 1e-6f);
         float moved = 0;
         for (int i = 0; i < start.length; i++) {
             moved = Math.max(moved, Math.abs(results[0][i] - start[i]));

@@ -30,7 +30,7 @@ class QwenMemoryTest {
         try (QwenModel model = QwenModel.load(m); QwenModel ref = QwenModel.load(m);
              QwenTokenizer tok = QwenTokenizer.load(m)) {
             QwenPolicy policy = new QwenPolicy(model, true);
-            QwenRollouts rollouts = new QwenRollouts(s -> model, tok, problems, null, 1, (p, t) -> t.length() % 2,
+            QwenRollouts rollouts = new QwenRollouts(s -> model, tok, problems, null, (p, t) -> t.length() % 2,
                     new QwenRollouts.Settings(512, 4, 1.0, 1.0, 8), new PrintStream(OutputStream.nullOutputStream()));
             BatchPlanner planner = new BatchPlanner(2, 2, 0.5, 1, AggregationSource.POLICY, null, null, 1);
             List<Integer> counts = new ArrayList<>();

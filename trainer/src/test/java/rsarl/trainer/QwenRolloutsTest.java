@@ -27,7 +27,7 @@ class QwenRolloutsTest {
 
     private static QwenRollouts rollouts(QwenModel model, QwenTokenizer tok, int maxPrompt, PrintStream log,
             List<String> scored) {
-        return new QwenRollouts(scratch -> model, tok, PROBLEMS, POOLS, 2, (p, text) -> {
+        return new QwenRollouts(scratch -> model, tok, PROBLEMS, POOLS, (p, text) -> {
             scored.add(p.id());
             return text.length() % 2;
         }, new QwenRollouts.Settings(maxPrompt, 5, 1.0, 1.0, 8), log);
@@ -35,7 +35,7 @@ class QwenRolloutsTest {
 
     /** Rollouts with the given settings, every completion scored 0, nothing logged. */
     private static QwenRollouts unscored(QwenModel model, QwenTokenizer tok, QwenRollouts.Settings settings) {
-        return new QwenRollouts(scratch -> model, tok, PROBLEMS, POOLS, 2, (p, text) -> 0, settings,
+        return new QwenRollouts(scratch -> model, tok, PROBLEMS, POOLS, (p, text) -> 0, settings,
                 new PrintStream(new ByteArrayOutputStream()));
     }
 
@@ -44,9 +44,9 @@ class QwenRolloutsTest {
         Path m = TinyQwen.create(dir.resolve("m"), 5);
         try (QwenModel model = QwenModel.load(m); QwenTokenizer tok = QwenTokenizer.load(m)) {
             List<BatchPlanner.PromptPlan> plans = List.of(
-                    new BatchPlanner.PromptPlan(1, BatchPlanner.Kind.AGGREGATION, new int[] {1, 0}),
-                    new BatchPlanner.PromptPlan(0, BatchPlanner.Kind.STANDARD, new int[0]),
-                    new BatchPlanner.PromptPlan(0, BatchPlanner.Kind.AGGREGATION, new int[0])); // policy candidates
+                    BatchPlanner.PromptPlan.fromPool(1, 1, 0),
+                    BatchPlanner.PromptPlan.standard(0),
+                    BatchPlanner.PromptPlan.fromPolicy(0, 2)); // policy candidates
             List<String> scored = new ArrayList<>();
             PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
             Rollouts.Result a = rollouts(model, tok, 4096, quiet, scored).rollout(1, plans, 3, 77);
@@ -97,7 +97,7 @@ class QwenRolloutsTest {
         Path m = TinyQwen.create(dir.resolve("m"), 5);
         try (QwenModel model = QwenModel.load(m); QwenTokenizer tok = QwenTokenizer.load(m)) {
             List<BatchPlanner.PromptPlan> plans = List.of(
-                    new BatchPlanner.PromptPlan(1, BatchPlanner.Kind.AGGREGATION, new int[] {1, 0}));
+                    BatchPlanner.PromptPlan.fromPool(1, 1, 0));
             QwenRollouts compact = unscored(model, tok, new QwenRollouts.Settings(4096, 3, 1.0, 1.0, 8, AggregationTemplate.COMPACT));
             String agg = tok.decode(compact.rollout(1, plans, 2, 77).groups().get(0).promptIds());
             String expected = AggregationTemplate.COMPACT.render(PROBLEMS.get(1), List.of("vole says 9", "walrus says 8"));
@@ -110,8 +110,8 @@ class QwenRolloutsTest {
         Path m = TinyQwen.create(dir.resolve("m"), 5);
         try (QwenModel model = QwenModel.load(m); QwenTokenizer tok = QwenTokenizer.load(m)) {
             List<BatchPlanner.PromptPlan> plans = List.of(
-                    new BatchPlanner.PromptPlan(1, BatchPlanner.Kind.AGGREGATION, new int[] {1, 0}),
-                    new BatchPlanner.PromptPlan(0, BatchPlanner.Kind.STANDARD, new int[0]));
+                    BatchPlanner.PromptPlan.fromPool(1, 1, 0),
+                    BatchPlanner.PromptPlan.standard(0));
             QwenRollouts shuffling = unscored(model, tok, new QwenRollouts.Settings(4096, 3, 1.0, 1.0, 8, AggregationTemplate.COMPACT, true));
             int g = 8;
             Rollouts.Result a = shuffling.rollout(1, plans, g, 77);

@@ -63,4 +63,26 @@ class SftTrainerTest {
         assertArrayEquals(straight, resumed, 0f);
         assertEquals(List.of(dir.resolve("b/checkpoint-12")), new CheckpointManager(dir.resolve("b"), 1).checkpoints());
     }
+
+    /** The shared training loop gives SFT what GRPO had: resume from a named checkpoint and the config-hash warning. */
+    @Test
+    void resumesFromANamedCheckpointAndWarnsWhenTheConfigChanged(@TempDir Path dir) throws IOException {
+        float[] straight = train(config(dir, "a"), -1);
+        train(config(dir, "b"), 7); // checkpoint-5 is kept
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        SftConfig named = config(dir, "c", "resume=" + dir.resolve("b/checkpoint-5"));
+        try (BigramPolicy p = new BigramPolicy(5)) {
+            new SftTrainer(named, SftExample.read(Path.of(named.data().train())), SftTrainerTest::encode, p, 0,
+                    new PrintStream(err)).run(-1);
+            assertArrayEquals(straight, p.table.toFloatArray(), 0f);
+        }
+        assertEquals(12 - 5, Files.readAllLines(dir.resolve("c/metrics.jsonl")).size(), "steps 6..12 logged in c");
+        SftConfig changed = config(dir, "b", "resume=auto", "weight_decay=0.5");
+        err.reset();
+        try (BigramPolicy p = new BigramPolicy(5)) {
+            new SftTrainer(changed, SftExample.read(Path.of(changed.data().train())), SftTrainerTest::encode, p, 0,
+                    new PrintStream(err)).run(-1);
+        }
+        assertTrue(err.toString().contains("with a different config"), err.toString());
+    }
 }

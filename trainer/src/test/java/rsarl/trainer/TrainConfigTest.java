@@ -47,6 +47,14 @@ class TrainConfigTest {
         return e.getMessage();
     }
 
+    private String setError(String yaml, String override) throws IOException {
+        Path f = write(yaml);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TrainConfig.load(f, List.of(override)));
+        assertTrue(e.getMessage().startsWith("--set " + override), e.getMessage());
+        return e.getMessage();
+    }
+
     @Test
     void defaultsOverridesAndDerivedValues() throws IOException {
         Path f = write(base + "loss_type: dr_grpo\nnum_generations: 4\nepsilon_high: 0.28\nlora:\n  rank: 8\n");
@@ -91,7 +99,11 @@ class TrainConfigTest {
         assertTrue(error(base + "learning_rat: 1e-5\n").contains("unknown key 'learning_rat'"));
         String nested = error(base + "aggregation:\n  kk: 3\n");
         assertTrue(nested.contains("'aggregation.kk'") && nested.contains("ratio"), nested);
-        assertTrue(error(base, "lora.rnk=4").contains("'lora.rnk'"));
+        // A --set key names the command line, not the file.
+        Path f = write(base);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TrainConfig.load(f, List.of("lora.rnk=4")));
+        assertTrue(e.getMessage().startsWith("--set lora.rnk=4: unknown key 'lora.rnk'"), e.getMessage());
     }
 
     @Test
@@ -168,5 +180,42 @@ class TrainConfigTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> SftConfig.load(s, List.of("warmup_ratio=2")));
         assertTrue(e.getMessage().contains("key 'warmup_ratio' must be in [0.0, 1.0]"), e.getMessage());
+    }
+
+    @Test
+    void rolloutKeysBindWithDefaultsAndAreChecked() throws IOException {
+        TrainConfig local = TrainConfig.load(write(base), List.of());
+        assertEquals(RolloutConfig.Engine.LOCAL, local.rollout().engine());
+        assertEquals(RolloutConfig.ImportanceCorrection.SEQUENCE_MASK, local.rollout().importanceCorrection());
+        assertEquals(3.0, local.rollout().importanceCap());
+        assertEquals(64, local.rollout().maxConcurrency());
+        assertEquals(0, local.rollout().maxStaleness());
+        TrainConfig vllm = TrainConfig.load(write(base + "lora: {rank: 8}\n"), List.of("rollout.engine=vllm",
+                "rollout.base_url=http://10.0.0.5:8000/v1", "rollout.importance_correction=token_truncate",
+                "rollout.importance_cap=2", "rollout.max_staleness=1"));
+        assertEquals(RolloutConfig.Engine.VLLM, vllm.rollout().engine());
+        assertEquals(RolloutConfig.ImportanceCorrection.TOKEN_TRUNCATE, vllm.rollout().importanceCorrection());
+        assertEquals(RolloutConfig.WeightSync.LORA, vllm.rollout().weightSync());
+
+        TrainConfig moved = TrainConfig.load(write(base + "lora: {rank: 8}\n"), List.of("rollout.engine=vllm",
+                "rollout.base_url=http://10.0.0.6:8000/v1", "rollout.importance_correction=token_truncate",
+                "rollout.importance_cap=2", "rollout.max_staleness=1", "rollout.max_retry_wait_s=5"));
+        assertEquals(vllm.hash(), moved.hash(), "the server's address and patience do not change the run");
+        TrainConfig capped = TrainConfig.load(write(base + "lora: {rank: 8}\n"), List.of("rollout.engine=vllm",
+                "rollout.base_url=http://10.0.0.5:8000/v1", "rollout.importance_correction=token_truncate",
+                "rollout.importance_cap=4", "rollout.max_staleness=1"));
+        assertNotEquals(vllm.hash(), capped.hash());
+        assertTrue(error(base, "rollout.engine=vllm").contains("key 'rollout.base_url' is required"));
+        assertTrue(error(base, "rollout.engine=vllm", "rollout.base_url=http://h:1/v1")
+                .contains("key 'rollout.weight_sync' lora needs lora.rank > 0"));
+        assertTrue(error(base, "rollout.max_staleness=1").contains("key 'rollout.max_staleness' needs a server"));
+        // A bad value given with --set names the command line, not the file.
+        assertTrue(setError(base, "rollout.engine=tgi").startsWith("--set rollout.engine=tgi: key 'rollout.engine'"));
+        assertTrue(setError(base, "rollout.importance_correction=clip").contains("rollout.importance_correction"));
+        assertTrue(error(base, "rollout.importance_cap=0.5").contains("key 'rollout.importance_cap'"));
+        assertTrue(error(base, "rollout.engine=sglang", "rollout.base_url=http://h:1", "rollout.weight_sync=full",
+                "rollout.max_staleness=1", "filter_groups.enable=true").contains("filter_groups.enable"));
+        assertTrue(error(base, "rollout.engine=sglang", "rollout.base_url=http://h:1", "rollout.weight_sync=full",
+                "rollout.api_key_env=RSA_SURELY_UNSET_VARIABLE").contains("RSA_SURELY_UNSET_VARIABLE"));
     }
 }

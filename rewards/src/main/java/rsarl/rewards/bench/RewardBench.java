@@ -106,16 +106,17 @@ public final class RewardBench {
         List<String> sols = chain.stream().map(p -> p.metadata().get("solution").asText()).toList();
         out.put("puzzle_chain_grades_per_sec", Math.round(throughput(Verifiers.forTask("puzzle:chain"), chain, sols, seconds / 3)));
 
-        if (Sandbox.available() && codeRuns > 0) {
-            out.put("code_sandbox_network_block", Sandbox.networkIsolation());
+        if (Sandbox.ready() && codeRuns > 0) {
+            out.put("code_sandbox_isolation", Sandbox.isolation());
             double[] ms = codeRoundTrips(codeRuns);
             Arrays.sort(ms);
             out.put("code_roundtrip_ms_median", round1(ms[ms.length / 2]));
             out.put("code_roundtrip_ms_mean", round1(Arrays.stream(ms).average().orElse(0)));
             out.put("code_runs", codeRuns);
+            out.put("code_start_ms_median_by_isolation", startCosts(codeRuns));
         } else {
             out.put("code_roundtrip_ms_median", null);
-            out.put("code_skipped", Sandbox.available() ? "code runs = 0" : "python3 missing: " + Sandbox.unavailableReason());
+            out.put("code_skipped", Sandbox.ready() ? "code runs = 0" : Sandbox.refusal());
         }
         out.put("threads", 1);
         return out;
@@ -175,6 +176,30 @@ public final class RewardBench {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Median wall time of starting and finishing {@code print(1)} in each isolation mode that works here
+     * (unsafe included as the baseline): the set-up cost a mode adds to every test.
+     */
+    private static Map<String, Double> startCosts(int runs) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        Sandbox.Limits limits = new Sandbox.Limits(5000, 1L << 30, 4096);
+        for (rsarl.rewards.code.SandboxIsolation mode : rsarl.rewards.code.SandboxIsolation.values()) {
+            if (!Sandbox.works(mode)) {
+                continue;
+            }
+            Sandbox.runIn(mode, "print(1)", "stdin", null, "", limits); // warm-up
+            double[] ms = new double[runs];
+            for (int i = 0; i < runs; i++) {
+                long t0 = System.nanoTime();
+                Sandbox.runIn(mode, "print(1)", "stdin", null, "", limits);
+                ms[i] = (System.nanoTime() - t0) / 1e6;
+            }
+            Arrays.sort(ms);
+            out.put(mode.label(), round1(ms[runs / 2]));
+        }
+        return out;
     }
 
     private static double round1(double x) {

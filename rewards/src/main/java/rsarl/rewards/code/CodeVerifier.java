@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 
 /**
  * Code: the last fenced python block run against every test in the {@link Sandbox}; reward 1 only
- * when all tests pass (it stops at the first failure).
+ * when all tests pass (it stops at the first failure). Where python or every sandbox isolation is missing,
+ * grading throws with one line saying why (see {@link SandboxIsolation} for the opt-in).
  */
 public final class CodeVerifier implements Verifier {
 
@@ -67,8 +68,9 @@ public final class CodeVerifier implements Verifier {
         } catch (IllegalArgumentException e) {
             return new Grade(0, code, e.getMessage());
         }
-        if (!Sandbox.available()) {
-            return new Grade(0, code, "cannot run code: " + Sandbox.unavailableReason());
+        String refusal = Sandbox.refusal();
+        if (refusal != null) {
+            throw new IllegalStateException(refusal); // refused, not a silent 0 for every response
         }
         for (int i = 0; i < cases.size(); i++) {
             String failure = runOne(code, cases.get(i));

@@ -1,6 +1,5 @@
 package rsarl.rewards.code;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,11 +17,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Runs Python code in a subprocess: resource limits set by a small wrapper script (address space,
- * CPU seconds, file size, no child processes), a fresh temporary directory as working directory, the
- * network blocked ({@code unshare -n} when the kernel allows it, else a patched socket module), a
- * capped stdout, a wall-clock limit, and the whole process tree killed afterwards. At most
- * {@link #MAX_CONCURRENT} runs at once per JVM.
+ * Runs Python code in a subprocess, isolated from the host as {@link SandboxIsolation} describes (probed
+ * once: bubblewrap, else unshare namespaces; code tasks are refused when neither works unless
+ * {@code RSA_SANDBOX=unsafe}); resource limits set by a small wrapper script (address space, CPU
+ * seconds, file size, a seccomp filter and RLIMIT_NPROC against child processes), a fresh temporary
+ * directory as working directory, the network blocked, a capped stdout, a wall-clock limit, and the
+ * whole process tree killed afterwards. At most {@link #MAX_CONCURRENT} runs at once per JVM.
  */
 public final class Sandbox {
 
@@ -46,9 +45,15 @@ public final class Sandbox {
     });
     private static final String WRAPPER = loadWrapper();
     private static volatile Environment env;
+    private static final boolean ROOT = isRoot();
 
-    /** Resolved interpreter and network-isolation prefix, probed once. */
-    private record Environment(String python, List<String> prefix, String problem) {
+    /**
+     * Resolved interpreter, its installation folders, the network-only prefix (unsafe mode), why each
+     * isolating mode does not work here, and the selected mode (null with {@code refusal} when none).
+     */
+    private record Environment(String python, List<String> roots, List<String> prefix, String problem,
+                               java.util.Map<SandboxIsolation, String> modeProblems, SandboxIsolation mode,
+                               String refusal) {
     }
 
     private Sandbox() {
@@ -59,15 +64,37 @@ public final class Sandbox {
         return environment().python != null;
     }
 
+    /** Whether code can run here: python3 found and an isolation mode selected. */
+    public static boolean ready() {
+        return refusal() == null;
+    }
+
     /** Why python3 cannot be used (null when it can). */
     public static String unavailableReason() {
         return environment().problem;
     }
 
-    /** How the network is blocked: "unshare -rn", "unshare -n" or "socket patch". */
+    /** How the network is blocked in unsafe mode: "unshare -rn", "unshare -n" or "socket patch". */
     public static String networkIsolation() {
         List<String> p = environment().prefix;
         return p.isEmpty() ? "socket patch" : String.join(" ", p);
+    }
+
+    /** The isolation in use ("bwrap", "namespaces", "unsafe"), or null when code tasks are refused. */
+    public static String isolation() {
+        SandboxIsolation m = environment().mode;
+        return m == null ? null : m.label();
+    }
+
+    /** One line saying why code tasks are refused here, or null when they run. */
+    public static String refusal() {
+        return environment().python == null ? "cannot run code: " + environment().problem : environment().refusal;
+    }
+
+    /** Whether {@code mode} works on this machine (unsafe always does where python runs). */
+    public static boolean works(SandboxIsolation mode) {
+        Environment e = environment();
+        return e.python != null && !e.modeProblems.containsKey(mode);
     }
 
     private static Environment environment() {
@@ -86,11 +113,15 @@ public final class Sandbox {
     private static Environment probe() {
         String python = null;
         String problem = null;
+        List<String> roots = List.of();
         try {
             // resolve shims (pyenv) to the real interpreter once: each run then starts it directly
-            List<String> out = quick(List.of("python3", "-c", "import sys, resource; print(sys.executable)"));
-            if (out != null && !out.isEmpty() && !out.get(out.size() - 1).isBlank()) {
+            List<String> out = quick(List.of("python3", "-c",
+                    "import os, sys, resource; print(*sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix,"
+                            + " os.path.dirname(sys.executable))}), sep=chr(10)); print(sys.executable)"));
+            if (out != null && out.size() >= 2 && !out.get(out.size() - 1).isBlank()) {
                 python = out.get(out.size() - 1).trim();
+                roots = out.subList(0, out.size() - 1).stream().map(String::trim).filter(r -> !r.isEmpty()).toList();
             } else {
                 problem = "python3 did not run";
             }
@@ -113,7 +144,53 @@ public final class Sandbox {
                 }
             }
         }
-        return new Environment(python, prefix, problem);
+        java.util.Map<SandboxIsolation, String> problems = new java.util.EnumMap<>(SandboxIsolation.class);
+        SandboxIsolation mode = null;
+        String refusal = null;
+        if (python != null) {
+            Environment partial = new Environment(python, roots, prefix, null, java.util.Map.of(), null, null);
+            for (SandboxIsolation m : List.of(SandboxIsolation.BWRAP, SandboxIsolation.NAMESPACES)) {
+                String why = tryMode(partial, m);
+                if (why != null) {
+                    problems.put(m, why);
+                }
+            }
+            try {
+                mode = SandboxIsolation.select(SandboxIsolation.setting(), problems);
+            } catch (IllegalStateException e) {
+                refusal = e.getMessage();
+            }
+        }
+        return new Environment(python, roots, prefix, problem, problems, mode, refusal);
+    }
+
+    /** Runs a one-line program in {@code mode}: null when it works, else why not (one line). */
+    private static String tryMode(Environment e, SandboxIsolation mode) {
+        try {
+            Result r = start(e, mode, "print('ok')", "stdin", null, "", new Limits(10_000, 1L << 30, 4096));
+            if (r.exitCode() == 0 && r.stdout().strip().equals("ok")) {
+                return null;
+            }
+            String err = r.stderrTail().strip();
+            int nl = err.lastIndexOf('\n');
+            return "exit " + r.exitCode() + (err.isEmpty() ? "" : ": " + (nl < 0 ? err : err.substring(nl + 1)));
+        } catch (UncheckedIOException ex) {
+            String m = ex.getCause() != null ? ex.getCause().getMessage() : ex.getMessage();
+            return m != null && m.contains("error=2") ? (mode == SandboxIsolation.BWRAP ? "bwrap" : "unshare") + " not installed" : m;
+        }
+    }
+
+    private static boolean isRoot() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return line.split("\\s+")[1].equals("0");
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: fall through
+        }
+        return "root".equals(System.getProperty("user.name"));
     }
 
     /** Runs a short command, returning its stdout lines when it exits 0 within 10 s, else null. */
@@ -146,6 +223,24 @@ public final class Sandbox {
         if (e.python == null) {
             throw new IllegalStateException("cannot run code: " + e.problem);
         }
+        if (e.mode == null) {
+            throw new IllegalStateException(e.refusal);
+        }
+        return start(e, e.mode, code, mode, caseJson, stdin, limits);
+    }
+
+    /** {@link #run} in a given isolation mode (tests run every mode this machine offers). */
+    public static Result runIn(SandboxIsolation isolation, String code, String mode, String caseJson, String stdin,
+                               Limits limits) {
+        Environment e = environment();
+        if (!works(isolation)) {
+            throw new IllegalStateException(isolation.label() + " does not work here: " + e.modeProblems.get(isolation));
+        }
+        return start(e, isolation, code, mode, caseJson, stdin, limits);
+    }
+
+    private static Result start(Environment e, SandboxIsolation isolation, String code, String mode, String caseJson,
+                                String stdin, Limits limits) {
         try {
             SLOTS.acquire();
         } catch (InterruptedException ex) {
@@ -157,9 +252,11 @@ public final class Sandbox {
             dir = Files.createTempDirectory("rsa-sandbox-");
             Files.writeString(dir.resolve("sandbox.py"), WRAPPER);
             Files.writeString(dir.resolve("solution.py"), code);
-            List<String> cmd = new ArrayList<>(e.prefix);
+            List<String> cmd = new ArrayList<>(isolation.prefix(dir, e.roots, ROOT, e.prefix));
             long cpuSeconds = Math.max(1, (limits.timeMillis() + 999) / 1000);
-            cmd.addAll(List.of(e.python, "-B", "sandbox.py", Long.toString(limits.memoryBytes()),
+            cmd.addAll(List.of(e.python, "-B", "sandbox.py"));
+            cmd.addAll(isolation.wrapperFlags());
+            cmd.addAll(List.of(Long.toString(limits.memoryBytes()),
                     Long.toString(cpuSeconds), Long.toString(16L << 20), mode, "solution.py"));
             if (caseJson != null) {
                 Files.writeString(dir.resolve("case.json"), caseJson);
@@ -171,7 +268,7 @@ public final class Sandbox {
         } finally {
             SLOTS.release();
             if (dir != null) {
-                deleteTree(dir);
+                ProcessCleanup.deleteTree(dir);
             }
         }
     }
@@ -187,6 +284,8 @@ public final class Sandbox {
         pb.environment().put("PYTHONHASHSEED", "0");
         pb.environment().put("PYTHONDONTWRITEBYTECODE", "1");
         pb.environment().put("OMP_NUM_THREADS", "1");
+        pb.environment().put("OPENBLAS_NUM_THREADS", "1");
+        pb.environment().put("MKL_NUM_THREADS", "1");
         Process p = pb.start();
         long start = System.nanoTime();
         Future<?> writer = IO.submit(() -> {
@@ -218,7 +317,7 @@ public final class Sandbox {
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
         } finally {
-            killTree(p, seen);
+            ProcessCleanup.killTree(p, seen);
         }
         try {
             fo.get(2, TimeUnit.SECONDS);
@@ -233,55 +332,6 @@ public final class Sandbox {
         return new Result(code, out.text(), timedOut, out.capped, tail);
     }
 
-    /**
-     * Kills the process, its process group (the wrapper calls setsid) and every descendant seen while
-     * it ran.
-     */
-    private static void killTree(Process p, java.util.Set<ProcessHandle> seen) {
-        List<ProcessHandle> all = new ArrayList<>(seen);
-        try (Stream<ProcessHandle> d = p.descendants()) {
-            d.forEach(all::add);
-        }
-        all.forEach(ProcessHandle::destroyForcibly);
-        killGroup(p.pid());
-        p.destroyForcibly();
-        try {
-            p.waitFor(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        for (ProcessHandle h : all) {
-            h.destroyForcibly();
-        }
-    }
-
-    /** kill -KILL -- -pgid: no JDK API signals a process group. */
-    private static void killGroup(long pgid) {
-        try {
-            Process k = new ProcessBuilder("kill", "-KILL", "--", "-" + pgid)
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            k.waitFor(2, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            // no kill binary: the descendant snapshot is all we have
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(f -> {
-                try {
-                    Files.deleteIfExists(f);
-                } catch (IOException ignored) {
-                    // best effort: a temp dir left behind is harmless
-                }
-            });
-        } catch (IOException ignored) {
-            // already gone
-        }
-    }
-
     private static String loadWrapper() {
         try (InputStream in = Sandbox.class.getResourceAsStream("sandbox.py")) {
             if (in == null) {
@@ -290,47 +340,6 @@ public final class Sandbox {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Drains a stream, keeping at most {@code cap} bytes and flagging when more came. */
-    private static final class CappedReader implements Runnable {
-        private final InputStream in;
-        private final int cap;
-        private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        volatile boolean capped;
-
-        CappedReader(InputStream in, int cap) {
-            this.in = in;
-            this.cap = cap;
-        }
-
-        @Override
-        public void run() {
-            byte[] b = new byte[8192];
-            try {
-                int n;
-                while ((n = in.read(b)) > 0) {
-                    synchronized (buf) {
-                        int keep = Math.min(n, cap - buf.size());
-                        if (keep > 0) {
-                            buf.write(b, 0, keep);
-                        }
-                        if (keep < n) {
-                            capped = true;
-                            return;
-                        }
-                    }
-                }
-            } catch (IOException ignored) {
-                // process killed
-            }
-        }
-
-        String text() {
-            synchronized (buf) {
-                return buf.toString(StandardCharsets.UTF_8);
-            }
         }
     }
 }

@@ -18,7 +18,7 @@ public final class AnswerParser {
     private static final Pattern SPACED_THOUSANDS = Pattern.compile("-?\\d{1,3}( \\d{3})+(\\.\\d+)?");
     private static final Pattern THOUSANDS = Pattern.compile("-?\\d{1,3}(,\\d{3})+(\\.\\d+)?");
     private static final Pattern WORDS = Pattern.compile("[A-Za-z][A-Za-z\\s'\\-]*");
-    private static final Pattern SIMPLE_LHS = Pattern.compile("[A-Za-z](_\\{?\\w+\\}?)?'*(\\([A-Za-z]\\))?");
+    private static final Pattern SIMPLE_LHS = Pattern.compile("[A-Za-z](_\\{?\\w+\\}?)?'*(\\([^()=]*\\))?");
     private static final Pattern IN_PREFIX = Pattern.compile("^[A-Za-z]\\s*\\\\in\\s*");
     private static final Pattern TEXT_NOISE = Pattern.compile("[^a-z0-9+\\-*/^=<>().,\\[\\]{}| ]");
     private static final Pattern WS = Pattern.compile("\\s+");
@@ -96,11 +96,12 @@ public final class AnswerParser {
         if (rel != null) {
             return rel;
         }
-        if (Character.isLetter(s.charAt(0)) && WORDS.matcher(s).matches() && !s.equals("oo") && !s.equals("pi")) {
+        if (s.length() > 1 && Character.isLetter(s.charAt(0)) && WORDS.matcher(s).matches() && !s.equals("oo") && !s.equals("pi")) {
             return text(s);
         }
         try {
-            return new MathAnswer.Scalar(ExprParser.parse(s));
+            Expr series = SeriesSum.of(s);
+            return new MathAnswer.Scalar(series != null ? series : ExprParser.parse(s));
         } catch (ExprParser.ParseException e) {
             return text(s);
         }
@@ -174,11 +175,17 @@ public final class AnswerParser {
         if (ops.stream().allMatch("="::equals)) {
             String lhs = parts.get(0);
             String rhs = parts.get(parts.size() - 1);
-            if (parts.size() > 2 || SIMPLE_LHS.matcher(lhs).matches()) {
-                return parse(rhs, depth + 1); // x = 3, or a chain a = b = 3: the last value
+            if (parts.size() > 2) {
+                return parse(rhs, depth + 1); // a chain a = b = 3: the last value
+            }
+            if (lhs.isEmpty()) {
+                return parse(rhs, depth + 1);
+            }
+            if (SIMPLE_LHS.matcher(lhs).matches()) {
+                return new MathAnswer.Assign(lhs, parse(rhs, depth + 1));
             }
             if (SIMPLE_LHS.matcher(rhs).matches()) {
-                return parse(lhs, depth + 1);
+                return new MathAnswer.Assign(rhs, parse(lhs, depth + 1));
             }
             try {
                 return new MathAnswer.Equation(ExprParser.parse(lhs), ExprParser.parse(rhs));

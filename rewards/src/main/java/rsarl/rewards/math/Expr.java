@@ -225,6 +225,37 @@ public sealed interface Expr {
         }
     }
 
+    /** {@code \\sum_{var=lo}^{hi} body}: evaluated term by term (NaN for non-integer bounds or too many terms). */
+    record Sum(String var, Expr lo, Expr hi, Expr body, int maxTerms) implements Expr {
+        public BigFraction exact() {
+            return null;
+        }
+
+        public double approx(Map<String, Double> env) {
+            double a = lo.approx(env);
+            double b = hi.approx(env);
+            if (a != Math.rint(a) || b != Math.rint(b) || b - a + 1 > maxTerms) {
+                return Double.NaN;
+            }
+            Map<String, Double> inner = new java.util.HashMap<>(env);
+            double total = 0;
+            for (long k = (long) a; k <= (long) b; k++) {
+                inner.put(var, (double) k);
+                total += body.approx(inner);
+            }
+            return total;
+        }
+
+        public void variables(Set<String> out) {
+            Set<String> own = new java.util.TreeSet<>();
+            body.variables(own);
+            own.remove(var);
+            out.addAll(own);
+            lo.variables(out);
+            hi.variables(out);
+        }
+    }
+
     /** n-th root; exact when the radicand is a perfect n-th power of a rational. */
     record Root(Expr arg, Expr degree) implements Expr {
         public BigFraction exact() {

@@ -6,7 +6,8 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import rsarl.rewards.math.ExprLexer.Kind;
+import rsarl.rewards.math.ExprLexer.Tok;
 
 /**
  * Recursive-descent parser for normalized LaTeX / plain-text scalar expressions: numbers, variables,
@@ -22,18 +23,9 @@ public final class ExprParser {
         }
     }
 
-    private static final int MAX_TOKENS = 600;
     private static final int MAX_DEPTH = 60;
-    private static final Set<String> FUNCTIONS = Set.of("sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos",
-            "arctan", "sinh", "cosh", "tanh", "ln", "log", "lg", "exp", "sqrt", "frac", "abs");
-
-    private enum Kind { NUM, VAR, FUNC, CONST, OP }
-
-    private record Tok(Kind kind, String text) {
-        boolean is(char c) {
-            return kind == Kind.OP && text.length() == 1 && text.charAt(0) == c;
-        }
-    }
+    /** Longest \\sum a grader expands. */
+    private static final int MAX_SUM_TERMS = 10_000;
 
     private final List<Tok> toks;
     private int pos;
@@ -44,7 +36,7 @@ public final class ExprParser {
     }
 
     public static Expr parse(String s) throws ParseException {
-        ExprParser p = new ExprParser(lex(s));
+        ExprParser p = new ExprParser(new ArrayList<>(ExprLexer.lex(s)));
         if (p.toks.isEmpty()) {
             throw new ParseException("empty");
         }
@@ -53,116 +45,6 @@ public final class ExprParser {
             throw new ParseException("trailing input at token " + p.pos);
         }
         return e;
-    }
-
-    // ---------------------------------------------------------------- lexer
-
-    private static List<Tok> lex(String s) throws ParseException {
-        List<Tok> out = new ArrayList<>();
-        int n = s.length();
-        int i = 0;
-        while (i < n) {
-            if (out.size() > MAX_TOKENS) {
-                throw new ParseException("too many tokens");
-            }
-            char c = s.charAt(i);
-            if (Character.isWhitespace(c)) {
-                i++;
-            } else if (Character.isDigit(c) || (c == '.' && i + 1 < n && Character.isDigit(s.charAt(i + 1)))) {
-                int j = i;
-                while (j < n && Character.isDigit(s.charAt(j))) {
-                    j++;
-                }
-                if (j < n && s.charAt(j) == '.' && j + 1 < n && Character.isDigit(s.charAt(j + 1))) {
-                    j++;
-                    while (j < n && Character.isDigit(s.charAt(j))) {
-                        j++;
-                    }
-                }
-                // scientific notation 1.5e-3 (only with digits after the e, so 2e stays 2*e)
-                if (j + 1 < n && (s.charAt(j) == 'e' || s.charAt(j) == 'E')) {
-                    int k = j + 1;
-                    if (s.charAt(k) == '+' || s.charAt(k) == '-') {
-                        k++;
-                    }
-                    if (k < n && Character.isDigit(s.charAt(k))) {
-                        while (k < n && Character.isDigit(s.charAt(k))) {
-                            k++;
-                        }
-                        j = k;
-                    }
-                }
-                if (!out.isEmpty() && out.get(out.size() - 1).kind == Kind.NUM) {
-                    throw new ParseException("two numbers in a row"); // "2 3" is not 6
-                }
-                out.add(new Tok(Kind.NUM, s.substring(i, j)));
-                i = j;
-            } else if (c == '\\') {
-                int j = i + 1;
-                while (j < n && Character.isLetter(s.charAt(j))) {
-                    j++;
-                }
-                String name = s.substring(i + 1, j);
-                if (name.equals("pi")) {
-                    out.add(new Tok(Kind.CONST, "pi"));
-                } else if (name.equals("infty")) {
-                    out.add(new Tok(Kind.CONST, "oo"));
-                } else if (name.equals("e") || name.equals("mathrm")) {
-                    throw new ParseException("unexpected command \\" + name);
-                } else if (FUNCTIONS.contains(name)) {
-                    out.add(new Tok(Kind.FUNC, name));
-                } else {
-                    throw new ParseException("unknown command \\" + name);
-                }
-                i = j;
-            } else if (Character.isLetter(c)) {
-                int j = i;
-                while (j < n && Character.isLetter(s.charAt(j))) {
-                    j++;
-                }
-                String run = s.substring(i, j);
-                if (FUNCTIONS.contains(run)) {
-                    out.add(new Tok(Kind.FUNC, run));
-                    i = j;
-                } else if (run.equals("pi") || run.equals("oo")) {
-                    out.add(new Tok(Kind.CONST, run));
-                    i = j;
-                } else {
-                    // single-letter variables; a run like "xy" is the product x*y
-                    StringBuilder name = new StringBuilder().append(c);
-                    int k = i + 1;
-                    if (k < n && s.charAt(k) == '_') {
-                        k++;
-                        if (k < n && s.charAt(k) == '{') {
-                            int close = s.indexOf('}', k);
-                            if (close < 0) {
-                                throw new ParseException("unclosed subscript");
-                            }
-                            name.append('_').append(s, k + 1, close);
-                            k = close + 1;
-                        } else if (k < n && Character.isLetterOrDigit(s.charAt(k))) {
-                            name.append('_').append(s.charAt(k));
-                            k++;
-                        } else {
-                            throw new ParseException("bad subscript");
-                        }
-                    }
-                    while (k < n && s.charAt(k) == '\'') {
-                        name.append('\'');
-                        k++;
-                    }
-                    String v = name.toString();
-                    out.add(v.equals("e") ? new Tok(Kind.CONST, "e") : new Tok(Kind.VAR, v));
-                    i = k;
-                }
-            } else if ("+-*/^!()[]{}|".indexOf(c) >= 0) {
-                out.add(new Tok(Kind.OP, String.valueOf(c)));
-                i++;
-            } else {
-                throw new ParseException("unexpected character '" + c + "'");
-            }
-        }
-        return out;
     }
 
     // ---------------------------------------------------------------- grammar
@@ -244,8 +126,8 @@ public final class ExprParser {
     }
 
     private static boolean startsFactor(Tok t) {
-        return switch (t.kind) {
-            case NUM, VAR, FUNC, CONST -> true;
+        return switch (t.kind()) {
+            case NUM, VAR, FUNC, CONST, SUM -> true;
             case OP -> t.is('(') || t.is('{');
         };
     }
@@ -304,15 +186,15 @@ public final class ExprParser {
             return e;
         }
         // \frac12: a single digit or letter argument
-        if (t.kind == Kind.NUM) {
+        if (t.kind() == Kind.NUM) {
             pos++;
-            if (t.text.length() > 1 && t.text.chars().allMatch(Character::isDigit)) {
+            if (t.text().length() > 1 && t.text().chars().allMatch(Character::isDigit)) {
                 // split "12" into "1" and push back "2"
-                toks.set(pos - 1, new Tok(Kind.NUM, t.text.substring(1)));
+                toks.set(pos - 1, new Tok(Kind.NUM, t.text().substring(1)));
                 pos--;
-                return number(t.text.substring(0, 1));
+                return number(t.text().substring(0, 1));
             }
-            return number(t.text);
+            return number(t.text());
         }
         return primary();
     }
@@ -324,18 +206,18 @@ public final class ExprParser {
             throw new ParseException("unexpected end");
         }
         Expr r;
-        switch (t.kind) {
+        switch (t.kind()) {
             case NUM -> {
                 pos++;
-                r = number(t.text);
+                r = number(t.text());
             }
             case VAR -> {
                 pos++;
-                r = new Expr.Var(t.text);
+                r = new Expr.Var(t.text());
             }
             case CONST -> {
                 pos++;
-                r = switch (t.text) {
+                r = switch (t.text()) {
                     case "pi" -> new Expr.Const("pi", Math.PI);
                     case "e" -> new Expr.Const("e", Math.E);
                     default -> new Expr.Const("oo", Double.POSITIVE_INFINITY);
@@ -343,7 +225,11 @@ public final class ExprParser {
             }
             case FUNC -> {
                 pos++;
-                r = function(t.text);
+                r = function(t.text());
+            }
+            case SUM -> {
+                pos++;
+                r = sum(t.text());
             }
             default -> {
                 if (accept('(')) {
@@ -359,7 +245,7 @@ public final class ExprParser {
                     r = new Expr.Fn("abs", sum());
                     expect('|');
                 } else {
-                    throw new ParseException("unexpected '" + t.text + "'");
+                    throw new ParseException("unexpected '" + t.text() + "'");
                 }
             }
         }
@@ -382,23 +268,50 @@ public final class ExprParser {
                 }
                 return new Expr.Fn("sqrt", group());
             }
+            case "binom" -> {
+                Expr top = group();
+                Expr k = group();
+                Expr den = new Expr.Bin('*', new Expr.Fn("fact", k), new Expr.Fn("fact", new Expr.Bin('-', top, k)));
+                return new Expr.Bin('/', new Expr.Fn("fact", top), den);
+            }
             default -> {
                 // \sin^2 x means (sin x)^2
                 Expr pow = null;
                 if (accept('^')) {
                     pow = exponent();
                 }
-                Expr arg;
-                Tok t = peek();
-                if (t != null && (t.is('(') || t.is('{'))) {
-                    arg = primary();
-                } else {
-                    arg = power();
-                }
-                Expr f = new Expr.Fn(name, arg);
+                Expr arg = argument();
+                Expr f = name.startsWith("log_")
+                        ? new Expr.Bin('/', new Expr.Fn("ln", arg), new Expr.Fn("ln", parse(name.substring(4))))
+                        : new Expr.Fn(name, arg);
                 return pow == null ? f : new Expr.Bin('^', f, pow);
             }
         }
+    }
+
+    /** A function's argument: a bracket, or an implicit product without brackets ("\\sin 2x" is sin(2x)). */
+    private Expr argument() throws ParseException {
+        Tok t = peek();
+        if (t != null && (t.is('(') || t.is('{'))) {
+            return primary();
+        }
+        Expr arg = power();
+        for (Tok u = peek(); u != null && (u.kind() == Kind.VAR || u.kind() == Kind.CONST); u = peek()) {
+            arg = new Expr.Bin('*', arg, power());
+        }
+        return arg;
+    }
+
+    /** {@code \\sum_{k=a}^{b} body} with integer bounds, at most {@link #MAX_SUM_TERMS} terms. */
+    private Expr sum(String header) throws ParseException {
+        String[] p = header.split(";", 3);
+        if (p.length != 3 || !p[0].matches("[A-Za-z]")) {
+            throw new ParseException("bad \\sum index");
+        }
+        Expr lo = parse(p[1]);
+        Expr hi = parse(p[2]);
+        Expr body = argument();
+        return new Expr.Sum(p[0], lo, hi, body, MAX_SUM_TERMS);
     }
 
     private static Expr number(String text) throws ParseException {

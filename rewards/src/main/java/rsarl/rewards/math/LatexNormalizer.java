@@ -27,12 +27,13 @@ public final class LatexNormalizer {
             {"~", " "},
             {"^{\\circ}", ""}, {"^\\circ", ""}, {"^{\\degree}", ""}, {"\\degree", ""}, {"\\circ", ""}, {"°", ""},
             {"\\%", "%"}, {"\\$", ""},
-            {"\\cdot", "*"}, {"\\times", "*"}, {"\\ast", "*"}, {"×", "*"}, {"·", "*"}, {"\\div", "/"}, {"÷", "/"},
+            {"\\cdots", " \\dots "}, {"\\ldots", " \\dots "}, {"\\cdot", "*"}, {"\\times", "*"}, {"\\ast", "*"}, {"×", "*"}, {"·", "*"}, {"\\div", "/"}, {"÷", "/"},
             {"\\leqslant", "<="}, {"\\leq", "<="}, {"\\le", "<="}, {"≤", "<="},
             {"\\geqslant", ">="}, {"\\geq", ">="}, {"\\ge", ">="}, {"≥", ">="},
             {"\\lt", "<"}, {"\\gt", ">"}, {"\\neq", "!="}, {"\\ne", "!="}, {"≠", "!="},
             {"\\infty", " oo "}, {"∞", " oo "}, {"\\pi", " pi "}, {"π", " pi "},
             {"\\cup", " ∪ "}, {"\\emptyset", "\\{\\}"}, {"\\varnothing", "\\{\\}"}, {"∅", "\\{\\}"},
+            {"\\approx", "="}, {"≈", "="}, {"\\langle", "("}, {"\\rangle", ")"}, {"⟨", "("}, {"⟩", ")"},
             {"\\lvert", "|"}, {"\\rvert", "|"}, {"\\vert", "|"}, {"\\mid", "|"},
             {"−", "-"}, {"\\minus", "-"}, {"√", "\\sqrt"}, {"²", "^2"}, {"³", "^3"},
     };
@@ -42,24 +43,34 @@ public final class LatexNormalizer {
 
     private static final Pattern TEXT_CMD =
             Pattern.compile("\\\\(?:text|textbf|textit|textrm|textnormal|mathrm|mathbf|mathit|mathsf|mathbb|mbox|operatorname|rm|bf|hbox)\\s*\\{");
+    private static final Pattern DOUBLED_BACKSLASH = Pattern.compile("\\\\\\\\(?=[A-Za-z{}$%(\\[\\])!,])");
     private static final Pattern THOUSANDS_BRACE = Pattern.compile("(\\d)\\{,\\}(\\d)");
     private static final Pattern THIN_SPACE_THOUSANDS = Pattern.compile("(\\d)\\s*\\\\,\\s*(\\d{3})(?!\\d)");
     private static final Pattern NUMBER_WITH_UNITS =
-            Pattern.compile("^(-?[0-9][0-9.,/]*|-?[0-9.]*\\s*\\*?\\s*(?:\\\\sqrt\\{[^{}]*\\}|pi))\\s*([A-Za-z][A-Za-z.]*(?:\\s+[A-Za-z][A-Za-z.]*)*)(\\s*\\^\\{?[23]\\}?)?$");
+            Pattern.compile("^(-?[0-9][0-9.,/]*|-?[0-9.]*\\s*\\*?\\s*(?:\\\\sqrt\\{[^{}]*\\}|pi))\\s*(\\p{L}[\\p{L}.]*(?:\\s+\\p{L}[\\p{L}.]*)*)(\\s*\\^\\{?[23]\\}?)?$");
+    /** One-letter units a number may carry ("12 m^2", "5 s"); other single letters are variables. */
+    private static final java.util.Set<String> SHORT_UNITS = java.util.Set.of("m", "g", "s", "h", "L", "J", "N", "W", "V", "K");
     private static final Pattern WS = Pattern.compile("\\s+");
 
     private LatexNormalizer() {
     }
 
     public static Normalized normalize(String raw) {
-        String s = stripDelimiters(raw.trim());
+        String s = raw.trim();
+        if (s.contains("\\\\") && (!s.contains("\\begin") || s.contains("\\\\begin"))) {
+            s = DOUBLED_BACKSLASH.matcher(s).replaceAll("\\\\"); // escaped twice: \\frac is \frac
+        }
+        s = stripDelimiters(s);
         if (s.contains("{,}")) {
             s = THOUSANDS_BRACE.matcher(s).replaceAll("$1$2");
         }
         boolean latex = s.indexOf('\\') >= 0;
         if (latex) {
             if (s.contains("\\,")) {
-                s = THIN_SPACE_THOUSANDS.matcher(s).replaceAll("$1$2");
+                for (String t = null; !s.equals(t); ) {
+                    t = s;
+                    s = THIN_SPACE_THOUSANDS.matcher(s).replaceAll("$1$2");
+                }
             }
             s = unwrapTextCommands(s);
             s = s.replace("\\\\", ROW_BREAK); // matrix row breaks must survive the "\ " spacing rule
@@ -81,9 +92,13 @@ public final class LatexNormalizer {
             s = s.substring(0, s.length() - 1).trim();
         }
         s = stripDelimiters(s);
+        if (s.startsWith("=")) {
+            s = s.substring(1).trim(); // "\\approx 3.14"
+        }
         if (s.indexOf(' ') > 0 && (Character.isDigit(s.charAt(0)) || s.charAt(0) == '-')) {
             Matcher m = NUMBER_WITH_UNITS.matcher(s);
-            if (m.matches() && m.group(2).length() > 1 && isUnitWords(m.group(2))) {
+            if (m.matches() && (m.group(2).length() > 1 || SHORT_UNITS.contains(m.group(2)) || m.group(3) != null)
+                    && isUnitWords(m.group(2))) {
                 s = m.group(1).trim();
             }
         }

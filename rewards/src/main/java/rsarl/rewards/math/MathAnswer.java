@@ -27,6 +27,10 @@ public sealed interface MathAnswer {
     record Relation(List<Expr> parts, List<String> ops) implements MathAnswer {
     }
 
+    /** {@code x = 5}, {@code f(2) = 5}, {@code k = \\pm 3}: a name given a value; compared by the value. */
+    record Assign(String name, MathAnswer value) implements MathAnswer {
+    }
+
     /** An equation that is not simply {@code var = value}, e.g. {@code y = 2x + 1} with two sides kept. */
     record Equation(Expr lhs, Expr rhs) implements MathAnswer {
     }

@@ -47,11 +47,17 @@ public final class MathEquivalence {
         if (b instanceof MathAnswer.Unordered u && u.items().size() == 1) {
             return eq(a, u.items().get(0), depth + 1);
         }
-        if (isIntervalLike(a)) {
-            List<Interval> ia = intervals(a);
-            List<Interval> ib = intervals(b);
+        if (a instanceof MathAnswer.Assign || b instanceof MathAnswer.Assign) {
+            return assignEq(a, b, depth);
+        }
+        if (a instanceof MathAnswer.Scalar x && b instanceof MathAnswer.Equation y && numericIdentity(y)) {
+            return scalarEq(x.expr(), y.rhs()); // "2 + 5 = 7" answers 7
+        }
+        if (Intervals.isIntervalLike(a)) {
+            List<Intervals.Interval> ia = Intervals.of(a);
+            List<Intervals.Interval> ib = Intervals.of(b);
             if (ia != null && ib != null && (ia.size() > 1 || ib.size() > 1 || !(a instanceof MathAnswer.Seq && b instanceof MathAnswer.Seq))) {
-                return sameIntervals(ia, ib);
+                return Intervals.same(ia, ib);
             }
         }
         if (a instanceof MathAnswer.Scalar x && b instanceof MathAnswer.Scalar y) {
@@ -103,6 +109,36 @@ public final class MathEquivalence {
             return x.ops().equals(y.ops()) && x.parts().size() == y.parts().size() && allScalarEq(x.parts(), y.parts());
         }
         return false;
+    }
+
+    /** {@code x = 5} is the answer 5; two assignments compare values; against an equation it is one. */
+    private static boolean assignEq(MathAnswer a, MathAnswer b, int depth) {
+        if (a instanceof MathAnswer.Assign x && b instanceof MathAnswer.Assign y) {
+            return eq(x.value(), y.value(), depth + 1);
+        }
+        if (a instanceof MathAnswer.Assign x && b instanceof MathAnswer.Equation) {
+            return x.value() instanceof MathAnswer.Scalar v && eq(asEquation(x.name(), v), b, depth + 1);
+        }
+        if (b instanceof MathAnswer.Assign y && a instanceof MathAnswer.Equation) {
+            return y.value() instanceof MathAnswer.Scalar v && eq(a, asEquation(y.name(), v), depth + 1);
+        }
+        return a instanceof MathAnswer.Assign x ? eq(x.value(), b, depth + 1) : eq(a, ((MathAnswer.Assign) b).value(), depth + 1);
+    }
+
+    private static MathAnswer asEquation(String name, MathAnswer.Scalar value) {
+        try {
+            return new MathAnswer.Equation(ExprParser.parse(name), value.expr());
+        } catch (ExprParser.ParseException e) {
+            return new MathAnswer.Text(name);
+        }
+    }
+
+    /** Both sides are numbers and equal (a worked line such as 2 + 5 = 7). */
+    private static boolean numericIdentity(MathAnswer.Equation e) {
+        Set<String> vars = new TreeSet<>();
+        e.lhs().variables(vars);
+        e.rhs().variables(vars);
+        return vars.isEmpty() && scalarEq(e.lhs(), e.rhs());
     }
 
     private static boolean allScalarEq(List<Expr> a, List<Expr> b) {
@@ -161,22 +197,27 @@ public final class MathEquivalence {
 
     // ------------------------------------------------------------------ scalars
 
-    private static boolean scalarEq(Expr a, Expr b) {
+    static boolean scalarEq(Expr a, Expr b) {
         if (--BUDGET.get()[0] < 0) {
             return false;
         }
         Set<String> vars = new TreeSet<>();
         a.variables(vars);
         b.variables(vars);
+        if (vars.contains("i")) {
+            return ComplexEval.equal(a, b, vars, SAMPLES);
+        }
         if (vars.isEmpty()) {
             BigFraction ea = a.exact();
             if (ea != null) {
                 BigFraction eb = b.exact();
-                if (eb != null) {
-                    return ea.equals(eb);
+                if (eb != null && ea.equals(eb)) {
+                    return true;
                 }
             }
-            return close(a.approx(Map.of()), b.approx(Map.of()));
+            double x = a.approx(Map.of());
+            double y = b.approx(Map.of());
+            return close(x, y) || closeAtSixDecimals(x, y);
         }
         if (vars.size() > SAMPLES[0].length) {
             return false;
@@ -216,6 +257,19 @@ public final class MathEquivalence {
         return Math.abs(x - y) <= REL_TOL * Math.max(1.0, Math.max(Math.abs(x), Math.abs(y)));
     }
 
+    /**
+     * Numeric answers agree to six decimals ({@code 0.333333} for 1/3, {@code 6.283185} for 2 pi); below
+     * 0.001 the tolerance is relative so tiny values do not all collapse to 0.
+     */
+    static boolean closeAtSixDecimals(double x, double y) {
+        if (!Double.isFinite(x) || !Double.isFinite(y)) {
+            return false;
+        }
+        double d = Math.abs(x - y);
+        double m = Math.max(Math.abs(x), Math.abs(y));
+        return m >= 1e-3 ? d <= 5.000001e-7 : d <= 1e-6 * m;
+    }
+
     private static double[][] samples() {
         SplittableRandom rnd = new SplittableRandom(0x5EEDL);
         double[][] s = new double[POINTS][12];
@@ -225,124 +279,5 @@ public final class MathEquivalence {
             }
         }
         return s;
-    }
-
-    // ------------------------------------------------------------------ intervals
-
-    private record Interval(boolean openLeft, Expr lo, Expr hi, boolean openRight) {
-    }
-
-    private static boolean isIntervalLike(MathAnswer a) {
-        return a instanceof MathAnswer.Union || a instanceof MathAnswer.Relation
-                || (a instanceof MathAnswer.Seq s && s.items().size() == 2)
-                || (a instanceof MathAnswer.Unordered u && !u.items().isEmpty()
-                && u.items().stream().allMatch(MathAnswer.Relation.class::isInstance));
-    }
-
-    private static List<Interval> intervals(MathAnswer a) {
-        List<Interval> out = new ArrayList<>();
-        return addIntervals(a, out) ? out : null;
-    }
-
-    private static boolean addIntervals(MathAnswer a, List<Interval> out) {
-        if (a instanceof MathAnswer.Seq s && s.items().size() == 2
-                && s.items().get(0) instanceof MathAnswer.Scalar lo && s.items().get(1) instanceof MathAnswer.Scalar hi) {
-            out.add(new Interval(s.open() == '(', lo.expr(), hi.expr(), s.close() == ')'));
-            return true;
-        }
-        if (a instanceof MathAnswer.Union u) {
-            for (MathAnswer p : u.parts()) {
-                if (!addIntervals(p, out)) {
-                    return false;
-                }
-            }
-            return true;
-        }
-        if (a instanceof MathAnswer.Unordered u && !u.items().isEmpty()) {
-            for (MathAnswer p : u.items()) {
-                if (!(p instanceof MathAnswer.Relation) || !addIntervals(p, out)) {
-                    return false;
-                }
-            }
-            return true;
-        }
-        if (a instanceof MathAnswer.Relation r) {
-            return relationIntervals(r, out);
-        }
-        return false;
-    }
-
-    private static final Expr NEG_INF = new Expr.Neg(new Expr.Const("oo", Double.POSITIVE_INFINITY));
-    private static final Expr POS_INF = new Expr.Const("oo", Double.POSITIVE_INFINITY);
-
-    private static boolean relationIntervals(MathAnswer.Relation r, List<Interval> out) {
-        List<Expr> p = r.parts();
-        List<String> ops = r.ops();
-        if (p.size() == 2) {
-            boolean varLeft = p.get(0) instanceof Expr.Var;
-            boolean varRight = p.get(1) instanceof Expr.Var;
-            if (varLeft == varRight) {
-                return false;
-            }
-            Expr v = varLeft ? p.get(1) : p.get(0);
-            String op = varLeft ? ops.get(0) : flip(ops.get(0));
-            switch (op) {
-                case "<" -> out.add(new Interval(true, NEG_INF, v, true));
-                case "<=" -> out.add(new Interval(true, NEG_INF, v, false));
-                case ">" -> out.add(new Interval(true, v, POS_INF, true));
-                case ">=" -> out.add(new Interval(false, v, POS_INF, true));
-                case "!=" -> {
-                    out.add(new Interval(true, NEG_INF, v, true));
-                    out.add(new Interval(true, v, POS_INF, true));
-                }
-                default -> {
-                    return false;
-                }
-            }
-            return true;
-        }
-        if (p.size() == 3 && p.get(1) instanceof Expr.Var && !(p.get(0) instanceof Expr.Var) && !(p.get(2) instanceof Expr.Var)) {
-            String o1 = ops.get(0);
-            String o2 = ops.get(1);
-            if (o1.startsWith("<") && o2.startsWith("<")) {
-                out.add(new Interval(o1.equals("<"), p.get(0), p.get(2), o2.equals("<")));
-                return true;
-            }
-            if (o1.startsWith(">") && o2.startsWith(">")) {
-                out.add(new Interval(o2.equals(">"), p.get(2), p.get(0), o1.equals(">")));
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static String flip(String op) {
-        return switch (op) {
-            case "<" -> ">";
-            case "<=" -> ">=";
-            case ">" -> "<";
-            case ">=" -> "<=";
-            default -> op;
-        };
-    }
-
-    private static boolean sameIntervals(List<Interval> a, List<Interval> b) {
-        if (a.size() != b.size()) {
-            return false;
-        }
-        boolean[] used = new boolean[b.size()];
-        outer:
-        for (Interval x : a) {
-            for (int j = 0; j < b.size(); j++) {
-                Interval y = b.get(j);
-                if (!used[j] && x.openLeft() == y.openLeft() && x.openRight() == y.openRight()
-                        && scalarEq(x.lo(), y.lo()) && scalarEq(x.hi(), y.hi())) {
-                    used[j] = true;
-                    continue outer;
-                }
-            }
-            return false;
-        }
-        return true;
     }
 }

@@ -4,63 +4,112 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Finds the final answer in a model response: the last {@code \boxed{}} / {@code \fbox{}} (brace
- * matched, also {@code \boxed 5}), else an "answer is ..." / "Answer: ..." line written after the last
- * math span, else the last inline or display math span, else a short bare answer.
+ * Finds the final answer in a model response. Only the text after the last {@code </think>} counts (an
+ * unclosed {@code <think>} has no answer). Then, in order: the final run of {@code \boxed{}} /
+ * {@code \fbox{}} (see {@link BoxedAnswers}), the last answer cue in any of several languages (see
+ * {@link AnswerCues}), the last inline or display math span, a short bare answer, and the one number of
+ * the closing sentence.
  */
 public final class MathExtractor {
 
     /** Longest response accepted as a bare answer (a whole response this short is taken as the answer). */
     public static final int MAX_BARE_LENGTH = 80;
 
-    private static final Pattern ANSWER_LINE = Pattern.compile(
-            "(?i)(?:final\\s+answer|answer)\\s*(?:is|:|=)\\s*:?\\s*([^\\n]+)");
+    /** The extracted answer, or null with the reason there is none. */
+    public record Extraction(String answer, String problem) {
+    }
+
+    private static final Pattern NUMBER = Pattern.compile("-?\\d+(?:[.,]\\d+)*(?:/\\d+)?");
+    private static final Pattern WORD = Pattern.compile("\\p{L}{3,}");
+    private static final Pattern COMMAND = Pattern.compile("\\\\[A-Za-z]+");
+    private static final Pattern SENTENCE_END = Pattern.compile("[.!?。！？](?:\\s|$)|\\n");
 
     private MathExtractor() {
     }
 
     public static String extract(String response) {
+        return extractDetailed(response).answer();
+    }
+
+    public static Extraction extractDetailed(String response) {
         if (response == null) {
+            return new Extraction(null, "no response");
+        }
+        String s = AnswerCues.afterThinking(response);
+        if (s == null) {
+            return new Extraction(null, "unclosed <think>: no answer after the thinking");
+        }
+        if (s.indexOf("\\\\boxed") >= 0 || s.indexOf("\\\\frac") >= 0) {
+            s = s.replace("\\\\", "\\"); // escaped twice (JSON inside JSON)
+        }
+        BoxedAnswers.Result boxed = BoxedAnswers.read(s);
+        if (boxed != null) {
+            return boxed.answer() == null || boxed.answer().isBlank()
+                    ? new Extraction(null, boxed.problem() != null ? boxed.problem() : "empty \\boxed{}")
+                    : new Extraction(boxed.answer(), null);
+        }
+        String found = fromCue(s);
+        if (found == null) {
+            int[] math = lastMathSpan(s);
+            if (math != null) {
+                found = s.substring(math[0], math[1]).trim();
+            }
+        }
+        if (found == null) {
+            found = bare(s);
+        }
+        return found == null || found.isEmpty() ? new Extraction(null, "no final answer found") : new Extraction(found, null);
+    }
+
+    /** The answer after the last cue: its last math span, else its text; a cue ending in ':' takes the next math. */
+    private static String fromCue(String s) {
+        AnswerCues.Cue cue = AnswerCues.lastCue(s);
+        if (cue == null) {
             return null;
         }
-        String boxed = lastBoxed(response);
-        if (boxed != null) {
-            return boxed.trim();
+        String line = cue.text();
+        if (line.isEmpty() || line.endsWith(":")) {
+            int[] next = lastMathSpan(s.substring(cue.end()));
+            return next == null ? null : s.substring(cue.end()).substring(next[0], next[1]).trim();
         }
-        if (response.contains("\\boxed") || response.contains("\\fbox")) {
-            return null; // the last \boxed is cut off: no fallback to earlier math that happens to match
-        }
-        int[] math = lastMathSpan(response);
-        Matcher m = ANSWER_LINE.matcher(response);
-        int lineStart = -1;
-        int lineEnd = -1;
-        String line = null;
-        while (m.find()) {
-            lineStart = m.start();
-            lineEnd = m.end();
-            line = m.group(1);
-        }
-        // the answer line wins when it comes after the last math span or holds it
-        if (line != null && (math == null || lineStart > math[2] || math[2] < lineEnd)) {
-            int[] inner = lastMathSpan(line);
-            String ans = inner != null ? line.substring(inner[0], inner[1]) : line;
-            ans = ans.trim();
-            while (ans.endsWith(".")) {
-                ans = ans.substring(0, ans.length() - 1).trim();
-            }
-            if (!ans.isEmpty()) {
-                return ans;
-            }
-        }
-        if (math != null) {
-            return response.substring(math[0], math[1]).trim();
-        }
-        String t = response.trim();
-        if (!t.isEmpty() && t.length() <= MAX_BARE_LENGTH && t.indexOf('\n') < 0 && !t.contains("\\boxed")
-                && !t.contains("\\fbox")) {
+        int[] inner = lastMathSpan(line);
+        return inner != null ? line.substring(inner[0], inner[1]).trim() : line;
+    }
+
+    /** A short one-line response as it is; else (or when it is a sentence) the one number of the last sentence. */
+    private static String bare(String s) {
+        String t = s.trim();
+        boolean oneLine = !t.isEmpty() && t.length() <= MAX_BARE_LENGTH && t.indexOf('\n') < 0;
+        boolean words = WORD.matcher(COMMAND.matcher(t).replaceAll(" ")).find();
+        if (oneLine && !words) {
             return t;
         }
-        return null;
+        String last = lastSentence(t);
+        Matcher m = NUMBER.matcher(last);
+        String number = null;
+        int count = 0;
+        while (m.find()) {
+            number = m.group();
+            count++;
+        }
+        if (count == 1) {
+            return number;
+        }
+        return oneLine ? t : null;
+    }
+
+    private static String lastSentence(String t) {
+        Matcher m = SENTENCE_END.matcher(t);
+        int start = 0;
+        int end = t.length();
+        while (m.find()) {
+            if (m.start() >= t.length() - 1 || t.substring(m.end()).isBlank()) {
+                end = m.start();
+                break;
+            }
+            start = m.end();
+        }
+        return t.substring(start, Math.max(start, end));
     }
 
     /** Content of the last \boxed / \fbox, brace matched; also "\boxed 5"; null if none or unbalanced. */

@@ -126,6 +126,37 @@ public final class Assets {
         }
     }
 
+    /**
+     * Refuses an {@code init} that would create a model folder the config file does not name: a model path set on
+     * the command line ({@code --set KEY=...}, e.g. a mistyped checkpoint) or one inside a training run's
+     * {@code checkpoint-N} folder must exist, or a random model would silently take its place.
+     *
+     * @param tree      the config with the overrides applied
+     * @param pointer   JSON pointer of the model key, e.g. {@code /backend/model}
+     * @param key       its dotted name, e.g. {@code backend.model}
+     * @param overrides the {@code --set} assignments
+     * @param source    the config file, for messages
+     */
+    public static void checkInitTarget(com.fasterxml.jackson.databind.JsonNode tree, String pointer, String key,
+            List<String> overrides, String source) {
+        com.fasterxml.jackson.databind.JsonNode init = tree.get("init");
+        com.fasterxml.jackson.databind.JsonNode model = tree.at(pointer);
+        if (init == null || init.isNull() || !model.isTextual() || hasModel(Path.of(model.asText()))) {
+            return;
+        }
+        String set = rsarl.rollout.config.Overrides.setBy(overrides, key);
+        if (set != null) {
+            throw new rsarl.rollout.config.ConfigException("--set " + set + ": model folder not found: " + model.asText()
+                    + " (init creates only the model folder " + source + " names)");
+        }
+        for (Path part : Path.of(model.asText())) {
+            if (part.toString().matches("checkpoint-\\d+")) {
+                throw new rsarl.rollout.config.ConfigException(source + ": key '" + key + "': model folder not found: "
+                        + model.asText() + " (init does not create models inside a training run's folder)");
+            }
+        }
+    }
+
     /** Whether {@code dir} holds a model (its config.json). */
     public static boolean hasModel(Path dir) {
         return Files.isRegularFile(dir.resolve("config.json"));
@@ -143,8 +174,10 @@ public final class Assets {
         }
         Path tokDir = abs.resolveSibling("." + abs.getFileName() + ".tokenizer-" + System.nanoTime());
         try {
-            log.println("creating tokenizer (vocab " + init.vocabSize() + ") and a random " + init.preset()
-                    + " model (seed " + init.seed() + ") in " + dir);
+            // On stdout: the one folder a run creates besides its outputs.
+            System.out.println("init: creating " + dir + ": the project's tokenizer (vocab " + init.vocabSize()
+                    + ") and a random " + init.preset() + " model (seed " + init.seed() + ")");
+            System.out.flush();
             BpeTokenizerBuilder.Result tok = new BpeTokenizerBuilder(init.vocabSize()).write(tokDir);
             List<Integer> eos;
             try (QwenTokenizer t = QwenTokenizer.load(tokDir)) {
@@ -162,7 +195,7 @@ public final class Assets {
             Files.move(staged, abs, StandardCopyOption.ATOMIC_MOVE);
             return true;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create model " + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot create model " + dir + ": " + rsarl.rollout.eval.AtomicFiles.reason(e), e);
         } finally {
             deleteTree(tokDir);
         }
@@ -187,7 +220,7 @@ public final class Assets {
             }
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write problems " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write problems " + file + ": " + rsarl.rollout.eval.AtomicFiles.reason(e), e);
         }
         log.println("generated " + puzzles.size() + " " + gen.task() + " problems (seed " + gen.seed() + ") into "
                 + file);
@@ -237,7 +270,7 @@ public final class Assets {
                         StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot move " + partial + " to " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + file + ": " + rsarl.rollout.eval.AtomicFiles.reason(e), e);
         }
         return true;
     }

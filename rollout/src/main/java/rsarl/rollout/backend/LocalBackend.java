@@ -31,7 +31,7 @@ public final class LocalBackend implements Backend {
         this.generator = engine.generator(maxBatch);
     }
 
-    /** {@code backend: {type: local, model: DIR, device: cpu, max_batch: 32}}. */
+    /** {@code backend: {type: local, model: DIR, device: cpu, max_batch: 32, dtype: fp32}}. */
     public static LocalBackend fromConfig(BackendConfig config) {
         try {
             LocalEngine.device(config.device());
@@ -40,7 +40,8 @@ public final class LocalBackend implements Backend {
         }
         LocalEngine engine;
         try {
-            engine = LocalEngine.load(Path.of(config.model()), config.device());
+            engine = LocalEngine.load(Path.of(config.model()),
+                    config.baseModel() == null ? null : Path.of(config.baseModel()), config.device(), config.dtype());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("backend.model: " + e.getMessage(), e);
         }

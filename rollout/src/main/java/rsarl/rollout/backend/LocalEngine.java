@@ -1,7 +1,6 @@
 package rsarl.rollout.backend;
 
 import ai.djl.Device;
-import ai.djl.ndarray.types.DataType;
 import rsarl.model.ChatMessage;
 import rsarl.model.ChatTemplate;
 import rsarl.model.Completion;
@@ -11,6 +10,9 @@ import rsarl.model.QwenConfig;
 import rsarl.model.QwenModel;
 import rsarl.model.QwenTokenizer;
 import rsarl.model.SamplingParams;
+import rsarl.model.peft.PeftAdapter;
+
+import java.io.IOException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,18 +49,55 @@ public final class LocalEngine implements AutoCloseable {
         this.eosIds = List.copyOf(eos);
     }
 
-    /** Loads the model (float32) and the tokenizer of {@code dir}; {@code device} is {@code cpu}, {@code gpu} or {@code gpuN}. */
+    /**
+     * Loads the model (float32) and the tokenizer of {@code dir}; {@code device} is {@code cpu}, {@code cuda} or
+     * {@code cuda:N}. A PEFT adapter folder loads as its base ({@code base_model_name_or_path}) with the adapter merged.
+     */
     public static LocalEngine load(Path dir, String device) {
+        return load(dir, null, device, "fp32");
+    }
+
+    /** As {@link #load(Path, String)} with the weights in {@code dtype} ({@code fp32} or {@code fp16}). */
+    public static LocalEngine load(Path dir, String device, String dtype) {
+        return load(dir, null, device, dtype);
+    }
+
+    /** As {@link #load(Path, String)}; {@code base} names an adapter's base folder explicitly (null: from its config). */
+    public static LocalEngine load(Path dir, Path base, String device) {
+        return load(dir, base, device, "fp32");
+    }
+
+    /**
+     * The model in {@code dtype} ({@code fp32} or {@code fp16}); {@code base} names an adapter's base folder
+     * explicitly (null: from its config).
+     */
+    public static LocalEngine load(Path dir, Path base, String device, String dtype) {
         Device d = device(device);
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("model directory not found: " + dir);
         }
-        if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+        // A PEFT adapter folder stands for its base with the adapter merged (tokenizer: the adapter's, else the base's).
+        boolean adapter = PeftAdapter.isAdapter(dir) && !Files.isRegularFile(dir.resolve("config.json"));
+        Path tokDir = dir;
+        if (adapter && !Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+            try {
+                tokDir = PeftAdapter.baseDir(dir, base);
+            } catch (IOException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        }
+        if (!Files.isRegularFile(tokDir.resolve("tokenizer.json"))) {
             throw new IllegalArgumentException(dir + ": no tokenizer.json beside the weights");
         }
-        QwenTokenizer tokenizer = QwenTokenizer.load(dir);
+        QwenTokenizer tokenizer = QwenTokenizer.load(tokDir);
         try {
-            QwenModel model = QwenModel.load(dir, d, DataType.FLOAT32);
+            QwenModel model;
+            try {
+                model = adapter ? PeftAdapter.loadMerged(dir, base, d, rsarl.model.ComputeOptions.computeType(dtype))
+                        : QwenModel.load(dir, d, rsarl.model.ComputeOptions.computeType(dtype));
+            } catch (IOException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
             if (tokenizer.vocabSize() > model.config().vocabSize()) {
                 model.close();
                 throw new IllegalArgumentException(dir + ": tokenizer has " + tokenizer.vocabSize()
@@ -80,19 +119,13 @@ public final class LocalEngine implements AutoCloseable {
         return new LocalEngine(dir, d, model, tokenizer, false);
     }
 
-    /** Parses a device name: {@code cpu}, {@code gpu} (the first GPU) or {@code gpuN}. */
+    /** A device name ({@code cpu}, {@code cuda}, {@code cuda:N}), checked against the engine. */
     public static Device device(String name) {
-        String n = name == null ? "cpu" : name.strip().toLowerCase();
-        if (n.equals("cpu")) {
-            return Device.cpu();
+        try {
+            return rsarl.model.ComputeOptions.usable(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("device: " + e.getMessage(), e);
         }
-        if (n.equals("gpu") || n.equals("cuda")) {
-            return Device.gpu();
-        }
-        if (n.matches("(gpu|cuda:?)[0-9]+")) {
-            return Device.gpu(Integer.parseInt(n.replaceAll("[^0-9]", "")));
-        }
-        throw new IllegalArgumentException("device: expected cpu, gpu or gpuN, got '" + name + "'");
     }
 
     /** The folder's name, used as the served model name. */
@@ -107,6 +140,11 @@ public final class LocalEngine implements AutoCloseable {
 
     public Device device() {
         return device;
+    }
+
+    /** The dtype the weights are held in ({@code backend.dtype}). */
+    public ai.djl.ndarray.types.DataType dtype() {
+        return model.computeType();
     }
 
     public QwenConfig config() {
@@ -124,7 +162,17 @@ public final class LocalEngine implements AutoCloseable {
 
     /** A generator that knows stop strings, splitting work into batches of at most {@code maxBatch} rows. */
     public Generator generator(int maxBatch) {
-        return new Generator(model).withDetokenizer(ids -> tokenizer.decode(ids, true)).withMaxBatch(maxBatch);
+        return generator(model, maxBatch);
+    }
+
+    /** As {@link #generator(int)} over other weights of the same model (e.g. an adapter merged into a view). */
+    public Generator generator(QwenModel weights, int maxBatch) {
+        return new Generator(weights).withDetokenizer(ids -> tokenizer.decode(ids, true)).withMaxBatch(maxBatch);
+    }
+
+    /** The model (the server swaps adapters over it and reloads its weights in place). */
+    public QwenModel model() {
+        return model;
     }
 
     /** Token ids of the conversation in Qwen ChatML, ending with the assistant generation prompt. */

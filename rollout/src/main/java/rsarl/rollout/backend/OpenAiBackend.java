@@ -46,6 +46,8 @@ public final class OpenAiBackend implements Backend {
     private final HttpClient client;
     private final ExecutorService workers;
     private final AtomicInteger attempts = new AtomicInteger();
+    /** Where each retry is reported as it happens (a silent progress bar for a minute helps nobody). */
+    private volatile java.io.PrintStream retries = System.err;
 
     public OpenAiBackend(Options options) {
         this.options = options;
@@ -61,6 +63,12 @@ public final class OpenAiBackend implements Backend {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** Reports retries to {@code out} instead of stderr; returns this backend. */
+    public OpenAiBackend reportRetriesTo(java.io.PrintStream out) {
+        this.retries = out;
+        return this;
     }
 
     /** Builds the backend from a config section; reads the API key from the variable it names. */
@@ -179,13 +187,26 @@ public final class OpenAiBackend implements Backend {
                 retryAfter = retryAfter(response);
             } catch (IOException e) {
                 // Timeouts and refused/reset connections are transient on a busy server.
-                lastProblem = describe(e);
+                lastProblem = describe(e) + (e instanceof java.net.ConnectException
+                        ? " (nothing answers at " + endpoint.getHost() + ":" + port(endpoint) + ")" : "");
             }
             if (attempt < tries) {
-                Thread.sleep(backoff(attempt, retryAfter).toMillis());
+                long wait = backoff(attempt, retryAfter).toMillis();
+                java.io.PrintStream out = retries;
+                synchronized (out) {
+                    out.println(describe() + ": " + lastProblem + "; retrying in " + seconds(wait) + " s (retry " + attempt
+                            + " of " + options.maxRetries() + ")");
+                    out.flush();
+                }
+                Thread.sleep(wait);
             }
         }
         throw new BackendException(describe() + ": request failed after " + tries + " attempts; last: " + lastProblem);
+    }
+
+    private static String seconds(long ms) {
+        return ms % 1000 == 0 || ms >= 10_000 ? Long.toString(Math.round(ms / 1000.0))
+                : String.format(java.util.Locale.ROOT, "%.1f", ms / 1000.0);
     }
 
     private Duration backoff(int attempt, Duration retryAfter) {
@@ -269,6 +290,11 @@ public final class OpenAiBackend implements Backend {
         int completionTokens = usage.path("completion_tokens").isIntegralNumber()
                 ? usage.get("completion_tokens").asInt() : -1;
         return new BackendResult(text, promptTokens, completionTokens, finish);
+    }
+
+    /** The URL's port, or the scheme's default. */
+    static int port(URI u) {
+        return u.getPort() >= 0 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
     }
 
     /** The exception and its first cause with a message (the JDK client's ConnectException has none itself). */

@@ -42,6 +42,9 @@ public final class CandidatePool {
 
     /** Samples the missing candidates; returns the pool's metrics (pass@1 = mean score of the pool). */
     public StateMetrics run(RsaLoop.Listener progress) {
+        if ("local".equals(config.backend().type())) {
+            rsarl.rollout.backend.LocalEngine.device(config.backend().device()); // fails before anything is created
+        }
         if (config.data().generate() != null) {
             rsarl.rollout.assets.Assets.ensureProblems(Path.of(config.data().path()), config.data().generate(),
                     System.err);

@@ -13,11 +13,15 @@ import java.util.Set;
  * @param timeoutS       openai: per-request timeout in seconds (default 600)
  * @param maxRetries     openai: retries after a 429, 5xx, timeout or connection error (default 6)
  * @param backoffS       openai: first retry delay in seconds, doubled each retry (default 1)
- * @param device         local: {@code cpu} or {@code gpu} (default cpu)
+ * @param device         local: {@code cpu}, {@code cuda} or {@code cuda:N} (default cpu)
  * @param maxBatch       local: most rows decoded together in one batch (default 32)
+ * @param dtype          local: model weights, {@code fp32} (default) or {@code fp16}
+ * @param baseModel      local: the base folder when {@code model} is a PEFT adapter whose
+ *                       {@code base_model_name_or_path} is not a folder here (e.g. a hub id); null otherwise
  */
 public record BackendConfig(String type, String baseUrl, String model, String apiKeyEnv, Integer maxConcurrency,
-                            Double timeoutS, Integer maxRetries, Double backoffS, String device, Integer maxBatch) {
+                            Double timeoutS, Integer maxRetries, Double backoffS, String device, Integer maxBatch,
+                            String dtype, String baseModel) {
 
     public static final Set<String> TYPES = Set.of("openai", "local");
 
@@ -36,6 +40,12 @@ public record BackendConfig(String type, String baseUrl, String model, String ap
         backoffS = Check.or(backoffS, 1.0);
         device = Check.or(device, "cpu");
         maxBatch = Check.or(maxBatch, 32);
+        dtype = Check.or(dtype, "fp32");
+        try {
+            rsarl.model.ComputeOptions.computeType(dtype);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("dtype: " + e.getMessage(), e);
+        }
         Check.atLeast("max_batch", maxBatch, 1);
         Check.atLeast("max_concurrency", maxConcurrency, 1);
         Check.atLeast("max_retries", maxRetries, 0);
@@ -51,6 +61,13 @@ public record BackendConfig(String type, String baseUrl, String model, String ap
     public BackendConfig(String type, String baseUrl, String model, String apiKeyEnv, Integer maxConcurrency,
                          Double timeoutS, Integer maxRetries, Double backoffS, String device) {
         this(type, baseUrl, model, apiKeyEnv, maxConcurrency, timeoutS, maxRetries, backoffS, device, null);
+    }
+
+    /** Without {@code dtype} (fp32) and {@code base_model}. */
+    public BackendConfig(String type, String baseUrl, String model, String apiKeyEnv, Integer maxConcurrency,
+                         Double timeoutS, Integer maxRetries, Double backoffS, String device, Integer maxBatch) {
+        this(type, baseUrl, model, apiKeyEnv, maxConcurrency, timeoutS, maxRetries, backoffS, device, maxBatch, null,
+                null);
     }
 
     public static BackendConfig local(String modelDir, String device) {

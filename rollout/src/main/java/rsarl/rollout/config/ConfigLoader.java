@@ -94,7 +94,7 @@ public final class ConfigLoader {
 
     /** Reads {@code file}, applies the overrides in order, and binds the result to {@code type}. */
     public static <T> T load(Path file, List<String> overrides, Class<T> type) {
-        return bind(readTree(file, overrides), type, file.toString());
+        return bind(readTree(file, overrides), type, file.toString(), overrides);
     }
 
     /** Reads the YAML tree of {@code file} with the overrides applied (for callers that bind themselves). */
@@ -163,10 +163,26 @@ public final class ConfigLoader {
 
     /** Binds a tree to a config record; {@code source} names the file in error messages. */
     public static <T> T bind(JsonNode tree, Class<T> type, String source) {
+        return bind(tree, type, source, List.of());
+    }
+
+    /**
+     * Binds a tree to a config record. An error at a key that one of the {@code --set} {@code overrides} assigned
+     * names that assignment (the command line) instead of the file.
+     */
+    public static <T> T bind(JsonNode tree, Class<T> type, String source, List<String> overrides) {
         try {
             return bindStrictly(tree, type);
         } catch (JsonMappingException e) {
-            throw new ConfigException(source + ": " + describe(e, tree), e);
+            String what = describe(e, tree);
+            String key = path(e);
+            if (e instanceof ValueInstantiationException && e.getCause() instanceof IllegalArgumentException iae
+                    && iae.getMessage() != null && iae.getMessage().indexOf(':') > 0) {
+                String inner = iae.getMessage().substring(0, iae.getMessage().indexOf(':'));
+                key = key.isEmpty() ? inner : key + "." + inner;
+            }
+            String set = Overrides.setBy(overrides, key);
+            throw new ConfigException((set != null ? "--set " + set : source) + ": " + what, e);
         } catch (JsonProcessingException e) {
             throw new ConfigException(source + ": " + firstLine(e.getOriginalMessage()), e);
         }

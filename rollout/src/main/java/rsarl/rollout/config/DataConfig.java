@@ -5,13 +5,17 @@ import rsarl.rollout.assets.Assets;
 /**
  * The problems to run.
  *
- * @param path  a JSONL file of problems
+ * @param path  a JSONL or Parquet file of problems
  * @param task  task kind for problems whose line names none ({@code math}, {@code choice}, {@code code},
  *              {@code puzzle:<family>}, {@code general}); a line's own task wins
  * @param limit use only the first {@code limit} problems (null: all)
  * @param generate how to create the problems file when it is missing (null: it must exist)
+ * @param promptKey column of the prompt (verl's {@code data.prompt_key}; null: the built-in names), dotted for nesting
+ * @param answerKey column of the gold answer (verl's {@code data.answer_key}; null: built-in names)
+ * @param idKey     column of the problem id (null: built-in names, else the row number)
  */
-public record DataConfig(String path, String task, Integer limit, Assets.DataGenerate generate) {
+public record DataConfig(String path, String task, Integer limit, Assets.DataGenerate generate, String promptKey,
+                         String answerKey, String idKey) {
     public DataConfig {
         Check.required("path", path);
         if (limit != null) {
@@ -20,6 +24,11 @@ public record DataConfig(String path, String task, Integer limit, Assets.DataGen
     }
 
     public DataConfig(String path, String task, Integer limit) {
-        this(path, task, limit, null);
+        this(path, task, limit, null, null, null, null);
+    }
+
+    /** The columns to read prompt, answer and id from. */
+    public rsarl.rewards.ProblemFields fields() {
+        return new rsarl.rewards.ProblemFields(promptKey, answerKey, idKey);
     }
 }

@@ -52,6 +52,8 @@ public record EvalConfig(BackendConfig backend, DataConfig data, RsaConfig rsa, 
     }
 
     public static EvalConfig load(Path file, List<String> overrides) {
-        return ConfigLoader.load(file, overrides, EvalConfig.class);
+        com.fasterxml.jackson.databind.node.ObjectNode tree = ConfigLoader.readTree(file, overrides);
+        Assets.checkInitTarget(tree, "/backend/model", "backend.model", overrides, file.toString());
+        return ConfigLoader.bind(tree, EvalConfig.class, file.toString(), overrides);
     }
 }

@@ -38,7 +38,7 @@ public final class AccuracyPlot {
             BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
             Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot write plot: " + e.getMessage(), e);
+            throw new UncheckedIOException(file + ": cannot write plot: " + AtomicFiles.reason(e), e);
         }
     }
 

@@ -31,8 +31,21 @@ public final class AtomicFiles {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot write: " + e.getMessage(), e);
+            throw new UncheckedIOException(file + ": cannot write: " + reason(e), e);
         }
+    }
+
+    /**
+     * What went wrong, without the path of the temporary file it went wrong on (messages name the file the user
+     * asked for, never a {@code .tmp} sibling): a file-system error's reason, else its message.
+     */
+    public static String reason(IOException e) {
+        if (e instanceof java.nio.file.FileSystemException f) {
+            String r = f.getReason();
+            return r != null ? r : e.getClass().getSimpleName().replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2")
+                    .toLowerCase(java.util.Locale.ROOT);
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     public static void write(Path file, String text) {

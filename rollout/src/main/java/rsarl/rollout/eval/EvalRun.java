@@ -54,6 +54,9 @@ public final class EvalRun {
 
     /** Runs (or resumes) the evaluation; returns every state's metrics, seed by seed. */
     public List<StateMetrics> run(RsaLoop.Listener progress) {
+        if ("local".equals(config.backend().type())) {
+            rsarl.rollout.backend.LocalEngine.device(config.backend().device()); // fails before anything is created
+        }
         rsarl.rollout.assets.Assets.prepare(config, System.err);
         List<Problem> problems = ProblemSet.load(config.data(), problemReader);
         Path out = config.outputPath();

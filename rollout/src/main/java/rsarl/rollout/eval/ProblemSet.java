@@ -13,7 +13,10 @@ public final class ProblemSet {
     }
 
     public static List<Problem> load(DataConfig data, Function<Path, List<Problem>> reader) {
-        List<Problem> all = reader.apply(Path.of(data.path()));
+        // Other column names need the reader that knows them; the injected one reads the built-in names.
+        List<Problem> all = data.fields().isDefault() ? reader.apply(Path.of(data.path()))
+                : rsarl.rewards.ProblemReader.read(Path.of(data.path()), data.task() == null ? "math" : data.task(),
+                        data.fields());
         if (all.isEmpty()) {
             throw new IllegalArgumentException(data.path() + ": no problems");
         }

@@ -13,7 +13,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A validated {@code /v1/chat/completions} or {@code /v1/completions} body: the prompts as token ids and how to
- * sample them. Unknown fields are ignored (clients send many); fields we cannot honour with a value that would
+ * sample them. Unknown fields are served and logged with a warning ({@link IgnoredFields}); fields we cannot honour with a value that would
  * change the result are refused rather than silently dropped.
  *
  * @param prompts  one prompt for chat; one or more for completions
@@ -112,11 +112,7 @@ public record ApiRequest(List<int[]> prompts, SamplingParams params, int n, long
     private static ApiRequest common(JsonNode root, LocalEngine engine, ServeOptions options, List<int[]> prompts,
                                      Long maxTokens, String maxField, int defaultMaxTokens, boolean logprobs,
                                      int topLogprobs, boolean echo) {
-        String model = JsonFields.string(root, "model");
-        if (model != null && !model.equals(options.servedModelName())) {
-            throw new ApiError(404, "invalid_request_error", "model", "model_not_found",
-                    "model: '" + model + "' does not exist (this server serves '" + options.servedModelName() + "')");
-        }
+        // "model" (the base or a loaded adapter) is resolved by the server: ServedModels.scheduler.
         Boolean stream = JsonFields.bool(root, "stream");
         boolean includeUsage = false;
         JsonNode so = root.get("stream_options");

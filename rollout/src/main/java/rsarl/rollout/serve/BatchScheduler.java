@@ -50,6 +50,8 @@ public final class BatchScheduler implements AutoCloseable {
     private final Runner generate;
     /** Non-null: continuous batching (rows join the running batch between decode steps). */
     private final Generator continuous;
+    /** Held for each decode step (and batch start or join): weight changes and other schedulers wait between steps. */
+    private final Object stepLock;
     private final int maxBatch;
     private final int maxQueued;
     private final long tokenBudget;
@@ -91,7 +93,7 @@ public final class BatchScheduler implements AutoCloseable {
      */
     public BatchScheduler(Runner generate, int maxBatch, Duration batchWait, Duration fillWait, int maxQueued,
                           long tokenBudget) {
-        this(generate, null, maxBatch, batchWait, fillWait, maxQueued, tokenBudget);
+        this(generate, null, new Object(), maxBatch, batchWait, fillWait, maxQueued, tokenBudget);
     }
 
     /**
@@ -100,14 +102,21 @@ public final class BatchScheduler implements AutoCloseable {
      */
     public BatchScheduler(Generator generator, int maxBatch, Duration batchWait, Duration fillWait, int maxQueued,
                           long tokenBudget) {
-        this(generator::generate, generator, maxBatch, batchWait, fillWait, maxQueued, tokenBudget);
+        this(generator, new Object(), maxBatch, batchWait, fillWait, maxQueued, tokenBudget);
     }
 
-    private BatchScheduler(Runner generate, Generator continuous, int maxBatch, Duration batchWait, Duration fillWait,
-                           int maxQueued, long tokenBudget) {
+    /** As above; {@code stepLock} is held for every decode step (shared by the schedulers of one set of weights). */
+    public BatchScheduler(Generator generator, Object stepLock, int maxBatch, Duration batchWait, Duration fillWait,
+                          int maxQueued, long tokenBudget) {
+        this(generator::generate, generator, stepLock, maxBatch, batchWait, fillWait, maxQueued, tokenBudget);
+    }
+
+    private BatchScheduler(Runner generate, Generator continuous, Object stepLock, int maxBatch, Duration batchWait,
+                           Duration fillWait, int maxQueued, long tokenBudget) {
         if (maxBatch < 1) throw new IllegalArgumentException("max batch must be >= 1, got " + maxBatch);
         this.generate = generate;
         this.continuous = continuous;
+        this.stepLock = stepLock;
         this.maxBatch = maxBatch;
         this.maxQueued = maxQueued;
         this.tokenBudget = tokenBudget;
@@ -269,32 +278,44 @@ public final class BatchScheduler implements AutoCloseable {
         List<Pending> members = new ArrayList<>(batch);
         boolean ending = false;
         long t0 = System.nanoTime();
-        try (Generator.Running running = continuous.begin(requests(batch), listener(members, 0))) {
-            count(batch.size());
-            while (true) {
-                List<Pending> joining = new ArrayList<>();
-                long reserved = running.tokensReserved();
-                while (!ending && running.rows() + joining.size() < maxBatch) {
-                    Pending p = queue.peek();
-                    if (p == null) break;
-                    if (p != END && reserved + p.tokens() > tokenBudget) break;
-                    queue.poll();
-                    if (p == END) {
-                        ending = true;
-                        break;
+        try {
+            Generator.Running started;
+            synchronized (stepLock) {
+                started = continuous.begin(requests(batch), listener(members, 0));
+            }
+            try (Generator.Running running = started) {
+                count(batch.size());
+                while (true) {
+                    List<Pending> joining = new ArrayList<>();
+                    long reserved = running.tokensReserved();
+                    while (!ending && running.rows() + joining.size() < maxBatch) {
+                        Pending p = queue.peek();
+                        if (p == null) break;
+                        if (p != END && reserved + p.tokens() > tokenBudget) break;
+                        queue.poll();
+                        if (p == END) {
+                            ending = true;
+                            break;
+                        }
+                        reserved += p.tokens();
+                        joining.add(p);
                     }
-                    reserved += p.tokens();
-                    joining.add(p);
+                    if (!joining.isEmpty()) {
+                        queued.addAndGet(-joining.size());
+                        int base = members.size();
+                        members.addAll(joining);
+                        synchronized (stepLock) {
+                            running.join(requests(joining), listener(members, base));
+                        }
+                        rows.addAndGet(joining.size());
+                        largest.accumulateAndGet(running.rows(), Math::max);
+                    }
+                    boolean more;
+                    synchronized (stepLock) {
+                        more = running.step();
+                    }
+                    if (!more) break;
                 }
-                if (!joining.isEmpty()) {
-                    queued.addAndGet(-joining.size());
-                    int base = members.size();
-                    members.addAll(joining);
-                    running.join(requests(joining), listener(members, base));
-                    rows.addAndGet(joining.size());
-                    largest.accumulateAndGet(running.rows(), Math::max);
-                }
-                if (!running.step()) break;
             }
         } catch (RuntimeException | Error e) {
             fail(members, e);

@@ -44,6 +44,9 @@ public final class OpenAiServer implements AutoCloseable {
     private final HttpServer http;
     private final ExecutorService handlers;
     private final BatchScheduler scheduler;
+    private final ServedModels models;
+    private final WeightRoutes weights;
+    private final GenerateRoute sglangGenerate;
     private final long created = System.currentTimeMillis() / 1000;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean closing;
@@ -53,11 +56,11 @@ public final class OpenAiServer implements AutoCloseable {
         this.engine = engine;
         this.options = options;
         this.http = http;
-        // continuous batching: requests join the running batch between decode steps and leave as they finish
-        this.scheduler = new BatchScheduler(
-                engine.generator(options.maxBatch()).withProcessedLogprobs(options.processedLogprobs()),
-                options.maxBatch(), options.batchWait(), options.fillWait(), options.maxQueuedRows(),
-                options.tokenBudget());
+        this.models = new ServedModels(engine, options);
+        this.scheduler = models.baseScheduler();
+        this.weights = new WeightRoutes(models, OpenAiServer::parse);
+        this.sglangGenerate = new GenerateRoute(engine, models,
+                (request, s) -> generate(request, s).stream().map(Finished::text).toList());
         // Each waiting request holds a handler thread: enough of them to fill several batches.
         int threads = Math.max(16, 4 * options.maxBatch());
         AtomicInteger n = new AtomicInteger();
@@ -97,13 +100,18 @@ public final class OpenAiServer implements AutoCloseable {
         return scheduler;
     }
 
+    /** The base model and the LoRA adapters loaded at run time. */
+    public ServedModels models() {
+        return models;
+    }
+
     private void handle(HttpExchange ex) throws IOException {
         inFlight.incrementAndGet();
         try {
             String path = ex.getRequestURI().getPath();
             while (path.length() > 1 && path.endsWith("/")) path = path.substring(0, path.length() - 1);
             byte[] body = ex.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
-            ObjectNode reply;
+            JsonNode reply;
             try {
                 if (closing) throw new ApiError(503, "server_error", null, null, "the server is shutting down");
                 reply = route(ex, ex.getRequestMethod(), path, body);
@@ -126,7 +134,7 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     /** The reply to send, or null when the answer was streamed. */
-    private ObjectNode route(HttpExchange ex, String method, String path, byte[] body) throws IOException {
+    private JsonNode route(HttpExchange ex, String method, String path, byte[] body) throws IOException {
         switch (path) {
             case "/health" -> {
                 requireMethod(method, "GET");
@@ -135,23 +143,39 @@ public final class OpenAiServer implements AutoCloseable {
             case "/v1/models" -> {
                 requireMethod(method, "GET");
                 ObjectNode list = JSON.createObjectNode().put("object", "list");
-                list.putArray("data").add(modelObject());
+                ArrayNode data = list.putArray("data").add(modelObject());
+                models.adapters().forEach((name, dir) -> data.addObject().put("id", name).put("object", "model")
+                        .put("created", created).put("owned_by", "rsa-rl").put("root", dir.toString())
+                        .put("parent", options.servedModelName()));
                 return list;
             }
             case "/v1/chat/completions" -> {
                 requireMethod(method, "POST");
-                ApiRequest request = ApiRequest.chat(parse(body), engine, options);
-                return request.output().stream() ? stream(ex, request, true) : chat(request);
+                JsonNode root = parse(body);
+                IgnoredFields.warn(root, true, path, System.err);
+                BatchScheduler s = models.scheduler(JsonFields.string(root, "model"));
+                ApiRequest request = ApiRequest.chat(root, engine, options);
+                return request.output().stream() ? stream(ex, request, s, true) : chat(request, s);
             }
             case "/v1/completions" -> {
                 requireMethod(method, "POST");
-                ApiRequest request = ApiRequest.completion(parse(body), engine, options);
-                return request.output().stream() ? stream(ex, request, false) : completion(request);
+                JsonNode root = parse(body);
+                IgnoredFields.warn(root, false, path, System.err);
+                BatchScheduler s = models.scheduler(JsonFields.string(root, "model"));
+                ApiRequest request = ApiRequest.completion(root, engine, options);
+                return request.output().stream() ? stream(ex, request, s, false)
+                        : completion(request, s, Boolean.TRUE.equals(JsonFields.bool(root, "return_token_ids")));
             }
             default -> {
                 if (path.equals("/v1/models/" + options.servedModelName())) {
                     requireMethod(method, "GET");
                     return modelObject();
+                }
+                ObjectNode admin = weights.route(method, path, body);
+                if (admin != null) return admin;
+                if (path.equals("/generate")) {
+                    requireMethod(method, "POST");
+                    return sglangGenerate.handle(parse(body)); // SGLang's native route, for rollouts with token ids
                 }
                 throw new ApiError(404, "invalid_request_error", null, "not_found", "no route " + method + " " + path);
             }
@@ -165,7 +189,7 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    private static JsonNode parse(byte[] body) {
+    static JsonNode parse(byte[] body) {
         if (body.length > MAX_BODY_BYTES) {
             throw new ApiError(413, "invalid_request_error", null, null, "request body over " + MAX_BODY_BYTES + " bytes");
         }
@@ -195,7 +219,7 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     /** Queues the rows: 429 with Retry-After when the queue is full, 400 past the token budget, 503 closing. */
-    private List<CompletableFuture<Completion>> submit(List<GenerationRequest> rows,
+    private static List<CompletableFuture<Completion>> submit(BatchScheduler scheduler, List<GenerationRequest> rows,
                                                        List<rsarl.model.Generator.TokenListener> listeners) {
         try {
             return scheduler.submit(rows, listeners);
@@ -208,18 +232,19 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    private ObjectNode stream(HttpExchange ex, ApiRequest request, boolean chat) throws IOException {
+    private ObjectNode stream(HttpExchange ex, ApiRequest request, BatchScheduler scheduler, boolean chat)
+            throws IOException {
         if (request.scoreOnly()) throw ApiError.badField("stream", "not supported with max_tokens 0");
         if (request.output().echo()) throw ApiError.badField("echo", "not supported with stream");
         List<GenerationRequest> rows = rows(request);
         SseStream s = new SseStream(ex, JSON, chat ? head("chatcmpl-", "chat.completion.chunk")
                 : head("cmpl-", "text_completion"), chat, request, engine, rows);
-        s.run(submit(rows, s.listeners()));
+        s.run(submit(scheduler, rows, s.listeners()));
         return null;
     }
 
     /** Runs every row through the scheduler and waits; the texts come back in row order. */
-    private List<Finished> generate(ApiRequest request) {
+    private List<Finished> generate(ApiRequest request, BatchScheduler scheduler) {
         List<GenerationRequest> rows = rows(request);
         List<Finished> out = new ArrayList<>(rows.size());
         if (request.scoreOnly()) {
@@ -229,7 +254,7 @@ public final class OpenAiServer implements AutoCloseable {
             }
             return out;
         }
-        List<CompletableFuture<Completion>> futures = submit(rows, null);
+        List<CompletableFuture<Completion>> futures = submit(scheduler, rows, null);
         for (int i = 0; i < rows.size(); i++) {
             Completion c;
             try {
@@ -249,8 +274,8 @@ public final class OpenAiServer implements AutoCloseable {
         return out;
     }
 
-    private ObjectNode chat(ApiRequest request) {
-        List<Finished> done = generate(request);
+    private ObjectNode chat(ApiRequest request, BatchScheduler scheduler) {
+        List<Finished> done = generate(request, scheduler);
         ObjectNode root = head("chatcmpl-", "chat.completion");
         ArrayNode choices = root.putArray("choices");
         for (int i = 0; i < done.size(); i++) {
@@ -270,8 +295,8 @@ public final class OpenAiServer implements AutoCloseable {
         return root;
     }
 
-    private ObjectNode completion(ApiRequest request) {
-        List<Finished> done = generate(request);
+    private ObjectNode completion(ApiRequest request, BatchScheduler scheduler, boolean returnTokenIds) {
+        List<Finished> done = generate(request, scheduler);
         ObjectNode root = head("cmpl-", "text_completion");
         ArrayNode choices = root.putArray("choices");
         int top = request.output().topLogprobs();
@@ -304,6 +329,13 @@ public final class OpenAiServer implements AutoCloseable {
                 choice.putNull("logprobs");
             }
             choice.put("finish_reason", t.finishReason());
+            if (returnTokenIds) {
+                // vLLM's return_token_ids: the prompt's and the completion's ids, as the trainer puts them in the loss.
+                ArrayNode p = choice.putArray("prompt_token_ids");
+                for (int id : request.prompts().get(i / request.n())) p.add(id);
+                ArrayNode c2 = choice.putArray("token_ids");
+                for (int id : t.tokenIds()) c2.add(id);
+            }
         }
         usage(root, done, request);
         return root;
@@ -340,7 +372,7 @@ public final class OpenAiServer implements AutoCloseable {
         return root;
     }
 
-    private static void send(HttpExchange ex, int status, ObjectNode body) throws IOException {
+    private static void send(HttpExchange ex, int status, JsonNode body) throws IOException {
         byte[] bytes = JSON.writeValueAsBytes(body);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.sendResponseHeaders(status, bytes.length);
@@ -368,7 +400,7 @@ public final class OpenAiServer implements AutoCloseable {
             }
         }
         http.stop(0);
-        scheduler.close(Duration.ofSeconds(5));
+        models.close();
         handlers.shutdown();
         try {
             handlers.awaitTermination(5, TimeUnit.SECONDS);

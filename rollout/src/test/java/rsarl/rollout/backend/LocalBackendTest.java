@@ -141,4 +141,16 @@ class LocalBackendTest {
         e = assertThrows(IllegalArgumentException.class, () -> BackendFactory.builtIn().open(missing));
         assertTrue(e.getMessage().contains("backend.model") && e.getMessage().contains("nope"), e.getMessage());
     }
+
+    @Test
+    void dtypeLoadsHalfPrecisionWeightsAndRejectsBf16() throws Exception {
+        var tree = new ObjectMapper().readTree("{\"type\":\"local\",\"model\":\"" + modelDir + "\",\"dtype\":\"fp16\"}");
+        BackendConfig c = ConfigLoader.bind(tree, BackendConfig.class, "test.yaml");
+        try (LocalBackend b = LocalBackend.fromConfig(c)) {
+            assertEquals(ai.djl.ndarray.types.DataType.FLOAT16, b.engine().dtype());
+        }
+        var bf = new ObjectMapper().readTree("{\"type\":\"local\",\"model\":\"" + modelDir + "\",\"dtype\":\"bf16\"}");
+        Exception e = assertThrows(Exception.class, () -> ConfigLoader.bind(bf, BackendConfig.class, "test.yaml"));
+        assertTrue(String.valueOf(e.getMessage()).contains("dtype"), e.getMessage());
+    }
 }

@@ -90,11 +90,19 @@ class OpenAiBackendTest {
             case 3 -> new FakeOpenAiServer.Status(429);
             default -> new FakeOpenAiServer.Ok();
         });
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
         try (OpenAiBackend b = backend(8, 3, Duration.ofSeconds(10))) {
+            b.reportRetriesTo(new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
             List<BackendResult> results = b.generate(requests(12));
             for (int i = 0; i < 12; i++) {
                 assertEquals(FakeOpenAiServer.replyText(1000 + i, "question " + i), results.get(i).text());
             }
+            // Each retry is reported as it happens: what failed, the wait, and how many retries are left.
+            List<String> lines = log.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+            assertEquals(36, lines.size(), String.join("\n", lines));
+            assertEquals(12, lines.stream().filter(l -> l.contains(": HTTP 503") && l.contains("; retrying in ")
+                    && l.endsWith(" s (retry 1 of 3)")).count(), String.join("\n", lines));
+            assertEquals(12, lines.stream().filter(l -> l.contains(": HTTP 429") && l.endsWith("(retry 3 of 3)")).count());
             for (int i = 0; i < 12; i++) {
                 assertEquals(4, server.attempts(1000 + i)); // three faults, then the success
             }
@@ -127,6 +135,7 @@ class OpenAiBackendTest {
             BackendException e = assertThrows(BackendException.class, () -> b.generate(requests(1)));
             assertTrue(e.getMessage().contains(url + "/chat/completions"), e.getMessage());
             assertTrue(e.getMessage().contains("ConnectException: "), e.getMessage());
+            assertTrue(e.getMessage().contains("nothing answers at 127.0.0.1:" + port), e.getMessage());
             assertEquals(3, b.attempts());
         }
     }

@@ -21,4 +21,14 @@ class AtomicFilesTest {
         assertEquals("", Files.readString(file));
         assertFalse(Files.exists(dir.resolve("a/b/out.jsonl.tmp")));
     }
+
+    @Test
+    void aFailedWriteNamesTheFileNotItsTempSibling(@TempDir Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("blocker"), "a file where a folder should be");
+        Path target = dir.resolve("blocker").resolve("metrics.jsonl");
+        java.io.UncheckedIOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.UncheckedIOException.class,
+                () -> AtomicFiles.write(target, "x"));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith(target + ": cannot write: "), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertFalse(e.getMessage().contains(".tmp"), e.getMessage());
+    }
 }

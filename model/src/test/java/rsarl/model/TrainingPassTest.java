@@ -1,0 +1,159 @@
+package rsarl.model;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The chunked, optionally checkpointed pass gives the gradients of one plain backward through the full logits. */
+class TrainingPassTest {
+    private static final int B = 2;
+    private static final int S = 9;
+    private static final int FIRST = 3; // columns 3..7 predict the targets (tokens 4..8)
+    private static final int C = S - 1 - FIRST;
+    private static final float T = 0.7f;
+
+    private static final long[] IDS = {5, 17, 42, 7, 99, 3, 250, 11, 64, /* row 2, left-padded */ 0, 9, 8, 31, 77,
+        120, 4, 6, 200};
+    private static final long[] MASK = {1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1};
+    private static final long[] POS = {0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 1, 2, 3, 4, 5, 6, 7};
+
+    /** A nonlinear loss of the log-probs, so dL/dlogp differs per token. */
+    private static NDArray loss(NDArray logp, NDManager m) {
+        NDArray w = m.arange(1f, 1f + B * C).reshape(B, C).div(10f);
+        return logp.mul(w).sum().add(logp.exp().sum().mul(Scalars.of(logp, 0.3f)));
+    }
+
+    private static TrainingPass.Batch batch(NDManager m) {
+        Shape s = new Shape(B, S);
+        NDArray ids = m.create(IDS, s);
+        return new TrainingPass.Batch(ids, m.create(POS, s), m.create(MASK, s), FIRST,
+                ids.get(new NDIndex(":, {}:{}", FIRST + 1, S)));
+    }
+
+    /** Reference: one graph over the full [B, S, vocab] logits; returns {loss, logp...}. */
+    private static float[] plain(QwenModel model, NDManager m) {
+        TrainingPass.Batch b = batch(m);
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray logits = model.forward(b.inputIds(), b.positionIds(), b.keyMask(), null);
+            NDArray lp = logits.get(new NDIndex(":, {}:{}, :", FIRST, FIRST + C)).div(Scalars.of(logits, T))
+                    .logSoftmax(-1).gather(b.targets().expandDims(-1), -1).squeeze(-1);
+            NDArray l = loss(lp, m);
+            gc.backward(l);
+            return lp.stopGradient().toFloatArray();
+        }
+    }
+
+    private static Map<String, float[]> grads(Map<String, NDArray> params) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        params.forEach((n, p) -> {
+            out.put(n, p.getGradient().toFloatArray());
+            p.getGradient().subi(p.getGradient());
+        });
+        return out;
+    }
+
+    private static void assertClose(Map<String, float[]> want, Map<String, float[]> got) {
+        double norm = 0;
+        for (float[] g : want.values()) for (float v : g) norm += (double) v * v;
+        norm = Math.sqrt(norm);
+        assertTrue(norm > 1e-3, "gradient norm " + norm);
+        for (String n : want.keySet()) {
+            float[] a = want.get(n);
+            float[] b = got.get(n);
+            double worst = 0;
+            for (int i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+            assertTrue(worst <= 1e-6 * norm, n + ": max |diff| " + worst + " vs norm " + norm);
+        }
+    }
+
+    @Test
+    void fullFineTuningGradientsMatchPlainBackward() {
+        for (String name : new String[] {Fixtures.QWEN3, Fixtures.QWEN2}) {
+            try (QwenModel model = QwenModel.load(Fixtures.dir(name)); NDManager m = model.manager().newSubManager()) {
+                model.attachGradients();
+                float[] logp = plain(model, m);
+                Map<String, float[]> want = grads(model.parameters());
+                for (boolean ckpt : new boolean[] {false, true}) {
+                    for (int chunk : new int[] {3, 512}) {
+                        TrainingPass.Result r = new TrainingPass(ckpt, chunk).run(() -> model, batch(m), T,
+                                lp -> loss(lp, m), true, true);
+                        assertArrayEquals(logp, r.logprobs().toFloatArray(), 1e-5f, "logp ckpt=" + ckpt);
+                        assertEquals(new Shape(B, C), r.entropy().getShape());
+                        assertTrue(r.entropy().min().getFloat() > 0);
+                        assertClose(want, grads(model.parameters()));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void gradientsReachNonLeafLayerWeights() {
+        String q = "model.layers.1.self_attn.q_proj.weight";
+        String down = "model.layers.0.mlp.down_proj.weight";
+        try (QwenModel model = QwenModel.load(Fixtures.dir(Fixtures.QWEN3)); NDManager m = model.manager().newSubManager()) {
+            Map<String, NDArray> deltas = new LinkedHashMap<>();
+            for (String n : new String[] {q, down}) {
+                NDArray d = m.randomNormal(0f, 0.01f, model.parameters().get(n).getShape(),
+                        ai.djl.ndarray.types.DataType.FLOAT32);
+                d.setRequiresGradient(true);
+                deltas.put(n, d);
+            }
+            // W + delta, as LoRA's W + s B A: built inside the collector, a non-leaf the layer's graph owns
+            java.util.function.Supplier<QwenModel> view = () -> {
+                Map<String, NDArray> o = new LinkedHashMap<>();
+                deltas.forEach((n, d) -> o.put(n, model.parameters().get(n).add(d)));
+                return model.withWeights(o);
+            };
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                TrainingPass.Batch b = batch(m);
+                NDArray logits = view.get().forward(b.inputIds(), b.positionIds(), b.keyMask(), null);
+                NDArray lp = logits.get(new NDIndex(":, {}:{}, :", FIRST, FIRST + C)).div(Scalars.of(logits, T))
+                        .logSoftmax(-1).gather(b.targets().expandDims(-1), -1).squeeze(-1);
+                gc.backward(loss(lp, m));
+            }
+            Map<String, float[]> want = grads(deltas);
+            for (boolean ckpt : new boolean[] {true, false}) {
+                new TrainingPass(ckpt, 4).run(view, batch(m), T, lp -> loss(lp, m), false, false);
+                assertClose(want, grads(deltas));
+            }
+        }
+    }
+
+    @Test
+    void scoringLogprobsInChunksMatchTheFullLogits() {
+        try (QwenModel model = QwenModel.load(Fixtures.dir(Fixtures.QWEN3)); NDManager m = model.manager().newSubManager()) {
+            TrainingPass.Batch b = batch(m);
+            float[] full = LogProbs.tokenLogprobs(model, b.inputIds(), b.positionIds(), b.keyMask()).toFloatArray();
+            for (int chunk : new int[] {1, 5, 4096}) {
+                assertArrayEquals(full, LogProbs.chunked(model, b.inputIds(), b.positionIds(), b.keyMask(), chunk),
+                        1e-5f, "chunk " + chunk);
+            }
+        }
+    }
+
+    @Test
+    void refusesALoraTargetOnTheHead() {
+        try (QwenModel model = QwenModel.load(Fixtures.dir(Fixtures.QWEN3)); NDManager m = model.manager().newSubManager()) {
+            String n = "model.norm.weight";
+            Function<NDArray, NDArray> l = lp -> lp.sum();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TrainingPass(false, 8)
+                    .run(() -> model.withWeights(Map.of(n, model.parameters().get(n).mul(1f))), batch(m), 1f, l,
+                            false, false));
+            assertTrue(e.getMessage().contains(n), e.getMessage());
+        }
+    }
+}
