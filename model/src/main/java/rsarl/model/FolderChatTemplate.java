@@ -130,7 +130,7 @@ public final class FolderChatTemplate {
         for (TemplateError e : result.getErrors()) {
             if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
                 throw new IllegalArgumentException("chat template " + source + " failed at line " + e.getLineno()
-                        + ": " + e.getMessage());
+                        + ": " + message(e));
             }
         }
         return result.getOutput();
@@ -138,7 +138,23 @@ public final class FolderChatTemplate {
 
     /** Raised by templates through {@code raise_exception('...')}, as transformers does. */
     public static String raiseException(String message) {
-        throw new IllegalArgumentException(message);
+        throw new Raised(message);
+    }
+
+    /** The template's own {@code raise_exception} message where it raised one, else Jinjava's. */
+    private static String message(TemplateError e) {
+        for (Throwable t = e.getException(); t != null; t = t.getCause()) {
+            if (t instanceof Raised) {
+                return t.getMessage();
+            }
+        }
+        return e.getMessage();
+    }
+
+    private static final class Raised extends RuntimeException {
+        Raised(String message) {
+            super(message, null, false, false);
+        }
     }
 
     private static Jinjava engine() {
