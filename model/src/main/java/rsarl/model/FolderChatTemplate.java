@@ -31,11 +31,14 @@ import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 public final class FolderChatTemplate {
     private final String template;
     private final String source;
+    /** bos_token, eos_token, ... of tokenizer_config.json, passed to the template as transformers does. */
+    private final Map<String, String> specialTokens;
     private final Jinjava jinjava;
 
-    private FolderChatTemplate(String template, String source) {
+    private FolderChatTemplate(String template, String source, Map<String, String> specialTokens) {
         this.template = template == null ? null : JinjavaCompat.adapt(template);
         this.source = source;
+        this.specialTokens = specialTokens;
         this.jinjava = template == null ? null : engine();
     }
 
@@ -44,14 +47,14 @@ public final class FolderChatTemplate {
         Path jinja = dir.resolve("chat_template.jinja");
         Path config = dir.resolve("tokenizer_config.json");
         try {
+            JsonNode root = Files.isRegularFile(config) ? new ObjectMapper().readTree(config.toFile()) : null;
+            Map<String, String> tokens = specialTokens(root);
             if (Files.isRegularFile(jinja)) {
-                return new FolderChatTemplate(Files.readString(jinja, StandardCharsets.UTF_8), jinja.toString());
+                return new FolderChatTemplate(Files.readString(jinja, StandardCharsets.UTF_8), jinja.toString(), tokens);
             }
-            if (Files.isRegularFile(config)) {
-                String t = fromConfig(new ObjectMapper().readTree(config.toFile()), config);
-                if (t != null) {
-                    return new FolderChatTemplate(t, config + " chat_template");
-                }
+            String t = root == null ? null : fromConfig(root, config);
+            if (t != null) {
+                return new FolderChatTemplate(t, config + " chat_template", tokens);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the chat template of " + dir + ": " + e.getMessage(), e);
@@ -63,12 +66,26 @@ public final class FolderChatTemplate {
 
     /** The built-in {@link ChatTemplate}. */
     public static FolderChatTemplate builtIn() {
-        return new FolderChatTemplate(null, "built-in ChatML");
+        return new FolderChatTemplate(null, "built-in ChatML", Map.of());
     }
 
     /** A Jinja chat template given as text; {@code source} names it in errors. */
     public static FolderChatTemplate of(String jinjaTemplate, String source) {
-        return new FolderChatTemplate(jinjaTemplate, source);
+        return new FolderChatTemplate(jinjaTemplate, source, Map.of());
+    }
+
+    /** The special tokens a config names, as plain strings or {@code {"content": ...}} objects. */
+    private static Map<String, String> specialTokens(JsonNode root) {
+        Map<String, String> out = new HashMap<>();
+        for (String key : List.of("bos_token", "eos_token", "pad_token", "unk_token")) {
+            JsonNode v = root == null ? null : root.get(key);
+            if (v != null && v.isTextual()) {
+                out.put(key, v.asText());
+            } else if (v != null && v.path("content").isTextual()) {
+                out.put(key, v.get("content").asText());
+            }
+        }
+        return Map.copyOf(out);
     }
 
     private static String fromConfig(JsonNode root, Path config) {
@@ -122,7 +139,7 @@ public final class FolderChatTemplate {
             map.put("content", m.content());
             msgs.add(map);
         }
-        Map<String, Object> context = new HashMap<>();
+        Map<String, Object> context = new HashMap<>(specialTokens);
         context.put("messages", msgs);
         context.put("add_generation_prompt", addGenerationPrompt);
         context.put("enable_thinking", enableThinking);

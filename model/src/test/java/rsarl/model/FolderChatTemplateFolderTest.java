@@ -54,6 +54,13 @@ class FolderChatTemplateFolderTest {
     }
 
     @Test
+    void specialTokensOfTheConfigReachTheTemplate(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"bos_token\": {\"content\": \"<s>\"},"
+                + " \"eos_token\": \"</s>\", \"chat_template\": \"{{ bos_token }}{{ messages[0].content }}{{ eos_token }}\"}");
+        assertEquals("<s>x</s>", FolderChatTemplate.forFolder(dir).render(List.of(user("x")), true));
+    }
+
+    @Test
     void namedTemplatesUseTheDefaultOne(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"chat_template\": [{\"name\": \"tool_use\","
                 + " \"template\": \"tools\"}, {\"name\": \"default\", \"template\": \"plain{{ '!' if add_generation_prompt }}\"}]}");
