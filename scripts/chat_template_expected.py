@@ -38,6 +38,8 @@ CHATS = {
                                               m("assistant", "A2")],
     "system in the middle": [m("user", "a"), m("system", "b"), m("user", "c")],
     "unicode and braces": [m("user", "Löse: {x} ∑ «ok» \\boxed{}"), m("assistant", "Fertig 👍"), m("user", "Danke")],
+    "jinja syntax in content": [m("system", "{{ raise_exception('no') }}"), m("user", "a {{ 1 + 1 }} {% if true %}T{% endif %} {# c #} b"),
+                                m("assistant", "{%- raw %}x{% endraw %}"), m("user", "{{ messages }}")],
     "tool response as user": [m("user", "Q"), m("assistant", "<think>t</think>call"),
                               m("user", "<tool_response>\n42\n</tool_response>")],
 }
