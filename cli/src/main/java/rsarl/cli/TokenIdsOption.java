@@ -2,7 +2,6 @@ package rsarl.cli;
 
 import picocli.CommandLine.Option;
 import rsarl.model.ChatMessage;
-import rsarl.model.ChatTemplate;
 import rsarl.model.QwenTokenizer;
 
 import java.nio.file.Files;
@@ -76,7 +75,7 @@ final class TokenIdsOption {
             }
         } else {
             source = textOption();
-            ids = tokenizer.encode(text());
+            ids = tokenizer.encode(text(tokenizer));
         }
         if (ids.length == 0) throw new IllegalArgumentException(source + ": no tokens given");
         for (int id : ids) {
@@ -89,11 +88,11 @@ final class TokenIdsOption {
     }
 
     /** The text to tokenize: the rendered chat for --prompt, the text itself for --raw. */
-    private String text() {
+    private String text(QwenTokenizer tokenizer) {
         if (raw != null) return raw;
         List<ChatMessage> messages = new ArrayList<>();
         if (system != null) messages.add(ChatMessage.system(system));
         messages.add(ChatMessage.user(chat));
-        return ChatTemplate.render(messages, true);
+        return tokenizer.chatTemplate().render(messages, true);
     }
 }

@@ -36,6 +36,7 @@ public final class QwenTokenizer implements AutoCloseable {
     private final Map<String, Integer> tokenToId;
     private final int vocabSize;
     private final List<Integer> eosIds;
+    private volatile FolderChatTemplate chatTemplate;
 
     private QwenTokenizer(Path file, HuggingFaceTokenizer hf, Map<String, Integer> tokenToId,
                           List<Integer> eosIds) {
@@ -134,6 +135,23 @@ public final class QwenTokenizer implements AutoCloseable {
     /** Ids that end an assistant turn: im_end, endoftext, and the config's eos_token, where present. */
     public List<Integer> eosIds() {
         return eosIds;
+    }
+
+    /**
+     * The chat template of this tokenizer's folder ({@code chat_template.jinja} or {@code tokenizer_config.json}),
+     * the built-in ChatML one where it has none; read on first use.
+     */
+    public FolderChatTemplate chatTemplate() {
+        FolderChatTemplate t = chatTemplate;
+        if (t == null) {
+            synchronized (this) {
+                if (chatTemplate == null) {
+                    chatTemplate = FolderChatTemplate.forFolder(file.toAbsolutePath().getParent());
+                }
+                t = chatTemplate;
+            }
+        }
+        return t;
     }
 
     /** The tokenizer.json this was loaded from. */

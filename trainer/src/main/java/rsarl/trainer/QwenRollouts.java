@@ -2,7 +2,6 @@ package rsarl.trainer;
 
 import ai.djl.ndarray.NDManager;
 import rsarl.model.ChatMessage;
-import rsarl.model.ChatTemplate;
 import rsarl.model.Completion;
 import rsarl.model.GenerationRequest;
 import rsarl.model.Generator;
@@ -185,7 +184,7 @@ public final class QwenRollouts implements Rollouts {
 
     /** Chat-templated token ids, left-truncated to {@code max_prompt_length} (counted in {@code truncated[0]}). */
     private int[] encode(List<ChatMessage> messages, int[] truncated) {
-        int[] ids = tokenizer.encode(ChatTemplate.render(messages, true));
+        int[] ids = tokenizer.encode(tokenizer.chatTemplate().render(messages, true));
         if (ids.length > settings.maxPromptLength()) {
             truncated[0]++;
             return Arrays.copyOfRange(ids, ids.length - settings.maxPromptLength(), ids.length);
@@ -244,7 +243,7 @@ public final class QwenRollouts implements Rollouts {
             BatchPlanner.PromptPlan plan = plans.get(p);
             out.add(null);
             if (plan.source() instanceof CandidateSource.Policy policy) {
-                int[] ids = tokenizer.encode(ChatTemplate.render(PromptBuilder.standardMessages(
+                int[] ids = tokenizer.encode(tokenizer.chatTemplate().render(PromptBuilder.standardMessages(
                         problems.get(plan.problem())), true));
                 if (ids.length > settings.maxPromptLength()) {
                     ids = Arrays.copyOfRange(ids, ids.length - settings.maxPromptLength(), ids.length);

@@ -2,7 +2,6 @@ package rsarl.trainer;
 
 import ai.djl.Device;
 import rsarl.model.ChatMessage;
-import rsarl.model.ChatTemplate;
 import rsarl.model.QwenModel;
 import rsarl.model.QwenTokenizer;
 
@@ -44,9 +43,9 @@ public final class SftRun {
             messages.add(ChatMessage.system(systemPrompt));
         }
         messages.add(ChatMessage.user(e.prompt()));
-        String prompt = ChatTemplate.render(messages, true);
+        String prompt = tok.chatTemplate().render(messages, true);
         messages.add(ChatMessage.assistant(e.response()));
-        String full = ChatTemplate.render(messages, false);
+        String full = tok.chatTemplate().render(messages, false);
         String response = full.startsWith(prompt) ? full.substring(prompt.length())
                 : e.response() + QwenTokenizer.IM_END;
         if (response.endsWith(QwenTokenizer.IM_END + "\n")) {

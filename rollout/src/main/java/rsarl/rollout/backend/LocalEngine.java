@@ -2,7 +2,6 @@ package rsarl.rollout.backend;
 
 import ai.djl.Device;
 import rsarl.model.ChatMessage;
-import rsarl.model.ChatTemplate;
 import rsarl.model.Completion;
 import rsarl.model.GenerationRequest;
 import rsarl.model.Generator;
@@ -175,14 +174,14 @@ public final class LocalEngine implements AutoCloseable {
         return model;
     }
 
-    /** Token ids of the conversation in Qwen ChatML, ending with the assistant generation prompt. */
+    /** Token ids of the conversation in the folder's chat template, ending with the assistant generation prompt. */
     public int[] chatPrompt(List<ChatMessage> messages) {
         return chatPrompt(messages, true);
     }
 
     /** As {@link #chatPrompt(List)}; {@code enableThinking=false} pre-fills an empty think block (Qwen3). */
     public int[] chatPrompt(List<ChatMessage> messages, boolean enableThinking) {
-        return tokenizer.encode(ChatTemplate.render(messages, true, enableThinking));
+        return tokenizer.encode(tokenizer.chatTemplate().render(messages, true, enableThinking));
     }
 
     /** Token ids of a plain text prompt (special tokens in the text are kept whole). */
