@@ -29,16 +29,8 @@ public final class SweepSummary {
             if (v.length == 0) {
                 return new Stat(Double.NaN, Double.NaN, 0);
             }
-            double mean = 0;
-            for (double x : v) {
-                mean += x;
-            }
-            mean /= v.length;
-            double ss = 0;
-            for (double x : v) {
-                ss += (x - mean) * (x - mean);
-            }
-            return new Stat(mean, v.length > 1 ? Math.sqrt(ss / (v.length - 1)) : 0, v.length);
+            rsarl.rollout.eval.SeedStats.Stat st = rsarl.rollout.eval.SeedStats.Stat.of(v);
+            return new Stat(st.mean(), st.std(), v.length);
         }
 
         /** Standard error of the mean (NaN below two values). */

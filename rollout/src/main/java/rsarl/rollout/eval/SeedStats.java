@@ -17,20 +17,17 @@ public record SeedStats(int step, int seeds, Stat pass1, Stat passN, Stat majori
 
     public record Stat(double mean, double std) {
         static Stat of(List<StateMetrics> states, ToDoubleFunction<StateMetrics> metric) {
-            double[] v = states.stream().mapToDouble(metric).filter(d -> !Double.isNaN(d)).toArray();
+            return of(states.stream().mapToDouble(metric).filter(d -> !Double.isNaN(d)).toArray());
+        }
+
+        /** Mean and sample standard deviation (0 for one value, NaN for none); also used by the sweep summary. */
+        public static Stat of(double[] v) {
             if (v.length == 0) {
                 return new Stat(Double.NaN, Double.NaN);
             }
-            double mean = 0;
-            for (double x : v) {
-                mean += x;
-            }
-            mean /= v.length;
-            double ss = 0;
-            for (double x : v) {
-                ss += (x - mean) * (x - mean);
-            }
-            return new Stat(mean, v.length > 1 ? Math.sqrt(ss / (v.length - 1)) : 0);
+            org.apache.commons.math3.stat.descriptive.DescriptiveStatistics d =
+                    new org.apache.commons.math3.stat.descriptive.DescriptiveStatistics(v);
+            return new Stat(d.getMean(), d.getStandardDeviation());
         }
     }
 
