@@ -4,8 +4,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
-import rsarl.trainer.SftConfig;
-import rsarl.trainer.SftRun;
+import rsarl.trainer.config.SftConfig;
+import rsarl.trainer.sft.SftRun;
 
 import java.util.concurrent.Callable;
 

@@ -4,8 +4,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
-import rsarl.trainer.TrainConfig;
-import rsarl.trainer.TrainRun;
+import rsarl.trainer.config.TrainConfig;
+import rsarl.trainer.grpo.TrainRun;
 
 import java.util.concurrent.Callable;
 

@@ -7,8 +7,8 @@ import rsarl.rollout.config.CandidatesConfig;
 import rsarl.rollout.config.ConfigKeys;
 import rsarl.rollout.config.ConfigLoader;
 import rsarl.rollout.config.EvalConfig;
-import rsarl.trainer.SftConfig;
-import rsarl.trainer.TrainConfig;
+import rsarl.trainer.config.SftConfig;
+import rsarl.trainer.config.TrainConfig;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

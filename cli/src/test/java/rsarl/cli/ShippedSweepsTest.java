@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import rsarl.rollout.config.ConfigLoader;
 import rsarl.rollout.config.EvalConfig;
-import rsarl.trainer.TrainConfig;
+import rsarl.trainer.config.TrainConfig;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -153,9 +153,9 @@ class TrainCommandTest {
         Path paper = Path.of("../configs/train/paper-qwen3-4b.yaml");
         Files.createDirectories(dir.resolve("m"));
         Files.writeString(dir.resolve("p.jsonl"), "");
-        rsarl.trainer.TrainConfig c = rsarl.trainer.TrainConfig.load(paper, List.of("model=" + dir.resolve("m"),
+        rsarl.trainer.config.TrainConfig c = rsarl.trainer.config.TrainConfig.load(paper, List.of("model=" + dir.resolve("m"),
                 "data.problems=" + dir.resolve("p.jsonl"), "data.pools=" + dir.resolve("p.jsonl")));
-        assertEquals(rsarl.trainer.AdvantageEstimator.RLOO, c.advantage());
+        assertEquals(rsarl.trainer.config.AdvantageEstimator.RLOO, c.advantage());
         assertEquals(4, c.numGenerations());
         assertEquals(256, c.perDeviceTrainBatchSize());
         assertEquals(0.5, c.aggregation().ratio());

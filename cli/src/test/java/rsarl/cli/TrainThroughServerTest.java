@@ -9,8 +9,8 @@ import rsarl.model.SafetensorsFile;
 import rsarl.rollout.backend.LocalEngine;
 import rsarl.rollout.serve.OpenAiServer;
 import rsarl.rollout.serve.ServeOptions;
-import rsarl.trainer.TrainConfig;
-import rsarl.trainer.TrainRun;
+import rsarl.trainer.config.TrainConfig;
+import rsarl.trainer.grpo.TrainRun;
 
 import java.io.IOException;
 import java.io.OutputStream;

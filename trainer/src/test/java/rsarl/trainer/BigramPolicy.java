@@ -6,16 +6,19 @@ import ai.djl.ndarray.types.Shape;
 
 import rsarl.model.CheckpointWriter;
 import rsarl.model.SafetensorsFile;
+import rsarl.trainer.loop.Rng;
+import rsarl.trainer.model.TokenBatch;
+import rsarl.trainer.model.TrainableModel;
 
 import java.util.Map;
 
 /** Test policy: next-token logits are a row of a trainable [V, V] table indexed by the current token. */
-final class BigramPolicy implements TrainableModel, AutoCloseable {
-    final NDManager manager = NDManager.newBaseManager();
-    final NDArray table;
+public final class BigramPolicy implements TrainableModel, AutoCloseable {
+    public final NDManager manager = NDManager.newBaseManager();
+    public final NDArray table;
     final int vocab;
 
-    BigramPolicy(int vocab) {
+    public BigramPolicy(int vocab) {
         this.vocab = vocab;
         this.table = manager.zeros(new Shape(vocab, vocab));
         table.setRequiresGradient(true);
@@ -33,7 +36,7 @@ final class BigramPolicy implements TrainableModel, AutoCloseable {
     }
 
     /** Samples {@code length} tokens after {@code first}; returns tokens and their log-probs under softmax(row / T). */
-    Object[] sample(int first, int length, double temperature, Rng rng) {
+    public Object[] sample(int first, int length, double temperature, Rng rng) {
         float[] t = table.toFloatArray();
         int[] out = new int[length];
         float[] lp = new float[length];

@@ -10,10 +10,10 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** A random "tiny" Qwen3 with the project's BPE tokenizer beside it, for trainer tests. */
-final class TinyQwen {
+public final class TinyQwen {
     private TinyQwen() {}
 
-    static Path create(Path dir, long seed) throws IOException {
+    public static Path create(Path dir, long seed) throws IOException {
         Path tokDir = dir.resolveSibling(dir.getFileName() + "-tok");
         BpeTokenizerBuilder.Result tok = new BpeTokenizerBuilder(300).write(tokDir);
         List<Integer> eos;

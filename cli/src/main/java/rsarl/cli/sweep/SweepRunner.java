@@ -7,8 +7,8 @@ import rsarl.rollout.config.ConfigException;
 import rsarl.rollout.config.EvalConfig;
 import rsarl.rollout.eval.EvalRun;
 import rsarl.rollout.rsa.RsaLoop;
-import rsarl.trainer.TrainConfig;
-import rsarl.trainer.TrainRun;
+import rsarl.trainer.config.TrainConfig;
+import rsarl.trainer.grpo.TrainRun;
 
 import java.io.FileOutputStream;
 import java.io.IOException;

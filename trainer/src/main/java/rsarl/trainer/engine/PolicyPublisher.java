@@ -1,9 +1,9 @@
 package rsarl.trainer.engine;
 
 import rsarl.model.peft.PeftAdapter;
-import rsarl.trainer.LoraModel;
-import rsarl.trainer.RolloutConfig;
-import rsarl.trainer.TrainableModel;
+import rsarl.trainer.config.RolloutConfig;
+import rsarl.trainer.model.LoraModel;
+import rsarl.trainer.model.TrainableModel;
 
 import java.io.IOException;
 import java.io.PrintStream;

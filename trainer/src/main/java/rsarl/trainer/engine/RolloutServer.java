@@ -7,7 +7,7 @@ import rsarl.model.GenerationRequest;
 import rsarl.rollout.engine.RetryingHttp;
 import rsarl.rollout.engine.SglangGenerate;
 import rsarl.rollout.engine.TokenCompletions;
-import rsarl.trainer.RolloutConfig;
+import rsarl.trainer.config.RolloutConfig;
 
 import java.io.IOException;
 import java.io.PrintStream;

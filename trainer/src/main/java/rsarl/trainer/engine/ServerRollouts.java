@@ -1,8 +1,8 @@
 package rsarl.trainer.engine;
 
-import rsarl.trainer.BatchPlanner;
-import rsarl.trainer.QwenRollouts;
-import rsarl.trainer.Rollouts;
+import rsarl.trainer.grpo.BatchPlanner;
+import rsarl.trainer.grpo.QwenRollouts;
+import rsarl.trainer.grpo.Rollouts;
 
 import java.io.IOException;
 import java.util.List;

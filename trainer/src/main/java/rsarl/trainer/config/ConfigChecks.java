@@ -1,0 +1,88 @@
+package rsarl.trainer.config;
+
+import rsarl.trainer.optim.LrSchedule;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Collects validation failures as "key: problem" and throws them together, prefixed with the file. */
+final class ConfigChecks {
+    private final String source;
+    private final List<String> errors = new ArrayList<>();
+
+    ConfigChecks(String source) {
+        this.source = source;
+    }
+
+    void check(boolean ok, String key, String problem) {
+        if (!ok) {
+            errors.add("key '" + key + "' " + problem);
+        }
+    }
+
+    void positive(long value, String key) {
+        check(value > 0, key, "must be > 0, got " + value);
+    }
+
+    void nonNegative(double value, String key) {
+        check(value >= 0, key, "must be >= 0, got " + value);
+    }
+
+    void inRange(double value, double lo, double hi, String key) {
+        check(value >= lo && value <= hi, key, "must be in [" + lo + ", " + hi + "], got " + value);
+    }
+
+    void required(Object value, String key) {
+        check(value != null && !value.toString().isBlank(), key, "is required");
+    }
+
+    void existingDir(String path, String key) {
+        if (path != null && !path.isBlank()) {
+            check(Files.isDirectory(Path.of(path)), key, "folder not found: " + path);
+        }
+    }
+
+    void existingFile(String path, String key) {
+        if (path != null && !path.isBlank()) {
+            check(Files.isRegularFile(Path.of(path)), key, "file not found: " + path);
+        }
+    }
+
+    void lrScheduler(String type, String key) {
+        try {
+            LrSchedule.Type.parse(type == null ? "" : type);
+        } catch (IllegalArgumentException e) {
+            errors.add("key '" + key + "' " + e.getMessage());
+        }
+    }
+
+    void resume(String resume, String key) {
+        if (resume == null || Resume.isAuto(resume) || Resume.isNever(resume)) {
+            return;
+        }
+        check(Files.isDirectory(Path.of(resume)), key,
+                "must be auto, never (no/false) or a checkpoint folder; not found: " + resume);
+    }
+
+    void throwIfAny() {
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException(source + ": " + String.join("; ", errors));
+        }
+    }
+
+    /** The {@code resume} key's spellings. */
+    static final class Resume {
+        private Resume() {}
+
+        static boolean isAuto(String s) {
+            return s.equalsIgnoreCase("auto") || s.equalsIgnoreCase("true");
+        }
+
+        static boolean isNever(String s) {
+            return s.isBlank() || s.equalsIgnoreCase("never") || s.equalsIgnoreCase("no")
+                    || s.equalsIgnoreCase("false") || s.equalsIgnoreCase("none");
+        }
+    }
+}
