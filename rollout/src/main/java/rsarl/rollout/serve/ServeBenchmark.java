@@ -150,7 +150,7 @@ public final class ServeBenchmark {
         return new Run(s, tokens, texts);
     }
 
-    private static int positive(String option, String value) {
+    static int positive(String option, String value) {
         int v;
         try {
             v = Integer.parseInt(value);

@@ -56,10 +56,11 @@ public final class ServeLoadBenchmark {
             if (i + 1 >= args.length) throw new IllegalArgumentException(args[i] + ": missing value");
             String v = args[i + 1];
             switch (args[i]) {
-                case "--requests" -> requests = Integer.parseInt(v);
-                case "--in-flight" -> levels = Arrays.stream(v.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
-                case "--max-tokens" -> maxTokens = Integer.parseInt(v);
-                case "--max-batch" -> maxBatch = Integer.parseInt(v);
+                case "--requests" -> requests = ServeBenchmark.positive(args[i], v);
+                case "--in-flight" -> levels = Arrays.stream(v.split(",")).mapToInt(s -> ServeBenchmark.positive("--in-flight", s.trim()))
+                        .toArray();
+                case "--max-tokens" -> maxTokens = ServeBenchmark.positive(args[i], v);
+                case "--max-batch" -> maxBatch = ServeBenchmark.positive(args[i], v);
                 case "--batch-wait-ms" -> waitMs = Integer.parseInt(v);
                 case "--fill-wait-ms" -> fillWaitMs = Integer.parseInt(v);
                 case "--device" -> device = v;

@@ -2,8 +2,6 @@ package rsarl.rollout.serve;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import rsarl.model.Completion;
-import rsarl.model.GenerationRequest;
 import rsarl.model.Generator;
 import rsarl.model.QwenModel;
 import rsarl.model.peft.PeftAdapter;

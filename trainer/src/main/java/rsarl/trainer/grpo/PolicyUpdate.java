@@ -165,11 +165,15 @@ public final class PolicyUpdate {
                                 .weights().toFloatArray();
                     }
                     final int kk = k;
+                    // At temperature 1 the weights' log-probs are the pass's own: their stats are kept, not redone.
+                    ImportanceWeights.Stats[] seen = new ImportanceWeights.Stats[1];
                     TrainingPass.Result pass = policy.forwardBackward(tb, m, temperature, logp -> {
                         NDArray oldLogp = oldValues == null ? logp.stopGradient() : oldValues;
                         if (weigh && temperature == 1.0) {
-                            isWeights[kk] = ImportanceWeights.compute(logp.stopGradient(), samplerLogp, mask,
-                                    correction, importanceCap).weights().toFloatArray();
+                            ImportanceWeights.Result iw = ImportanceWeights.compute(logp.stopGradient(), samplerLogp,
+                                    mask, correction, importanceCap);
+                            isWeights[kk] = iw.weights().toFloatArray();
+                            seen[0] = iw.stats();
                         }
                         NDArray weights = isWeights[kk] == null ? null : m.create(isWeights[kk], mask.getShape());
                         r[0] = loss.compute(logp, oldLogp, refLogp, adv, mask, norm, weights);
@@ -182,8 +186,8 @@ public final class PolicyUpdate {
                         if (compare) {
                             // The sampler records log-probs of the raw distribution: compare like with like.
                             NDArray raw = temperature == 1.0 ? pass.logprobs() : pass.rawLogprobs();
-                            isStats = isStats.plus(ImportanceWeights.compute(raw, samplerLogp, mask, correction,
-                                    importanceCap).stats());
+                            isStats = isStats.plus(seen[0] != null ? seen[0] : ImportanceWeights.compute(raw,
+                                    samplerLogp, mask, correction, importanceCap).stats());
                             diffSum += samplerLogp.sub(raw).abs().mul(mask).sum()
                                     .toType(DataType.FLOAT64, false).getDouble();
                             diffTokens += tb.maskedTokens();
