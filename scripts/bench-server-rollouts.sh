@@ -25,7 +25,7 @@ run() { # preset engine staleness
   local preset="$1" engine="$2" stale="$3" dir="$out/$1" steps="$4"
   local run="$dir/train-$engine-s$stale"
   rm -rf "$run"
-  local sets=(--set "model=$dir/model" --set "init.preset=$preset" --set "data.problems=$dir/problems.jsonl"
+  local sets=(--set "model=$dir/model" --set "init.preset=$preset" --set "data.path=$dir/problems.jsonl"
     --set "data.pools=$dir/pools.jsonl" --set "output_dir=$run" --set "max_steps=$steps" --set "save_steps=$steps"
     --set lora.rank=8 --set resume=never)
   if [[ "$engine" != local ]]; then

@@ -138,7 +138,7 @@ pools() {
 
 train_rl() { # train_rl NAME
   "$rsa" train --config "$cfg/$1.yaml" --set "model=$out/models/sft" --set "output_dir=$out/$1" --set "seed=$seed_rl" \
-    --set "data.problems=$out/data/rl.jsonl" --set "data.pools=$out/data/pools.jsonl" "${rl_set[@]}"
+    --set "data.path=$out/data/rl.jsonl" --set "data.pools=$out/data/pools.jsonl" "${rl_set[@]}"
   link_latest "$out/$1" "$1"
 }
 

@@ -7,7 +7,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 
 /**
- * Bad input ends with one clear line on stderr and a non-zero exit, never a bare stack trace or a page of
+ * Bad input ends with one clear line on stderr (a config with several problems: one line each) and a non-zero
+ * exit, never a bare stack trace or a page of
  * usage: exit 1 for a failed run, 2 for a bad command line. Set RSA_DEBUG=1 to see the trace.
  */
 final class OneLineErrors implements IExecutionExceptionHandler, IParameterExceptionHandler {
@@ -17,9 +18,12 @@ final class OneLineErrors implements IExecutionExceptionHandler, IParameterExcep
         if (msg == null || msg.isBlank()) {
             msg = ex.getClass().getSimpleName();
         }
-        // Native errors (libtorch) can run to pages: their first line says what went wrong.
+        // Native errors (libtorch) can run to pages: their first line says what went wrong. A config's problems are
+        // listed one per line, all of them.
         int nl = msg.indexOf('\n');
-        if (nl >= 0) msg = msg.substring(0, nl).strip() + " (RSA_DEBUG=1 shows the rest)";
+        if (nl >= 0 && !(ex instanceof rsarl.rollout.config.ConfigException)) {
+            msg = msg.substring(0, nl).strip() + " (RSA_DEBUG=1 shows the rest)";
+        }
         cl.getErr().println(cl.getCommandSpec().qualifiedName() + ": error: " + msg);
         if (System.getenv("RSA_DEBUG") != null) {
             ex.printStackTrace(cl.getErr());

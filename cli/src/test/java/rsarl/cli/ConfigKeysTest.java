@@ -83,7 +83,7 @@ class ConfigKeysTest {
         Files.createDirectories(dir.resolve("model"));
         Files.writeString(dir.resolve("p.jsonl"), "{\"prompt\": \"a\", \"answer\": \"b\"}\n");
         Path t = write("t.yaml", "model: " + dir.resolve("model") + "\noutput_dir: o\n"
-                + "data: {problems: " + dir.resolve("p.jsonl") + ", task: 'puzzle:arith'}\naggregation: {ratio: 0.0}\n");
+                + "data: {path: " + dir.resolve("p.jsonl") + ", task: 'puzzle:arith'}\naggregation: {ratio: 0.0}\n");
         assertEquals(leaves(ConfigLoader.toTree(TrainConfig.load(t, List.of()))),
                 new TreeSet<>(ConfigKeys.keys(TrainConfig.class, "train-defaults.yaml")));
         Files.writeString(dir.resolve("pairs.jsonl"), "{\"prompt\": \"a\", \"response\": \"b\"}\n");

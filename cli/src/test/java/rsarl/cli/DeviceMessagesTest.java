@@ -35,7 +35,7 @@ class DeviceMessagesTest {
                 + "data: {path: " + dir.resolve("p.jsonl") + ", task: math}\noutput_dir: " + dir.resolve("out") + "\n");
         Files.writeString(dir.resolve("cand.yaml"), "backend: {type: local, model: " + dir.resolve("m") + "}\n"
                 + "data: {path: " + dir.resolve("p.jsonl") + ", task: math}\noutput: " + dir.resolve("pool.jsonl") + "\n");
-        Files.writeString(dir.resolve("train.yaml"), "model: " + dir.resolve("m") + "\ndata: {problems: "
+        Files.writeString(dir.resolve("train.yaml"), "model: " + dir.resolve("m") + "\ndata: {path: "
                 + dir.resolve("p.jsonl") + ", task: math}\naggregation: {ratio: 0.0}\noutput_dir: " + dir.resolve("t") + "\n");
         Files.writeString(dir.resolve("sft.yaml"), "model: " + dir.resolve("m") + "\ndata: {train: "
                 + dir.resolve("pairs.jsonl") + "}\noutput_dir: " + dir.resolve("s") + "\n");

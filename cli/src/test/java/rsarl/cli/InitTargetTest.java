@@ -59,7 +59,7 @@ class InitTargetTest {
         Path typo = dir.resolve("runs/train/checkpont-6/model");
         Out r = rsa("eval", "--config", cfg.toString(), "--no-progress", "--set", "backend.model=" + typo);
         assertEquals(1, r.code());
-        assertTrue(r.err().contains("--set backend.model=" + typo + ": model folder not found: " + typo), r.err());
+        assertTrue(r.err().contains("--set backend.model=" + typo + ": key 'backend.model': model folder not found: " + typo), r.err());
         assertFalse(Files.exists(dir.resolve("runs")));
         assertFalse(Files.exists(dir.resolve("model")));
         assertFalse(Files.exists(dir.resolve("out")));
@@ -79,14 +79,14 @@ class InitTargetTest {
         Path f = dir.resolve("train.yaml");
         Files.writeString(f, String.join("\n", "model: " + dir.resolve("model"),
                 "init: {preset: tiny, seed: 0, vocab_size: 300}",
-                "data: {problems: " + dir.resolve("p.jsonl") + ", generate: {task: \"puzzle:arith\", n: 2, seed: 0},"
+                "data: {path: " + dir.resolve("p.jsonl") + ", generate: {task: \"puzzle:arith\", n: 2, seed: 0},"
                         + " task: \"puzzle:arith\"}",
                 "aggregation: {ratio: 0.0}",
                 "output_dir: " + dir.resolve("out"), ""));
         Path typo = dir.resolve("modle");
         Out r = rsa("train", "--config", f.toString(), "--set", "model=" + typo);
         assertEquals(1, r.code());
-        assertTrue(r.err().contains("--set model=" + typo + ": model folder not found: " + typo), r.err());
+        assertTrue(r.err().contains("--set model=" + typo + ": key 'model': model folder not found: " + typo), r.err());
         assertFalse(Files.exists(typo));
         assertFalse(Files.exists(dir.resolve("p.jsonl")));
     }

@@ -198,11 +198,15 @@ class SweepCommandTest {
         Files.writeString(sweep, "command: evaluate\ngrid: {rsa.k: []}\nseeds: [1, 1]\nmax_paralel: 2\n");
         Result r = run("--config", sweep.toString());
         assertEquals(1, r.code());
-        for (String s : List.of("unknown key 'max_paralel'", "bad value 'evaluate'", "key 'base': required",
-                "grid.rsa.k': lists no values", "seeds': must be distinct", "output_dir': required")) {
-            assertTrue(r.err().contains(s), s + " in " + r.err());
+        List<String> each = List.of("key 'max_paralel': unknown key", "key 'command': bad value 'evaluate'",
+                "key 'base': required", "key 'grid.rsa.k': lists no values", "key 'seeds': must be distinct",
+                "key 'output_dir': required");
+        List<String> lines = r.err().lines().toList();
+        assertEquals(1 + each.size(), lines.size(), r.err());
+        assertTrue(lines.get(0).endsWith(sweep + ": 6 problems; nothing was run:"), r.err());
+        for (int i = 0; i < each.size(); i++) {
+            assertTrue(lines.get(i + 1).startsWith("  " + sweep + ": " + each.get(i)), each.get(i) + " in " + r.err());
         }
-        assertEquals(1, r.err().lines().count(), r.err());
     }
 
     private static void deleteTree(Path p) throws IOException {

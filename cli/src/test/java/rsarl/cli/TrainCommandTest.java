@@ -34,16 +34,16 @@ class TrainCommandTest {
                 "resume: auto",
                 "seed: 7",
                 "data:",
-                "  problems: " + dir.resolve("problems.jsonl"),
+                "  path: " + dir.resolve("problems.jsonl"),
                 "  generate: {task: \"puzzle:arith\", n: 6, seed: 0}",
                 "  pools: " + dir.resolve("pools.jsonl"),
-                "  pools_generate: {m: 2, seed: 9}",
+                "  pools_generate: {per_problem: 2, seed: 9}",
                 "  task: \"puzzle:arith\"",
                 "aggregation: {ratio: 0.5, k: 2, source: pool}",
                 "num_generations: 2",
                 "batch_size: 2",
                 "max_prompt_length: 1024",
-                "max_completion_length: 8",
+                "sampling: {max_tokens: 8}",
                 "advantage: rloo",
                 "learning_rate: 1.0e-2",
                 // A random model earns no reward, so no policy gradient: decoupled weight decay under a cosine
@@ -78,7 +78,7 @@ class TrainCommandTest {
     void samplerAndTrainerLogprobsAgreeAtATemperatureBelowOne(@TempDir Path dir) throws Exception {
         Path cfg = config(dir);
         assertEquals(0, rsa("train", "--config", cfg.toString(), "--set", "output_dir=" + dir.resolve("t07"),
-                "--set", "temperature=0.7", "--set", "max_steps=1"));
+                "--set", "sampling.temperature=0.7", "--set", "max_steps=1"));
         List<String> lines = Files.readAllLines(dir.resolve("t07/metrics.jsonl"));
         ObjectNode first = (ObjectNode) new ObjectMapper().readTree(lines.get(0));
         assertTrue(first.get("sampler_logprob_abs_diff").asDouble() < 1e-4, first.toString());
@@ -154,7 +154,7 @@ class TrainCommandTest {
         Files.createDirectories(dir.resolve("m"));
         Files.writeString(dir.resolve("p.jsonl"), "");
         rsarl.trainer.config.TrainConfig c = rsarl.trainer.config.TrainConfig.load(paper, List.of("model=" + dir.resolve("m"),
-                "data.problems=" + dir.resolve("p.jsonl"), "data.pools=" + dir.resolve("p.jsonl")));
+                "data.path=" + dir.resolve("p.jsonl"), "data.pools=" + dir.resolve("p.jsonl")));
         assertEquals(rsarl.trainer.config.AdvantageEstimator.RLOO, c.advantage());
         assertEquals(4, c.numGenerations());
         assertEquals(256, c.perDeviceTrainBatchSize());
@@ -192,7 +192,7 @@ class TrainCommandTest {
                 {"train", "--config", cfg.toString(), "--set", "init.preset=huge", "init"},
                 {"train", "--config", cfg.toString(), "--set", "output_dir=" + dir.resolve("o"), "--set",
                         "data.task=astrology", "data.task"},
-                {"sft", "--config", cfg.toString(), "data.problems"}}) {
+                {"sft", "--config", cfg.toString(), "data.path"}}) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             picocli.CommandLine cl = new picocli.CommandLine(new Rsa());
             cl.setExecutionExceptionHandler(new OneLineErrors());

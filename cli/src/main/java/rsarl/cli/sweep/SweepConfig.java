@@ -2,6 +2,7 @@ package rsarl.cli.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import rsarl.rollout.config.ConfigErrors;
 import rsarl.rollout.config.ConfigException;
 import rsarl.rollout.config.ConfigLoader;
 
@@ -62,41 +63,41 @@ public record SweepConfig(Command command, Path base, Path evalConfig, Map<Strin
     public static SweepConfig load(Path file) {
         ObjectNode tree = ConfigLoader.read(file);
         String src = file.toString();
-        List<String> errors = new ArrayList<>();
+        ConfigErrors errors = new ConfigErrors(src, List.of());
         for (Iterator<String> it = tree.fieldNames(); it.hasNext(); ) {
             String k = it.next();
             if (!KEYS.contains(k)) {
-                errors.add("unknown key '" + k + "' (known keys: " + String.join(", ", KEYS) + ")");
+                errors.add(k, "unknown key (known keys: " + String.join(", ", KEYS) + ")");
             }
         }
         Command command = null;
         JsonNode c = tree.get("command");
         if (c == null || !c.isTextual()) {
-            errors.add("key 'command': required, one of eval, train, train+eval");
+            errors.add("command", "required, one of eval, train, train+eval");
         } else {
             try {
                 command = Command.parse(c.asText(), src);
             } catch (ConfigException e) {
-                errors.add(e.getMessage().substring(src.length() + 2));
+                errors.add("command", e.getMessage().substring(e.getMessage().indexOf("bad value")));
             }
         }
         Path base = existingFile(tree, "base", true, errors);
         Path evalConfig = existingFile(tree, "eval_config", command == Command.TRAIN_EVAL, errors);
         if (evalConfig != null && command != Command.TRAIN_EVAL) {
-            errors.add("key 'eval_config': only used by command train+eval");
+            errors.add("eval_config", "only used by command train+eval");
         }
         Map<String, List<JsonNode>> grid = new LinkedHashMap<>();
         JsonNode g = tree.get("grid");
         if (g != null && !g.isNull()) {
             if (!g.isObject()) {
-                errors.add("key 'grid': expected a mapping of key.path: [values]");
+                errors.add("grid", "expected a mapping of key.path: [values]");
             } else {
                 g.fields().forEachRemaining(e -> {
                     JsonNode v = e.getValue();
                     List<JsonNode> values = new ArrayList<>();
                     (v.isArray() ? v : tree.arrayNode().add(v)).forEach(values::add);
                     if (values.isEmpty()) {
-                        errors.add("key 'grid." + e.getKey() + "': lists no values");
+                        errors.add("grid." + e.getKey(), "lists no values");
                     }
                     grid.put(e.getKey(), values);
                 });
@@ -109,47 +110,45 @@ public record SweepConfig(Command command, Path base, Path evalConfig, Map<Strin
                 if (n.isIntegralNumber()) {
                     seeds.add(n.asLong());
                 } else {
-                    errors.add("key 'seeds': expected integers, got " + n);
+                    errors.add("seeds", "expected integers, got " + n);
                 }
             }
             if (seeds.stream().distinct().count() != seeds.size()) {
-                errors.add("key 'seeds': must be distinct, got " + seeds);
+                errors.add("seeds", "must be distinct, got " + seeds);
             }
         }
         JsonNode out = tree.get("output_dir");
         if (out == null || !out.isTextual() || out.asText().isBlank()) {
-            errors.add("key 'output_dir': required");
+            errors.add("output_dir", "required");
         }
         int maxParallel = 1;
         JsonNode mp = tree.get("max_parallel");
         if (mp != null && !mp.isNull()) {
             if (!mp.isInt() || mp.asInt() < 1) {
-                errors.add("key 'max_parallel': expected an integer >= 1, got " + mp);
+                errors.add("max_parallel", "expected an integer >= 1, got " + mp);
             } else {
                 maxParallel = mp.asInt();
             }
         }
-        if (!errors.isEmpty()) {
-            throw new ConfigException(src + ": " + String.join("; ", errors));
-        }
+        errors.throwIfAny();
         return new SweepConfig(command, base, evalConfig, grid, List.copyOf(seeds), Path.of(out.asText()), maxParallel);
     }
 
-    private static Path existingFile(ObjectNode tree, String key, boolean required, List<String> errors) {
+    private static Path existingFile(ObjectNode tree, String key, boolean required, ConfigErrors errors) {
         JsonNode n = tree.get(key);
         if (n == null || n.isNull()) {
             if (required) {
-                errors.add("key '" + key + "': required");
+                errors.add(key, "required");
             }
             return null;
         }
         if (!n.isTextual()) {
-            errors.add("key '" + key + "': expected a path, got " + n);
+            errors.add(key, "expected a path, got " + n);
             return null;
         }
         Path p = Path.of(n.asText());
         if (!Files.isRegularFile(p)) {
-            errors.add("key '" + key + "': file not found: " + p);
+            errors.add(key, "file not found: " + p);
         }
         return p;
     }

@@ -92,17 +92,18 @@ public final class Assets {
     }
 
     /**
-     * {@code pools_generate: {m, seed, temperature, max_tokens, max_batch}}: the candidate pools sampled from the
-     * reference model when the pools file is missing ({@code max_tokens} null: the caller's completion length).
+     * {@code pools_generate: {per_problem, seed, temperature, max_tokens, max_batch}}: the candidate pools sampled
+     * from the reference model when the pools file is missing ({@code max_tokens} null: the caller's completion
+     * length; {@code per_problem} as in {@code rsa candidates}).
      */
-    public record PoolsGenerate(Integer m, Long seed, Double temperature, Integer maxTokens, Integer maxBatch) {
+    public record PoolsGenerate(Integer perProblem, Long seed, Double temperature, Integer maxTokens, Integer maxBatch) {
         public PoolsGenerate {
-            m = m == null ? 8 : m;
+            perProblem = perProblem == null ? 8 : perProblem;
             seed = seed == null ? 1234L : seed;
             temperature = temperature == null ? 1.0 : temperature;
             maxBatch = maxBatch == null ? 32 : maxBatch;
-            if (m < 1) {
-                throw new IllegalArgumentException("m: must be >= 1, got " + m);
+            if (perProblem < 1) {
+                throw new IllegalArgumentException("per_problem: must be >= 1, got " + perProblem);
             }
             if (maxTokens != null && maxTokens < 1) {
                 throw new IllegalArgumentException("max_tokens: must be >= 1, got " + maxTokens);
@@ -131,28 +132,28 @@ public final class Assets {
      * the command line ({@code --set KEY=...}, e.g. a mistyped checkpoint) or one inside a training run's
      * {@code checkpoint-N} folder must exist, or a random model would silently take its place.
      *
-     * @param tree      the config with the overrides applied
-     * @param pointer   JSON pointer of the model key, e.g. {@code /backend/model}
-     * @param key       its dotted name, e.g. {@code backend.model}
-     * @param overrides the {@code --set} assignments
-     * @param source    the config file, for messages
+     * @param tree   the config with the overrides applied
+     * @param pointer JSON pointer of the model key, e.g. {@code /backend/model}
+     * @param key     its dotted name, e.g. {@code backend.model}
+     * @param errors  where the problem goes (it names the {@code --set} assignment or the file)
      */
     public static void checkInitTarget(com.fasterxml.jackson.databind.JsonNode tree, String pointer, String key,
-            List<String> overrides, String source) {
+            rsarl.rollout.config.ConfigErrors errors) {
         com.fasterxml.jackson.databind.JsonNode init = tree.get("init");
         com.fasterxml.jackson.databind.JsonNode model = tree.at(pointer);
         if (init == null || init.isNull() || !model.isTextual() || hasModel(Path.of(model.asText()))) {
             return;
         }
-        String set = rsarl.rollout.config.Overrides.setBy(overrides, key);
-        if (set != null) {
-            throw new rsarl.rollout.config.ConfigException("--set " + set + ": model folder not found: " + model.asText()
-                    + " (init creates only the model folder " + source + " names)");
+        if (errors.setByOverride(key)) {
+            errors.add(key, "model folder not found: " + model.asText() + " (init creates only the model folder "
+                    + errors.source() + " names)");
+            return;
         }
         for (Path part : Path.of(model.asText())) {
             if (part.toString().matches("checkpoint-\\d+")) {
-                throw new rsarl.rollout.config.ConfigException(source + ": key '" + key + "': model folder not found: "
-                        + model.asText() + " (init does not create models inside a training run's folder)");
+                errors.add(key, "model folder not found: " + model.asText()
+                        + " (init does not create models inside a training run's folder)");
+                return;
             }
         }
     }
@@ -253,13 +254,13 @@ public final class Assets {
         Path abs = file.toAbsolutePath();
         Path partial = abs.resolveSibling(abs.getFileName() + ".partial");
         int tokens = gen.maxTokens() != null ? gen.maxTokens() : maxTokens;
-        log.println("sampling candidate pools (" + gen.m() + " per problem, " + tokens + " tokens max) from "
+        log.println("sampling candidate pools (" + gen.perProblem() + " per problem, " + tokens + " tokens max) from "
                 + modelDir + " into " + file);
         BackendConfig backend = new BackendConfig("local", null, modelDir.toString(), null, null, null, null, null,
                 device, gen.maxBatch());
         CandidatesConfig cfg = new CandidatesConfig(backend, new DataConfig(problems.toString(), task, null),
                 new SamplingConfig(gen.temperature(), 1.0, 0, 0.0, tokens, null), gen.seed(),
-                new CandidatesConfig.Section(gen.m()), partial.toString());
+                new CandidatesConfig.Section(gen.perProblem()), partial.toString());
         new CandidatePool(cfg, ProblemReader::read, Verifiers::forTask, BackendFactory.builtIn())
                 .run(RsaLoop.Listener.NONE);
         try {

@@ -28,6 +28,9 @@ public record CandidatesConfig(BackendConfig backend, DataConfig data, SamplingC
     }
 
     public static CandidatesConfig load(Path file, List<String> overrides) {
-        return ConfigLoader.load(file, overrides, CandidatesConfig.class);
+        ConfigInput in = ConfigInput.read(file, overrides, List.of());
+        CandidatesConfig c = in.bind(CandidatesConfig.class, null);
+        in.errors().throwIfAny();
+        return c;
     }
 }

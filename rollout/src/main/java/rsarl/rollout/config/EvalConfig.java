@@ -51,9 +51,12 @@ public record EvalConfig(BackendConfig backend, DataConfig data, RsaConfig rsa, 
         return Path.of(outputDir);
     }
 
+    /** Reads, binds and checks {@code file} with the overrides; every problem is reported at once. */
     public static EvalConfig load(Path file, List<String> overrides) {
-        com.fasterxml.jackson.databind.node.ObjectNode tree = ConfigLoader.readTree(file, overrides);
-        Assets.checkInitTarget(tree, "/backend/model", "backend.model", overrides, file.toString());
-        return ConfigLoader.bind(tree, EvalConfig.class, file.toString(), overrides);
+        ConfigInput in = ConfigInput.read(file, overrides, List.of());
+        Assets.checkInitTarget(in.tree(), "/backend/model", "backend.model", in.errors());
+        EvalConfig c = in.bind(EvalConfig.class, null);
+        in.errors().throwIfAny();
+        return c;
     }
 }

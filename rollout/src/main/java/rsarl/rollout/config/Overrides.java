@@ -12,15 +12,30 @@ public final class Overrides {
      * {@code rsa.k}), or null when the key comes from the file.
      */
     public static String setBy(List<String> overrides, String key) {
-        String found = null;
-        for (String o : overrides == null ? List.<String>of() : overrides) {
+        int i = indexSetBy(overrides, key);
+        return i < 0 ? null : overrides.get(i);
+    }
+
+    /** The index of {@link #setBy}'s assignment in {@code overrides}, or -1. */
+    public static int indexSetBy(List<String> overrides, String key) {
+        int found = -1;
+        List<String> all = overrides == null ? List.of() : overrides;
+        String base = key.replaceAll("\\[\\d+]", "");
+        for (int i = 0; i < all.size(); i++) {
+            String o = all.get(i);
             int eq = o.indexOf('=');
             String k = eq > 0 ? o.substring(0, eq).trim() : "";
-            String base = key.replaceAll("\\[\\d+]", "");
-            if (!k.isEmpty() && (k.equals(base) || base.startsWith(k + ".") || k.startsWith(base + "."))) {
-                found = o;
+            if (!k.isEmpty() && !base.isEmpty()
+                    && (k.equals(base) || base.startsWith(k + ".") || k.startsWith(base + "."))) {
+                found = i;
             }
         }
         return found;
+    }
+
+    /** The key path of an assignment ({@code rsa.k} of {@code rsa.k=4}), or the whole text when it has no '='. */
+    public static String key(String assignment) {
+        int eq = assignment.indexOf('=');
+        return eq > 0 ? assignment.substring(0, eq).trim() : assignment;
     }
 }

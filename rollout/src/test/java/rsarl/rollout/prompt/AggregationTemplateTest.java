@@ -64,7 +64,7 @@ class AggregationTemplateTest {
         Path extraKey = dir.resolve("x.yaml");
         Files.writeString(extraKey, "prompt: \"{candidates}\"\nclosing: hi\n");
         e = assertThrows(IllegalArgumentException.class, () -> AggregationTemplate.resolve(extraKey.toString()));
-        assertTrue(e.getMessage().contains("unknown key 'closing'"), e.getMessage());
+        assertTrue(e.getMessage().contains("key 'closing': unknown key"), e.getMessage());
 
         Path notText = dir.resolve("t.yaml");
         Files.writeString(notText, "prompt: 5\n");

@@ -1,24 +1,22 @@
 package rsarl.trainer.config;
 
+import rsarl.rollout.config.ConfigErrors;
 import rsarl.trainer.optim.LrSchedule;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
-/** Collects validation failures as "key: problem" and throws them together, prefixed with the file. */
+/** The checks of a bound trainer config; each failure goes to the command's {@link ConfigErrors} as key and problem. */
 final class ConfigChecks {
-    private final String source;
-    private final List<String> errors = new ArrayList<>();
+    private final ConfigErrors errors;
 
-    ConfigChecks(String source) {
-        this.source = source;
+    ConfigChecks(ConfigErrors errors) {
+        this.errors = errors;
     }
 
     void check(boolean ok, String key, String problem) {
         if (!ok) {
-            errors.add("key '" + key + "' " + problem);
+            errors.add(key, problem);
         }
     }
 
@@ -54,7 +52,7 @@ final class ConfigChecks {
         try {
             LrSchedule.Type.parse(type == null ? "" : type);
         } catch (IllegalArgumentException e) {
-            errors.add("key '" + key + "' " + e.getMessage());
+            errors.add(key, e.getMessage());
         }
     }
 
@@ -64,12 +62,6 @@ final class ConfigChecks {
         }
         check(Files.isDirectory(Path.of(resume)), key,
                 "must be auto, never (no/false) or a checkpoint folder; not found: " + resume);
-    }
-
-    void throwIfAny() {
-        if (!errors.isEmpty()) {
-            throw new IllegalArgumentException(source + ": " + String.join("; ", errors));
-        }
     }
 
     /** The {@code resume} key's spellings. */

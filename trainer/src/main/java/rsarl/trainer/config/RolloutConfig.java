@@ -13,12 +13,14 @@ import java.util.Locale;
  * @param maxConcurrency  requests in flight
  * @param maxStaleness    0: on-policy; n: step s may train on rollouts of policy version {@code >= s - n}
  *                        (generated while earlier steps train)
- * @param requestTimeoutS one request's time limit in seconds
+ * @param timeoutS        one request's time limit in seconds (as {@code rsa eval}'s {@code backend.timeout_s})
  * @param maxRetryWaitS   total seconds spent waiting between retries of one request before the run stops
+ * @param maxBatch        local: most sequences the in-process sampler decodes together (as {@code rsa eval}'s
+ *                        {@code backend.max_batch})
  */
 public record RolloutConfig(Engine engine, String baseUrl, String apiKeyEnv, WeightSync weightSync, String syncDir,
         int maxConcurrency, int maxStaleness, ImportanceCorrection importanceCorrection, double importanceCap,
-        double requestTimeoutS, double maxRetryWaitS) {
+        double timeoutS, double maxRetryWaitS, int maxBatch) {
 
     /** {@code rollout.engine}. */
     public enum Engine {
@@ -54,7 +56,7 @@ public record RolloutConfig(Engine engine, String baseUrl, String apiKeyEnv, Wei
     /** The in-process sampler (what a config without {@code rollout:} gets). */
     public static RolloutConfig local() {
         return new RolloutConfig(Engine.LOCAL, null, null, WeightSync.LORA, null, 64, 0,
-                ImportanceCorrection.SEQUENCE_MASK, 3.0, 600, 300);
+                ImportanceCorrection.SEQUENCE_MASK, 3.0, 600, 300, 64);
     }
 
     public boolean remote() {
@@ -69,8 +71,9 @@ public record RolloutConfig(Engine engine, String baseUrl, String apiKeyEnv, Wei
         c.check(maxStaleness >= 0, "rollout.max_staleness", "must be >= 0, got " + maxStaleness);
         c.check(importanceCap >= 1, "rollout.importance_cap", "must be >= 1 (C caps exp(trainer - sampler)), got "
                 + importanceCap);
-        c.check(requestTimeoutS > 0, "rollout.request_timeout_s", "must be > 0, got " + requestTimeoutS);
+        c.check(timeoutS > 0, "rollout.timeout_s", "must be > 0, got " + timeoutS);
         c.check(maxRetryWaitS >= 0, "rollout.max_retry_wait_s", "must be >= 0, got " + maxRetryWaitS);
+        c.positive(maxBatch, "rollout.max_batch");
         if (engine == null || engine == Engine.LOCAL) {
             c.check(maxStaleness == 0, "rollout.max_staleness", "needs a server engine (vllm or sglang): the local "
                     + "sampler shares the trainer's weights");

@@ -3,6 +3,8 @@ package rsarl.trainer.config;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import rsarl.rollout.config.ConfigAliases;
+import rsarl.rollout.config.ConfigInput;
 import rsarl.rollout.config.ConfigLoader;
 
 import java.nio.file.Path;
@@ -39,15 +41,17 @@ public record SftConfig(
     /** {@code data.*}: training pairs, optional held-out pairs, optional system prompt. */
     public record Data(String train, String eval, String systemPrompt) {}
 
+    /** Other names of keys: {@code batch_size} is read as {@code per_device_train_batch_size}. */
+    static final List<ConfigAliases.Alias> ALIASES = List.of(
+            ConfigAliases.alias("batch_size", "per_device_train_batch_size"));
+
     public static SftConfig load(Path file, List<String> overrides) {
-        ObjectNode user = ConfigLoader.read(file);
-        ConfigLoader.alias(user, "batch_size", "per_device_train_batch_size", file.toString());
-        for (String o : overrides) {
-            ConfigLoader.applyOverride(user, o.startsWith("batch_size=") ? "per_device_train_batch_size" + o.substring(10) : o);
+        ConfigInput in = ConfigInput.read(file, overrides, ALIASES);
+        SftConfig c = in.bind(SftConfig.class, ConfigLoader.readResource(SftConfig.class, "sft-defaults.yaml"));
+        if (c != null) {
+            c.validate(new ConfigChecks(in.errors()));
         }
-        ObjectNode tree = ConfigLoader.merge(ConfigLoader.readResource(SftConfig.class, "sft-defaults.yaml"), user);
-        SftConfig c = ConfigLoader.bind(tree, SftConfig.class, file.toString(), overrides);
-        c.validate(file.toString());
+        in.errors().throwIfAny();
         return c;
     }
 
@@ -96,8 +100,7 @@ public record SftConfig(
         return ConfigLoader.hash(this, "resume", "max_steps", "gradient_checkpointing");
     }
 
-    void validate(String source) {
-        ConfigChecks c = new ConfigChecks(source);
+    void validate(ConfigChecks c) {
         c.required(model, "model");
         c.existingDir(model, "model");
         c.required(outputDir, "output_dir");
@@ -113,7 +116,7 @@ public record SftConfig(
         c.positive(perDeviceTrainBatchSize, "per_device_train_batch_size");
         TrainConfig.checkMicroBatches(c, perDeviceTrainBatchSize, gradientAccumulationSteps, microBatchSize,
                 "per_device_train_batch_size");
-        c.check(maxSteps > 0 || numTrainEpochs > 0, "max_steps", "or num_train_epochs must be > 0");
+        c.check(maxSteps > 0 || numTrainEpochs > 0, "max_steps", "must be > 0, or num_train_epochs must be");
         c.positive(saveSteps, "save_steps");
         c.nonNegative(saveTotalLimit, "save_total_limit");
         c.required(lora, "lora");
@@ -125,6 +128,5 @@ public record SftConfig(
         if (microBatchMaxTokens != null) {
             c.positive(microBatchMaxTokens, "micro_batch_max_tokens");
         }
-        c.throwIfAny();
     }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import rsarl.rollout.assets.Assets;
+import rsarl.rollout.config.ConfigAliases;
+import rsarl.rollout.config.ConfigInput;
 import rsarl.rollout.config.ConfigLoader;
 import rsarl.rollout.prompt.AggregationTemplate;
 import rsarl.trainer.grpo.AggregationSource;
@@ -35,10 +37,7 @@ public record TrainConfig(
         Aggregation aggregation,
         int numGenerations,
         int maxPromptLength,
-        int maxCompletionLength,
-        double temperature,
-        double topP,
-        int generationBatchSize,
+        Sampling sampling,
         AdvantageEstimator advantage,
         ScaleRewards scaleRewards,
         LossType lossType,
@@ -63,11 +62,16 @@ public record TrainConfig(
         RolloutConfig rollout) {
 
     /**
-     * {@code data.*}: problems JSONL, candidate pools JSONL, verifier task name, and how to create the problems
+     * {@code data.*}: problems file ({@code path}), candidate pools JSONL, verifier task name, and how to create the problems
      * ({@code generate}) and the pools ({@code pools_generate}) when their files are missing.
      */
-    public record Data(String problems, String pools, String task, Assets.DataGenerate generate,
+    public record Data(String path, String pools, String task, Assets.DataGenerate generate,
             Assets.PoolsGenerate poolsGenerate, String promptKey, String answerKey, String idKey) {
+        /** The problems file ({@code data.path}, as in {@code rsa eval}). */
+        public String problems() {
+            return path;
+        }
+
         /** The columns to read prompt, answer and id from ({@code data.prompt_key}, ...). */
         public rsarl.rewards.ProblemFields fields() {
             return new rsarl.rewards.ProblemFields(promptKey, answerKey, idKey);
@@ -93,18 +97,56 @@ public record TrainConfig(
     /** {@code eval.*}: evaluate every N steps (0 = never) with the given eval config. */
     public record Eval(int everySteps, String config) {}
 
+    /**
+     * {@code sampling.*}: how rollouts are sampled, with {@code rsa eval}'s names (vLLM's {@code SamplingParams}):
+     * TRL's {@code temperature}, {@code top_p} and {@code max_completion_length}.
+     */
+    public record Sampling(double temperature, double topP, int maxTokens) {}
+
+    /**
+     * Other names of keys: {@code batch_size} is read as {@code per_device_train_batch_size}; the deprecated names
+     * (one warning each) are the ones {@code rsa eval} spells otherwise.
+     */
+    static final List<ConfigAliases.Alias> ALIASES = List.of(
+            ConfigAliases.alias("batch_size", "per_device_train_batch_size"),
+            ConfigAliases.deprecated("max_completion_length", "sampling.max_tokens"),
+            ConfigAliases.deprecated("temperature", "sampling.temperature"),
+            ConfigAliases.deprecated("top_p", "sampling.top_p"),
+            ConfigAliases.deprecated("generation_batch_size", "rollout.max_batch"),
+            ConfigAliases.deprecated("rollout.request_timeout_s", "rollout.timeout_s"),
+            ConfigAliases.deprecated("data.problems", "data.path"),
+            ConfigAliases.deprecated("data.pools_generate.m", "data.pools_generate.per_problem"));
+
     /** Reads {@code file}, applies {@code --set} overrides, binds and validates; errors name the file and key. */
     public static TrainConfig load(Path file, List<String> overrides) {
-        ObjectNode user = ConfigLoader.read(file);
-        ConfigLoader.alias(user, "batch_size", "per_device_train_batch_size", file.toString());
-        for (String o : overrides) {
-            ConfigLoader.applyOverride(user, o.startsWith("batch_size=") ? "per_device_train_batch_size" + o.substring(10) : o);
+        ConfigInput in = ConfigInput.read(file, overrides, ALIASES);
+        Assets.checkInitTarget(in.tree(), "/model", "model", in.errors());
+        TrainConfig c = in.bind(TrainConfig.class, ConfigLoader.readResource(TrainConfig.class, "train-defaults.yaml"));
+        if (c != null) {
+            c.validate(new ConfigChecks(in.errors()));
         }
-        Assets.checkInitTarget(user, "/model", "model", overrides, file.toString());
-        ObjectNode tree = ConfigLoader.merge(ConfigLoader.readResource(TrainConfig.class, "train-defaults.yaml"), user);
-        TrainConfig c = ConfigLoader.bind(tree, TrainConfig.class, file.toString(), overrides);
-        c.validate(file.toString());
+        in.errors().throwIfAny();
         return c;
+    }
+
+    /** {@code sampling.max_tokens}: new tokens per completion (TRL's {@code max_completion_length}). */
+    public int maxCompletionLength() {
+        return sampling.maxTokens();
+    }
+
+    /** {@code sampling.temperature}. */
+    public double temperature() {
+        return sampling.temperature();
+    }
+
+    /** {@code sampling.top_p}. */
+    public double topP() {
+        return sampling.topP();
+    }
+
+    /** {@code rollout.max_batch}: most sequences the local sampler decodes together. */
+    public int generationBatchSize() {
+        return rollout.maxBatch();
     }
 
     /** {@code epsilon_high}, defaulting to {@code epsilon} as in TRL. */
@@ -173,14 +215,13 @@ public record TrainConfig(
     public String hash() {
         ObjectNode tree = ConfigLoader.toTree(this);
         if (tree.get("rollout") instanceof ObjectNode r) {
-            r.remove(List.of("base_url", "api_key_env", "sync_dir", "max_concurrency", "request_timeout_s",
+            r.remove(List.of("base_url", "api_key_env", "sync_dir", "max_concurrency", "timeout_s",
                     "max_retry_wait_s"));
         }
         return ConfigLoader.hash(tree, "resume", "max_steps", "gradient_checkpointing");
     }
 
-    void validate(String source) {
-        ConfigChecks c = new ConfigChecks(source);
+    void validate(ConfigChecks c) {
         c.required(model, "model");
         if (init == null) {
             c.existingDir(model, "model");
@@ -190,9 +231,9 @@ public record TrainConfig(
         c.resume(resume, "resume");
         c.required(data, "data");
         if (data != null) {
-            c.required(data.problems(), "data.problems");
+            c.required(data.path(), "data.path");
             if (data.generate() == null) {
-                c.existingFile(data.problems(), "data.problems");
+                c.existingFile(data.path(), "data.path");
             }
             if (data.poolsGenerate() == null) {
                 c.existingFile(data.pools(), "data.pools");
@@ -228,10 +269,13 @@ public record TrainConfig(
         c.check(numGenerations >= 2, "num_generations", "must be >= 2 (advantages compare completions of a prompt), "
                 + "got " + numGenerations);
         c.positive(maxPromptLength, "max_prompt_length");
-        c.positive(maxCompletionLength, "max_completion_length");
-        c.check(temperature > 0, "temperature", "must be > 0, got " + temperature);
-        c.check(topP > 0 && topP <= 1, "top_p", "must be in (0, 1], got " + topP);
-        c.positive(generationBatchSize, "generation_batch_size");
+        c.required(sampling, "sampling");
+        if (sampling != null) {
+            c.positive(sampling.maxTokens(), "sampling.max_tokens");
+            c.check(sampling.temperature() > 0, "sampling.temperature", "must be > 0, got " + sampling.temperature());
+            c.check(sampling.topP() > 0 && sampling.topP() <= 1, "sampling.top_p", "must be in (0, 1], got "
+                    + sampling.topP());
+        }
         c.required(advantage, "advantage");
         c.required(scaleRewards, "scale_rewards");
         c.required(lossType, "loss_type");
@@ -274,7 +318,6 @@ public record TrainConfig(
                     "rollout.max_staleness", "> 0 cannot be combined with filter_groups.enable (the next step's "
                     + "prompts depend on this step's rounds)");
         }
-        c.throwIfAny();
     }
 
     /** Shared by the SFT config: micro-batching must split the step's sequences evenly. */

@@ -42,7 +42,7 @@ public final class RolloutServer implements AutoCloseable {
         this.root = u.endsWith("/v1") ? u.substring(0, u.length() - 3) : u;
         this.v1 = root + "/v1";
         String key = cfg.apiKeyEnv() == null ? null : System.getenv(cfg.apiKeyEnv());
-        this.http = new RetryingHttp(Duration.ofMillis(Math.round(cfg.requestTimeoutS() * 1000)),
+        this.http = new RetryingHttp(Duration.ofMillis(Math.round(cfg.timeoutS() * 1000)),
                 Duration.ofMillis(Math.round(cfg.maxRetryWaitS() * 1000)), key, log);
         this.workers = Executors.newFixedThreadPool(cfg.maxConcurrency(), r -> {
             Thread t = new Thread(r, "rollout-http");

@@ -63,7 +63,7 @@ public final class BatchPlanner {
     public BatchPlanner(int numProblems, int batch, double ratio, int k, AggregationSource source, int[] poolSizes,
             List<String> problemIds, long seed) {
         if (numProblems < 1) {
-            throw new IllegalArgumentException("data.problems: no problems");
+            throw new IllegalArgumentException("data.path: no problems");
         }
         this.numProblems = numProblems;
         this.batch = batch;

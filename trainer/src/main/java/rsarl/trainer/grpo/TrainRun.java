@@ -84,7 +84,7 @@ public final class TrainRun {
             try {
                 verifiers.computeIfAbsent(p.task(), Verifiers::forTask);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("data.problems: problem '" + p.id() + "': " + e.getMessage(), e);
+                throw new IllegalArgumentException("data.path: problem '" + p.id() + "': " + e.getMessage(), e);
             }
         }
         List<List<String>> pools = needsPools(cfg) ? pools(Path.of(cfg.data().pools()), problems) : null;

@@ -32,7 +32,7 @@ class TrainConfigTest {
         Files.writeString(dir.resolve("pools.jsonl"), "{}\n");
         base = "model: " + dir.resolve("model") + "\n"
                 + "output_dir: " + dir.resolve("out") + "\n"
-                + "data:\n  problems: " + dir.resolve("problems.jsonl") + "\n  pools: " + dir.resolve("pools.jsonl")
+                + "data:\n  path: " + dir.resolve("problems.jsonl") + "\n  pools: " + dir.resolve("pools.jsonl")
                 + "\n";
     }
 
@@ -46,7 +46,8 @@ class TrainConfigTest {
         Path f = write(yaml);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TrainConfig.load(f, List.of(overrides)));
-        assertTrue(e.getMessage().startsWith(f.toString()), e.getMessage());
+        // Names the file, or the --set assignment that gave the key.
+        assertTrue(e.getMessage().startsWith(f.toString()) || e.getMessage().startsWith("--set "), e.getMessage());
         return e.getMessage();
     }
 
@@ -98,15 +99,50 @@ class TrainConfigTest {
     }
 
     @Test
+    void deprecatedNamesStillWorkWithOneWarningEach() throws IOException {
+        String old = base.replace("  path: ", "  problems: ") + "max_completion_length: 7\ntemperature: 0.5\ntop_p: 0.9\n"
+                + "generation_batch_size: 3\nrollout: {request_timeout_s: 30}\n";
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream saved = System.err;
+        TrainConfig c;
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            c = TrainConfig.load(write(old), List.of("data.pools_generate.m=3"));
+        } finally {
+            System.setErr(saved);
+        }
+        TrainConfig canonical = TrainConfig.load(write(base + "sampling: {max_tokens: 7, temperature: 0.5, top_p: 0.9}\n"
+                + "rollout: {max_batch: 3, timeout_s: 30}\n"), List.of("data.pools_generate.per_problem=3"));
+        assertEquals(canonical, c);
+        assertEquals(7, c.maxCompletionLength());
+        assertEquals(3, c.generationBatchSize());
+        assertEquals(3, c.data().poolsGenerate().perProblem());
+        List<String> warnings = err.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        assertEquals(7, warnings.size(), warnings.toString());
+        for (String[] w : new String[][] {{"data.problems", "data.path"}, {"max_completion_length", "sampling.max_tokens"},
+                {"temperature", "sampling.temperature"}, {"top_p", "sampling.top_p"},
+                {"generation_batch_size", "rollout.max_batch"}, {"rollout.request_timeout_s", "rollout.timeout_s"},
+                {"data.pools_generate.m", "data.pools_generate.per_problem"}}) {
+            assertTrue(warnings.stream().anyMatch(l -> l.startsWith("warning: ") && l.contains("key '" + w[0]
+                    + "' is deprecated; use '" + w[1] + "'")), w[0] + " in " + warnings);
+        }
+        assertTrue(warnings.stream().anyMatch(l -> l.startsWith("warning: --set data.pools_generate.m=3:")), warnings.toString());
+        String both = error(base + "temperature: 0.5\nsampling: {temperature: 0.7}\n");
+        assertTrue(both.contains("key 'temperature': means the same as 'sampling.temperature'"), both);
+        // An error at a key given by its old name on the command line quotes what was typed.
+        assertTrue(setError(base, "temperature=0").startsWith("--set temperature=0: key 'sampling.temperature': must be > 0"));
+    }
+
+    @Test
     void unknownKeysAreNamedWithTheirPath() throws IOException {
-        assertTrue(error(base + "learning_rat: 1e-5\n").contains("unknown key 'learning_rat'"));
+        assertTrue(error(base + "learning_rat: 1e-5\n").contains("key 'learning_rat': unknown key"));
         String nested = error(base + "aggregation:\n  kk: 3\n");
         assertTrue(nested.contains("'aggregation.kk'") && nested.contains("ratio"), nested);
         // A --set key names the command line, not the file.
         Path f = write(base);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TrainConfig.load(f, List.of("lora.rnk=4")));
-        assertTrue(e.getMessage().startsWith("--set lora.rnk=4: unknown key 'lora.rnk'"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("--set lora.rnk=4: key 'lora.rnk': unknown key"), e.getMessage());
     }
 
     @Test
@@ -121,19 +157,19 @@ class TrainConfigTest {
 
     @Test
     void badValuesAndMissingFilesAreNamed() throws IOException {
-        assertTrue(error(base + "aggregation:\n  ratio: 1.5\n").contains("'aggregation.ratio' must be in [0.0, 1.0]"));
+        assertTrue(error(base + "aggregation:\n  ratio: 1.5\n").contains("'aggregation.ratio': must be in [0.0, 1.0]"));
         String template = error(base + "aggregation:\n  template: fancy\n");
         assertTrue(template.contains("aggregation.template") && template.contains("'fancy'"), template);
         assertTrue(error(base + "aggregation:\n  k: 0\n").contains("'aggregation.k'"));
         assertTrue(error(base + "num_generations: 1\n").contains("'num_generations'"));
-        assertTrue(error(base + "max_completion_length: -3\n").contains("'max_completion_length'"));
-        String missing = error(base, "data.problems=" + dir.resolve("nope.jsonl"));
-        assertTrue(missing.contains("'data.problems' file not found") && missing.contains("nope.jsonl"), missing);
-        assertTrue(error(base, "model=" + dir.resolve("nomodel")).contains("'model' folder not found"));
-        assertTrue(error("output_dir: x\ndata:\n  problems: " + dir.resolve("problems.jsonl") + "\n")
-                .contains("'model' is required"));
+        assertTrue(error(base + "sampling: {max_tokens: -3}\n").contains("'sampling.max_tokens': must be > 0"));
+        String missing = error(base, "data.path=" + dir.resolve("nope.jsonl"));
+        assertTrue(missing.contains("'data.path': file not found") && missing.contains("nope.jsonl"), missing);
+        assertTrue(error(base, "model=" + dir.resolve("nomodel")).contains("'model': folder not found"));
+        assertTrue(error("output_dir: x\ndata:\n  path: " + dir.resolve("problems.jsonl") + "\n")
+                .contains("'model': is required"));
         assertTrue(error(base, "gradient_accumulation_steps=5").contains("'gradient_accumulation_steps'"));
-        assertTrue(error(base, "data.pools=null").contains("'data.pools' is required"));
+        assertTrue(error(base, "data.pools=null").contains("'data.pools': is required"));
         assertTrue(error(base, "resume=" + dir.resolve("checkpoint-9")).contains("'resume'"));
         assertTrue(error(base + "batch_size: 2\nper_device_train_batch_size: 4\n").contains("batch_size"));
     }
@@ -178,11 +214,11 @@ class TrainConfigTest {
         assertEquals(new AdamW.Hyper(0.9, 0.95, 1e-8, 0.01), t.optimizer().adamHyper());
         assertEquals(3e-4, ConfigLoader.toTree(t).get("learning_rate").asDouble(), "written back at the top level");
 
-        assertTrue(error(base + "optimizer:\n  learning_rate: 1\n").contains("unknown key 'optimizer'"));
-        assertTrue(error(base, "adam_epsilon=0").contains("key 'adam_epsilon' must be > 0"));
+        assertTrue(error(base + "optimizer:\n  learning_rate: 1\n").contains("key 'optimizer': unknown key"));
+        assertTrue(error(base, "adam_epsilon=0").contains("key 'adam_epsilon': must be > 0"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> SftConfig.load(s, List.of("warmup_ratio=2")));
-        assertTrue(e.getMessage().contains("key 'warmup_ratio' must be in [0.0, 1.0]"), e.getMessage());
+        assertTrue(e.getMessage().contains("key 'warmup_ratio': must be in [0.0, 1.0]"), e.getMessage());
     }
 
     @Test
@@ -208,10 +244,10 @@ class TrainConfigTest {
                 "rollout.base_url=http://10.0.0.5:8000/v1", "rollout.importance_correction=token_truncate",
                 "rollout.importance_cap=4", "rollout.max_staleness=1"));
         assertNotEquals(vllm.hash(), capped.hash());
-        assertTrue(error(base, "rollout.engine=vllm").contains("key 'rollout.base_url' is required"));
+        assertTrue(error(base, "rollout.engine=vllm").contains("key 'rollout.base_url': is required"));
         assertTrue(error(base, "rollout.engine=vllm", "rollout.base_url=http://h:1/v1")
-                .contains("key 'rollout.weight_sync' lora needs lora.rank > 0"));
-        assertTrue(error(base, "rollout.max_staleness=1").contains("key 'rollout.max_staleness' needs a server"));
+                .contains("key 'rollout.weight_sync': lora needs lora.rank > 0"));
+        assertTrue(error(base, "rollout.max_staleness=1").contains("key 'rollout.max_staleness': needs a server"));
         // A bad value given with --set names the command line, not the file.
         assertTrue(setError(base, "rollout.engine=tgi").startsWith("--set rollout.engine=tgi: key 'rollout.engine'"));
         assertTrue(setError(base, "rollout.importance_correction=clip").contains("rollout.importance_correction"));
