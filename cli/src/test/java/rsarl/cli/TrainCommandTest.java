@@ -188,8 +188,10 @@ class TrainCommandTest {
                         "num_generations=1", "num_generations"},
                 {"train", "--config", cfg.toString(), "--set", "output_dir=" + dir.resolve("o"), "--set",
                         "data.generate.task=puzzle:nope", "data.generate"},
-                {"train", "--config", cfg.toString(), "--set", "learning_rate=fast", "learning_rate"},
-                {"train", "--config", cfg.toString(), "--set", "init.preset=huge", "init"},
+                {"train", "--config", cfg.toString(), "--set", "output_dir=" + dir.resolve("o"), "--set",
+                        "learning_rate=fast", "learning_rate"},
+                {"train", "--config", cfg.toString(), "--set", "output_dir=" + dir.resolve("o"), "--set",
+                        "init.preset=huge", "init"},
                 {"train", "--config", cfg.toString(), "--set", "output_dir=" + dir.resolve("o"), "--set",
                         "data.task=astrology", "data.task"},
                 {"sft", "--config", cfg.toString(), "data.path"}}) {
@@ -201,7 +203,13 @@ class TrainCommandTest {
             String msg = err.toString();
             assertEquals(1, code, msg);
             assertTrue(msg.contains(c[c.length - 1]), c[c.length - 1] + " named in: " + msg);
-            assertEquals(1, msg.strip().lines().count(), "one line: " + msg);
+            if (c[0].equals("sft")) {
+                // A train config given to sft: each of its train keys is one line.
+                assertTrue(msg.contains("problems; nothing was run:") && msg.contains("key 'aggregation': unknown key"),
+                        msg);
+            } else {
+                assertEquals(1, msg.strip().lines().count(), "one line: " + msg);
+            }
         }
         System.setErr(oldErr);
         assertFalse(Files.exists(dir.resolve("model")), "nothing was created for a rejected config");

@@ -57,8 +57,11 @@ public final class ConfigErrors {
         setAside.add(key);
     }
 
-    /** Whether {@code key} is, lies under, or lies above a key set aside. */
-    boolean covered(String key) {
+    /**
+     * Whether {@code key} is, lies under, or lies above a key set aside after a problem: checks that depend on such
+     * a key (a file that {@code data.generate} would create) are skipped, as its value is not the user's.
+     */
+    public boolean covered(String key) {
         String k = plain(key);
         for (String s : setAside) {
             if (s.isEmpty() || k.equals(s) || k.startsWith(s + ".") || s.startsWith(k + ".") || k.isEmpty()) {

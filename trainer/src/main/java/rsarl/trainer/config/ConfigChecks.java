@@ -20,6 +20,11 @@ final class ConfigChecks {
         }
     }
 
+    /** Whether {@code key} was rejected (and set to its default) while binding: checks that depend on it skip. */
+    boolean rejected(String key) {
+        return errors.covered(key);
+    }
+
     void positive(long value, String key) {
         check(value > 0, key, "must be > 0, got " + value);
     }

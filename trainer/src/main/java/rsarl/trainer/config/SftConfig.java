@@ -1,7 +1,6 @@
 package rsarl.trainer.config;
 
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import rsarl.rollout.config.ConfigAliases;
 import rsarl.rollout.config.ConfigInput;

@@ -223,7 +223,7 @@ public record TrainConfig(
 
     void validate(ConfigChecks c) {
         c.required(model, "model");
-        if (init == null) {
+        if (init == null && !c.rejected("init")) {
             c.existingDir(model, "model");
         }
         c.existingDir(refModel, "ref_model");
@@ -232,10 +232,10 @@ public record TrainConfig(
         c.required(data, "data");
         if (data != null) {
             c.required(data.path(), "data.path");
-            if (data.generate() == null) {
+            if (data.generate() == null && !c.rejected("data.generate")) {
                 c.existingFile(data.path(), "data.path");
             }
-            if (data.poolsGenerate() == null) {
+            if (data.poolsGenerate() == null && !c.rejected("data.pools_generate")) {
                 c.existingFile(data.pools(), "data.pools");
             } else {
                 c.required(data.pools(), "data.pools");
