@@ -75,6 +75,21 @@ class ConfigProblemsTest {
     }
 
     @Test
+    void aSectionsKnownKeysAreListedOnceAtItsFirstUnknownKey() throws IOException {
+        Path cfg = write("eval.yaml",
+                "backend: {type: openai, base_url: 'http://127.0.0.1:9/v1', model: m}",
+                "data: {path: " + dir.resolve("p.jsonl") + "}",
+                "sampling: {temprature: 0.5, maxtokens: 9}",
+                "output_dir: " + dir.resolve("out"));
+        assertProblems(cfg, List.of(
+                cfg + ": key 'sampling.temprature': unknown key (known keys: max_tokens, min_p, stop, temperature, "
+                        + "top_k, top_p)",
+                cfg + ": key 'sampling.maxtokens': unknown key"),
+                "eval", "--config", cfg.toString(), "--no-progress");
+        assertFalse(CliRun.rsa("eval", "--config", cfg.toString()).err().contains("maxtokens': unknown key ("));
+    }
+
+    @Test
     void trainReportsEveryProblem() throws IOException {
         Files.createDirectories(dir.resolve("model"));
         Files.writeString(dir.resolve("p.jsonl"), "{\"prompt\": \"a\", \"answer\": \"b\"}\n");

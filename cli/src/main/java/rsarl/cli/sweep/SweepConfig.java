@@ -67,7 +67,7 @@ public record SweepConfig(Command command, Path base, Path evalConfig, Map<Strin
         for (Iterator<String> it = tree.fieldNames(); it.hasNext(); ) {
             String k = it.next();
             if (!KEYS.contains(k)) {
-                errors.add(k, "unknown key (known keys: " + String.join(", ", KEYS) + ")");
+                errors.add(k, ConfigErrors.UNKNOWN + " (known keys: " + String.join(", ", KEYS) + ")");
             }
         }
         Command command = null;

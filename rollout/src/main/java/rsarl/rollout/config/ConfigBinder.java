@@ -87,7 +87,6 @@ public final class ConfigBinder {
         List<String> order = new ArrayList<>();
         paths("", file, order);
         Set<String> restored = new java.util.HashSet<>();
-        Set<String> listed = new java.util.HashSet<>();
         T value = null;
         for (int round = 0; round < MAX_ROUNDS; round++) {
             try {
@@ -95,9 +94,6 @@ public final class ConfigBinder {
                 break;
             } catch (JsonMappingException e) {
                 ConfigErrors.Problem p = describe(e, work);
-                if (e instanceof UnrecognizedPropertyException && !listed.add(section(p.key()))) {
-                    p = new ConfigErrors.Problem(p.key(), "unknown key");  // its section's keys are listed once
-                }
                 errors.add(p.key(), p.problem());
                 if (!setAside(work, fields(p.key()), defaults, restored, errors)) {
                     break;
@@ -142,11 +138,6 @@ public final class ConfigBinder {
             cur = cur.get(f);
         }
         return cur;
-    }
-
-    private static String section(String key) {
-        int dot = key.lastIndexOf('.');
-        return dot < 0 ? "" : key.substring(0, dot);
     }
 
     /** The field names of a dotted key path, list indices dropped ({@code seeds[2]} is {@code seeds}). */
@@ -275,7 +266,7 @@ public final class ConfigBinder {
         if (e instanceof UnrecognizedPropertyException u) {
             String known = u.getKnownPropertyIds() == null ? "" : " (known keys: "
                     + u.getKnownPropertyIds().stream().map(String::valueOf).sorted().collect(Collectors.joining(", ")) + ")";
-            return new ConfigErrors.Problem(path, "unknown key" + known);
+            return new ConfigErrors.Problem(path, ConfigErrors.UNKNOWN + known);
         }
         if (e instanceof ValueInstantiationException && e.getCause() instanceof IllegalArgumentException iae) {
             String msg = iae.getMessage() == null ? "invalid value" : iae.getMessage();

@@ -19,6 +19,9 @@ public final class ConfigErrors {
     /** One problem: the dotted key path ({@code rsa.k}, {@code seeds[2]}; empty for the whole file) and what is wrong. */
     public record Problem(String key, String problem) {}
 
+    /** The wording of an unknown key's problem, followed by {@code (known keys: ...)}. */
+    public static final String UNKNOWN = "unknown key";
+
     private final String source;
     private final List<String> overrides;
     private final List<String> typed;
@@ -108,7 +111,12 @@ public final class ConfigErrors {
             return line(problems.get(0));
         }
         StringBuilder sb = new StringBuilder(source + ": " + problems.size() + " problems; nothing was run:");
+        Set<String> listed = new HashSet<>();
         for (Problem p : problems) {
+            // A section's known keys are listed once, at its first unknown key.
+            if (p.problem().startsWith(UNKNOWN + " (") && !listed.add(section(p.key()))) {
+                p = new Problem(p.key(), UNKNOWN);
+            }
             sb.append("\n  ").append(line(p));
         }
         return sb.toString();
@@ -119,6 +127,11 @@ public final class ConfigErrors {
         if (!problems.isEmpty()) {
             throw new ConfigException(message());
         }
+    }
+
+    private static String section(String key) {
+        int dot = key.lastIndexOf('.');
+        return dot < 0 ? "" : key.substring(0, dot);
     }
 
     private static String plain(String key) {

@@ -45,20 +45,6 @@ public final class ConfigLoader {
     private ConfigLoader() {
     }
 
-    /** Reads {@code file}, applies the overrides in order, and binds the result to {@code type}. */
-    public static <T> T load(Path file, List<String> overrides, Class<T> type) {
-        return bind(readTree(file, overrides), type, file.toString(), overrides);
-    }
-
-    /** Reads the YAML tree of {@code file} with the overrides applied (for callers that bind themselves). */
-    public static ObjectNode readTree(Path file, List<String> overrides) {
-        ObjectNode tree = read(file);
-        for (String assignment : overrides == null ? List.<String>of() : overrides) {
-            applyOverride(tree, assignment);
-        }
-        return tree;
-    }
-
     /** Parses a YAML file whose top level is a mapping; syntax errors name file, line and column. */
     public static ObjectNode read(Path file) {
         JsonNode root;
@@ -100,18 +86,6 @@ public final class ConfigLoader {
             }
         }
         return base;
-    }
-
-    /** Renames a top-level alias key to its canonical name; giving both is an error naming them. */
-    public static void alias(ObjectNode tree, String alias, String canonical, String source) {
-        if (!tree.has(alias)) {
-            return;
-        }
-        if (tree.has(canonical)) {
-            throw new ConfigException(source + ": keys '" + alias + "' and '" + canonical
-                    + "' mean the same thing; give only one");
-        }
-        tree.set(canonical, tree.remove(alias));
     }
 
     /** Binds a tree to a config record; {@code source} names the file in error messages. */
