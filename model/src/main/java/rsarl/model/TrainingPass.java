@@ -25,7 +25,8 @@ import java.util.function.Supplier;
  *   <li>loss on a leaf copy of the log-probs, backward to {@code dL/dlogp} ({@code [B, C]});
  *   <li>head again, chunk by chunk, with gradients: each chunk's graph is freed by its own backward;
  *   <li>trunk backward: in one go, or (checkpointing) layer by layer from the last, each recomputed from its kept
- *       input under a fresh graph and back-propagated with the upstream gradient.
+ *       input and back-propagated with the upstream gradient, its attention in blocks of query rows
+ *       ({@link BlockwiseLayer}), so no {@code [heads, tokens, tokens]} tensor exists whole.
  * </ol>
  *
  * Parameter gradients accumulate (as with one plain backward). Weights that are not leaves (LoRA's {@code W + s B A})
@@ -51,11 +52,22 @@ public final class TrainingPass {
 
     private final boolean checkpointing;
     private final int chunkTokens;
+    private final int queryBlock;
 
     public TrainingPass(boolean gradientCheckpointing, int chunkTokens) {
+        this(gradientCheckpointing, chunkTokens, 0);
+    }
+
+    /**
+     * @param queryBlock query rows per attention block of the checkpointed (and no-grad) trunk; 0: sized so each
+     *     block's scores take {@link BlockwiseLayer#BLOCK_SCORE_BYTES}
+     */
+    public TrainingPass(boolean gradientCheckpointing, int chunkTokens, int queryBlock) {
         if (chunkTokens < 1) throw new IllegalArgumentException("chunk tokens must be >= 1, got " + chunkTokens);
+        if (queryBlock < 0) throw new IllegalArgumentException("query block must be >= 0, got " + queryBlock);
         this.checkpointing = gradientCheckpointing;
         this.chunkTokens = chunkTokens;
+        this.queryBlock = queryBlock;
     }
 
     /**
@@ -72,17 +84,18 @@ public final class TrainingPass {
             QwenModel view = model.get();
             requireLeafHead(view);
             QwenForward f = view.forwardPass();
+            BlockwiseLayer blocks = new BlockwiseLayer(f, queryBlock);
             // 1. trunk
             List<NDArray> kept = new ArrayList<>();
             NDArray hidden;
             QwenForward.Context ctx;
             try (NoGrad ng = checkpointing ? NoGrad.enter() : null) {
                 NDArray h = f.embed(b.inputIds());
-                ctx = f.context(b.inputIds(), b.positionIds(), b.keyMask(), null, h);
+                ctx = f.context(b.inputIds(), b.positionIds(), b.keyMask(), null, h, !checkpointing);
                 for (int l = 0; l < f.numLayers(); l++) {
                     if (checkpointing) {
                         kept.add(h);
-                        h = layerAlone(f, l, h, ctx); // its temporaries freed at once
+                        h = blocks.forward(l, h, ctx, b.keyMask()); // its temporaries freed at once
                     } else {
                         h = f.layer(l, h, ctx, null);
                     }
@@ -110,7 +123,9 @@ public final class TrainingPass {
             if (!checkpointing) {
                 if (trunkTrainable(view)) gc.backward(hidden.mul(upstream).sum());
             } else {
-                for (int i = f.numLayers() - 1; i >= 0; i--) upstream = recompute(f, i, kept.get(i), upstream, ctx, gc);
+                for (int i = f.numLayers() - 1; i >= 0; i--) {
+                    upstream = blocks.backward(i, kept.get(i), upstream, ctx, b.keyMask());
+                }
                 if (f.embedWeight().hasGradient()) {
                     try (NDManager s = m.newSubManager()) {
                         NDArray ids = b.inputIds().duplicate();
@@ -128,37 +143,11 @@ public final class TrainingPass {
     public NDArray logprobs(QwenModel model, Batch b, float temperature) {
         try (NoGrad ng = NoGrad.enter()) {
             QwenForward f = model.forwardPass();
+            BlockwiseLayer blocks = new BlockwiseLayer(f, queryBlock);
             NDArray h = f.embed(b.inputIds());
-            QwenForward.Context ctx = f.context(b.inputIds(), b.positionIds(), b.keyMask(), null, h);
-            for (int l = 0; l < f.numLayers(); l++) h = layerAlone(f, l, h, ctx);
+            QwenForward.Context ctx = f.context(b.inputIds(), b.positionIds(), b.keyMask(), null, h, false);
+            for (int l = 0; l < f.numLayers(); l++) h = blocks.forward(l, h, ctx, b.keyMask());
             return new Head(f, h, b, temperature, columnsPerChunk(b)).noGrad(false, false, b.inputIds().getManager())[0];
-        }
-    }
-
-    /** Layer {@code l}'s output (no-grad), its intermediates freed as soon as it is computed. */
-    private static NDArray layerAlone(QwenForward f, int l, NDArray h, QwenForward.Context ctx) {
-        NDManager outer = h.getManager();
-        try (NDManager s = outer.newSubManager()) {
-            h.tempAttach(s);
-            NDArray out = f.layer(l, h, ctx, null);
-            out.attach(outer);
-            return out;
-        }
-    }
-
-    /** Backward through layer {@code i} recomputed from its input; returns dL/d(input). */
-    private static NDArray recompute(QwenForward f, int i, NDArray input, NDArray upstream, QwenForward.Context ctx,
-                                     GradientCollector gc) {
-        NDManager outer = upstream.getManager();
-        try (NDManager s = outer.newSubManager()) {
-            NDArray x = input.duplicate();
-            x.attach(s);
-            input.close();
-            x.setRequiresGradient(true);
-            gc.backward(f.layer(i, x, ctx, null).mul(upstream).sum());
-            NDArray dx = x.getGradient().duplicate();
-            dx.attach(outer);
-            return dx;
         }
     }
 
