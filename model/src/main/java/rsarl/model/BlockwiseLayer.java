@@ -114,7 +114,7 @@ final class BlockwiseLayer {
 
     /** Output projection, residual, post-norm SwiGLU MLP, residual: per token. */
     private NDArray rest(QwenForward.LayerWeights w, NDArray h, NDArray attn) {
-        NDArray h1 = h.add(QwenForward.linear(attn, w.o(), w.oBias()));
-        return h1.add(QwenForward.mlp(w, f.rmsNorm(h1, w.postNorm())));
+        NDArray h1 = h.add(f.project(attn, w.o(), w.oBias()));
+        return h1.add(f.mlp(w, f.rmsNorm(h1, w.postNorm())));
     }
 }

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 
+import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
@@ -55,8 +56,18 @@ final class QwenForward {
     private final NDArray finalNorm;
     private final NDArray lmHead;
     private final RopeTable ropeTable;
+    /** LoRA updates by the (identity of the) decoder-layer weight they apply to; empty for a plain model. */
+    private final Map<NDArray, LowRank> adapters;
 
     QwenForward(QwenConfig config, DataType computeType, Map<String, NDArray> params, RopeTable ropeTable) {
+        this(config, computeType, params, ropeTable, Map.of());
+    }
+
+    /** @param adapters by parameter name: decoder-layer linear weights only */
+    QwenForward(QwenConfig config, DataType computeType, Map<String, NDArray> params, RopeTable ropeTable,
+                Map<String, LowRank> adapters) {
+        this.adapters = new IdentityHashMap<>();
+        adapters.forEach((name, a) -> this.adapters.put(params.get(name), a));
         this.config = config;
         this.computeType = computeType;
         this.ropeTable = ropeTable;
@@ -146,7 +157,7 @@ final class QwenForward {
             k = kv[0];
             v = kv[1];
         }
-        return linear(attend(qkv[0], k, v, ctx.mask()), w.o(), w.oBias());
+        return project(attend(qkv[0], k, v, ctx.mask()), w.o(), w.oBias());
     }
 
     /**
@@ -159,9 +170,9 @@ final class QwenForward {
         int nh = config.numHeads();
         int nkv = config.numKvHeads();
         int hd = config.headDim();
-        NDArray q = linear(x, w.q(), w.qBias()).reshape(b, len, nh, hd);
-        NDArray k = linear(x, w.k(), w.kBias()).reshape(b, len, nkv, hd);
-        NDArray v = linear(x, w.v(), w.vBias()).reshape(b, len, nkv, hd);
+        NDArray q = project(x, w.q(), w.qBias()).reshape(b, len, nh, hd);
+        NDArray k = project(x, w.k(), w.kBias()).reshape(b, len, nkv, hd);
+        NDArray v = project(x, w.v(), w.vBias()).reshape(b, len, nkv, hd);
         if (config.hasQkNorm()) {
             q = rmsNorm(q, w.qNorm());
             k = rmsNorm(k, w.kNorm());
@@ -210,10 +221,17 @@ final class QwenForward {
     }
 
     /** SwiGLU: down(silu(gate(x)) * up(x)). */
-    static NDArray mlp(LayerWeights w, NDArray x) {
-        NDArray gate = linear(x, w.gate(), null);
-        NDArray act = gate.mul(Activation.sigmoid(gate)).mul(linear(x, w.up(), null));
-        return linear(act, w.down(), null);
+    NDArray mlp(LayerWeights w, NDArray x) {
+        NDArray gate = project(x, w.gate(), null);
+        NDArray act = gate.mul(Activation.sigmoid(gate)).mul(project(x, w.up(), null));
+        return project(act, w.down(), null);
+    }
+
+    /** A decoder layer's linear map {@code x W^T + bias}, plus its LoRA update {@code s (x A^T) B^T} if any. */
+    NDArray project(NDArray x, NDArray weight, NDArray bias) {
+        NDArray y = linear(x, weight, bias);
+        LowRank lora = adapters.isEmpty() ? null : adapters.get(weight);
+        return lora == null ? y : y.add(lora.apply(x));
     }
 
     /** Final norm of the residual stream. */

@@ -152,11 +152,11 @@ public final class TrainingPass {
     }
 
     /**
-     * Whether the trunk's output carries a graph: some override (a non-leaf such as W + s B A) or a parameter that
-     * records gradients. (DJL's hasGradient() is false for every non-leaf, so the output cannot be asked.)
+     * Whether the trunk's output carries a graph: some override (a non-leaf such as W + s B A), a LoRA adapter or a
+     * parameter that records gradients. (DJL's hasGradient() is false for every non-leaf, so the output cannot be asked.)
      */
     private static boolean trunkTrainable(QwenModel view) {
-        if (!view.overridden().isEmpty()) return true;
+        if (!view.overridden().isEmpty() || !view.adapters().isEmpty()) return true;
         for (NDArray p : view.parameters().values()) if (p.hasGradient()) return true;
         return false;
     }

@@ -156,6 +156,43 @@ class TrainingPassTest {
         }
     }
 
+    /** LoRA applied as x W^T + s (x A^T) B^T gives the log-probs and A/B gradients of substituting W + s B A. */
+    @Test
+    void factoredLoraMatchesTheMaterialisedWeights() {
+        try (QwenModel model = QwenModel.load(Fixtures.dir(Fixtures.QWEN3)); NDManager m = model.manager().newSubManager()) {
+            Map<String, LowRank> adapters = new LinkedHashMap<>();
+            Map<String, NDArray> leaves = new LinkedHashMap<>();
+            for (String n : model.parameters().keySet()) {
+                if (!QwenModel.adaptable(n)) continue;
+                Shape w = model.parameters().get(n).getShape();
+                NDArray a = m.randomNormal(0f, 0.1f, new Shape(3, w.get(1)), ai.djl.ndarray.types.DataType.FLOAT32);
+                NDArray bm = m.randomNormal(0f, 0.1f, new Shape(w.get(0), 3), ai.djl.ndarray.types.DataType.FLOAT32);
+                a.setRequiresGradient(true);
+                bm.setRequiresGradient(true);
+                adapters.put(n, new LowRank(a, bm, 0.5f));
+                leaves.put(n + ".A", a);
+                leaves.put(n + ".B", bm);
+            }
+            assertEquals(7 * model.config().numLayers(), adapters.size());
+            java.util.function.Supplier<QwenModel> materialised = () -> {
+                Map<String, NDArray> o = new LinkedHashMap<>();
+                adapters.forEach((n, lr) -> o.put(n, lr.effective(model.parameters().get(n))));
+                return model.withWeights(o);
+            };
+            float[] want = new TrainingPass(false, 4).run(materialised, batch(m), T, lp -> loss(lp, m), false, false)
+                    .logprobs().toFloatArray();
+            Map<String, float[]> wantGrads = grads(leaves);
+            for (boolean ckpt : new boolean[] {false, true}) {
+                TrainingPass.Result r = new TrainingPass(ckpt, 4, 4).run(() -> model.withAdapters(adapters), batch(m),
+                        T, lp -> loss(lp, m), false, false);
+                assertArrayEquals(want, r.logprobs().toFloatArray(), 1e-5f, "ckpt=" + ckpt);
+                assertClose(wantGrads, grads(leaves));
+            }
+            assertThrows(IllegalArgumentException.class, () -> model.withAdapters(Map.of("model.embed_tokens.weight",
+                    adapters.values().iterator().next())));
+        }
+    }
+
     @Test
     void scoringLogprobsInChunksMatchTheFullLogits() {
         try (QwenModel model = QwenModel.load(Fixtures.dir(Fixtures.QWEN3)); NDManager m = model.manager().newSubManager()) {
