@@ -48,9 +48,31 @@ final class PeakMemory implements AutoCloseable {
 
     /** VmHWM of /proc/self/status in MiB, or -1 where there is none (not Linux). */
     static long peakRssMb() {
+        return statusMb("VmHWM:");
+    }
+
+    /** VmRSS of /proc/self/status in MiB, or -1. */
+    static long rssMb() {
+        return statusMb("VmRSS:");
+    }
+
+    /**
+     * Resets VmHWM to the present resident set (Linux: {@code 5} into {@code /proc/self/clear_refs}), so a later
+     * {@link #peakRssMb} is the peak since now; false where that is not possible.
+     */
+    static boolean resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return false;
+        }
+    }
+
+    private static long statusMb(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
+                if (line.startsWith(key)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) >> 10;
                 }
             }

@@ -82,6 +82,11 @@ final class QwenForward {
         return embed;
     }
 
+    /** Whether the final norm or the lm head records gradients. */
+    boolean headTrainable() {
+        return finalNorm.hasGradient() || lmHead.hasGradient();
+    }
+
     int numLayers() {
         return layers.length;
     }

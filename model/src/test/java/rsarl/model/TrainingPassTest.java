@@ -88,12 +88,15 @@ class TrainingPassTest {
                 Map<String, float[]> want = grads(model.parameters());
                 for (boolean ckpt : new boolean[] {false, true}) {
                     for (int chunk : new int[] {3, 512}) {
-                        TrainingPass.Result r = new TrainingPass(ckpt, chunk).run(() -> model, batch(m), T,
-                                lp -> loss(lp, m), true, true);
-                        assertArrayEquals(logp, r.logprobs().toFloatArray(), 1e-5f, "logp ckpt=" + ckpt);
-                        assertEquals(new Shape(B, C), r.entropy().getShape());
-                        assertTrue(r.entropy().min().getFloat() > 0);
-                        assertClose(want, grads(model.parameters()));
+                        for (int keep : new int[] {0, B * C}) { // head recomputed in backward, or kept
+                            TrainingPass.Result r = new TrainingPass(ckpt, chunk, 0, keep).run(() -> model, batch(m),
+                                    T, lp -> loss(lp, m), true, true);
+                            assertArrayEquals(logp, r.logprobs().toFloatArray(), 1e-5f, "logp ckpt=" + ckpt);
+                            assertEquals(new Shape(B, C), r.entropy().getShape());
+                            assertTrue(r.entropy().min().getFloat() > 0);
+                            assertEquals(new Shape(B, C), r.rawLogprobs().getShape());
+                            assertClose(want, grads(model.parameters()));
+                        }
                     }
                 }
             }

@@ -31,7 +31,9 @@ public final class QwenPolicy implements TrainableModel, LoraModel.Backbone {
     /** @param gradientCheckpointing recompute each decoder layer during backward instead of keeping it */
     public QwenPolicy(QwenModel model, boolean trainAll, boolean gradientCheckpointing) {
         this.model = model;
-        this.pass = new TrainingPass(gradientCheckpointing, TrainingPass.chunkTokensFor(model.config().vocabSize()));
+        int vocab = model.config().vocabSize();
+        this.pass = new TrainingPass(gradientCheckpointing, TrainingPass.chunkTokensFor(vocab), 0,
+                TrainingPass.keepTokensFor(vocab));
         if (trainAll) {
             model.attachGradients();
         }
