@@ -10,7 +10,8 @@ import ai.djl.ndarray.index.NDIndex;
  * One decoder layer of a full sequence (no KV cache) with attention computed in blocks of query rows, so the
  * {@code [B, H, S, S]} scores, probabilities and their gradients never exist at once: a block of {@code r} rows
  * holds {@code [B, H, r, t1]} (keys after the block's last row are hidden by the causal mask and skipped).
- * Everything but the attention is per token, so a query block carries its rows through the whole layer.
+ * Everything but the attention is per token, so a query block carries its rows through the whole layer: only
+ * q, k and v exist for the whole sequence.
  *
  * <p>Backward (gradient checkpointing): the layer is recomputed from its kept input. q, k and v are computed once
  * with a graph and detached into leaves; each block then runs attention, output projection, residuals and MLP for
@@ -44,19 +45,19 @@ final class BlockwiseLayer {
         try (NDManager s = outer.newSubManager()) {
             h.tempAttach(s);
             QwenForward.LayerWeights w = f.weights(l);
-            NDArray[] qkv = f.queryKeyValue(w, f.rmsNorm(h, w.inputNorm()), ctx);
+            NDArray[] qkv = queryKeyValue(w, h, ctx, s);
             NDList parts = new NDList();
             int r = rows(ctx);
             for (long t0 = 0; t0 < ctx.len(); t0 += r) {
                 long t1 = Math.min(ctx.len(), t0 + r);
                 try (NDManager bs = s.newSubManager()) {
-                    NDArray a = attendBlock(qkv, keyMask, t0, t1, bs);
-                    a.attach(s);
-                    parts.add(a);
+                    NDArray out = rest(w, h.get(bs, new NDIndex(":, {}:{}", t0, t1)),
+                            attendBlock(qkv, keyMask, t0, t1, bs));
+                    out.attach(s);
+                    parts.add(out);
                 }
             }
-            NDArray attn = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 1);
-            NDArray out = rest(w, h, attn);
+            NDArray out = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 1);
             out.attach(outer);
             return out;
         }
@@ -74,7 +75,7 @@ final class BlockwiseLayer {
             input.close();
             x.setRequiresGradient(true);
             QwenForward.LayerWeights w = f.weights(l);
-            NDArray[] qkv = f.queryKeyValue(w, f.rmsNorm(x, w.inputNorm()), ctx);
+            NDArray[] qkv = queryKeyValue(w, x, ctx, s);
             NDArray[] leaves = new NDArray[3];
             try (NoGrad ng = NoGrad.enter()) {
                 for (int i = 0; i < 3; i++) leaves[i] = qkv[i].duplicate();
@@ -99,6 +100,19 @@ final class BlockwiseLayer {
             NDArray dx = x.getGradient().duplicate();
             dx.attach(outer);
             return dx;
+        }
+    }
+
+    /**
+     * Normed q, k, v of the whole sequence on {@code s}; their intermediates are closed at once (a graph keeps
+     * what its backward needs), as DJL would otherwise hold some 25 {@code [tokens, width]} temporaries per layer.
+     */
+    private NDArray[] queryKeyValue(QwenForward.LayerWeights w, NDArray x, QwenForward.Context ctx, NDManager s) {
+        try (NDManager tmp = s.newSubManager()) {
+            x.tempAttach(tmp);
+            NDArray[] qkv = f.queryKeyValue(w, f.rmsNorm(x, w.inputNorm()), ctx);
+            for (NDArray a : qkv) a.attach(s);
+            return qkv;
         }
     }
 
