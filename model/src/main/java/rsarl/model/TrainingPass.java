@@ -26,8 +26,9 @@ import java.util.function.Supplier;
  *       ({@link BlockwiseLayer}), so no {@code [heads, tokens, tokens]} tensor exists whole.
  * </ol>
  *
- * Parameter gradients accumulate (as with one plain backward). Weights that are not leaves (LoRA's {@code W + s B A})
- * are fine on decoder layers: each layer's graph is back-propagated once. Run outside any GradientCollector.
+ * Parameter gradients accumulate (as with one plain backward). Weights that are not leaves (e.g. {@code W + s B A}
+ * from {@link QwenModel#withWeights}) are fine on decoder layers: a layer's query blocks keep their graph until the
+ * last one. Run outside any GradientCollector.
  */
 public final class TrainingPass {
     /** Float32 logits per head chunk: 64 MiB, i.e. 110 tokens of Qwen3's 151,936-token vocabulary. */
@@ -89,7 +90,7 @@ public final class TrainingPass {
     /**
      * Forward, {@code loss(leafLogprobs)}, backward into the parameters' gradients.
      *
-     * @param model called once inside the pass's GradientCollector (a LoRA view builds its {@code W + s B A} there)
+     * @param model called once inside the pass's GradientCollector (a view with overrides may build them there)
      * @param temperature the log-probs are of {@code softmax(logits / temperature)}
      * @param rawLogprobs also return log-probs at temperature 1 (when {@code temperature != 1})
      */
