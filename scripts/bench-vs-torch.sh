@@ -46,17 +46,20 @@ if [[ "$mode" == generate ]]; then
       "$jp" "$tp" "$(ratio "$jp" "$tp")"
   done; done; done
 else
-  printf "threads\tbatch\tseq\tms\ttorch_ms\tspeed_ratio\n"
+  # cpu_ms: the process's CPU time per step (median), steadier than wall time on a shared machine
+  printf "threads\tbatch\tseq\tms\ttorch_ms\tspeed_ratio\tcpu_ms\ttorch_cpu_ms\tcpu_ratio\n"
   for t in $threads; do
-    jm=-; tm=-
+    jm=-; tm=-; jc=-; tc=-
     for ((round = 0; round < rounds; round++)); do
-      jm=$(best "$jm" "$(RSA_THREADS=$t "$here/bench-train.sh" "$model" --batch "$batch" --seq "$seq" --iters "$iters" \
-        | field median_ms)" 0)
+      j=$(RSA_THREADS=$t "$here/bench-train.sh" "$model" --batch "$batch" --seq "$seq" --iters "$iters")
+      jm=$(best "$jm" "$(echo "$j" | field median_ms)" 0); jc=$(best "$jc" "$(echo "$j" | field median_cpu_ms)" 0)
       if [[ -n "$py" ]]; then
-        tm=$(best "$tm" "$(OMP_NUM_THREADS=$t "$py" "$here/peers/torch_qwen.py" train "$model" --batch "$batch" \
-          --seq "$seq" --threads "$t" --iters "$iters" | field median_ms)" 0)
+        tj=$(OMP_NUM_THREADS=$t "$py" "$here/peers/torch_qwen.py" train "$model" --batch "$batch" \
+          --seq "$seq" --threads "$t" --iters "$iters")
+        tm=$(best "$tm" "$(echo "$tj" | field median_ms)" 0); tc=$(best "$tc" "$(echo "$tj" | field median_cpu_ms)" 0)
       fi
     done
-    printf "%s\t%s\t%s\t%s\t%s\t%s\n" "$t" "$batch" "$seq" "$jm" "$tm" "$(ratio "$tm" "$jm")"
+    printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$t" "$batch" "$seq" "$jm" "$tm" "$(ratio "$tm" "$jm")" \
+      "$jc" "$tc" "$(ratio "$tc" "$jc")"
   done
 fi

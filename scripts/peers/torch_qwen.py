@@ -198,8 +198,10 @@ def train(args):
     cos_t, sin_t = m.rope_table(T)
     opt = torch.optim.AdamW(m.parameters(), lr=1e-5, weight_decay=0.0)
     times = []
+    cpu = []
     for i in range(args.warmup + args.iters):
         t0 = time.perf_counter()
+        c0 = time.process_time()
         opt.zero_grad(set_to_none=True)
         h = m(ids, pos, mask, None, 0, cos_t, sin_t)
         lp = torch.log_softmax(m.logits(h[:, :-1]), -1).gather(-1, ids[:, 1:, None]).squeeze(-1)
@@ -209,11 +211,15 @@ def train(args):
         opt.step()
         if i >= args.warmup:
             times.append((time.perf_counter() - t0) * 1e3)
+            cpu.append((time.process_time() - c0) * 1e3)
     times.sort()
+    cpu.sort()
     med = times[len(times) // 2] if len(times) % 2 else (times[len(times) // 2 - 1] + times[len(times) // 2]) / 2
     print(json.dumps({"impl": "pytorch-eager", "torch": torch.__version__, "batch": B, "seq": T,
                       "threads": torch.get_num_threads(), "iters": args.iters, "median_ms": round(med, 1),
-                      "min_ms": round(times[0], 1), "tokens_per_s": round(B * T / (med / 1e3))}))
+                      "min_ms": round(times[0], 1), "tokens_per_s": round(B * T / (med / 1e3)),
+                      "median_cpu_ms": round(cpu[len(cpu) // 2] if len(cpu) % 2
+                                             else (cpu[len(cpu) // 2 - 1] + cpu[len(cpu) // 2]) / 2, 1)}))
 
 
 def main():

@@ -30,7 +30,10 @@ import java.util.concurrent.Callable;
 /**
  * Time and peak memory of one full training step (forward, token-level loss, backward, global-norm clipping, AdamW)
  * on random tokens: the trainer's own update path ({@link SftUpdate}) over {@code batch} sequences of {@code seq}
- * tokens, full fine-tuning or LoRA. Used by scripts/bench-train.sh.
+ * tokens, full fine-tuning or LoRA. Used by scripts/bench-train.sh. {@code peak_rss_mb} is the process's peak;
+ * {@code step_peak_rss_mb} the peak during the steps alone (Linux: VmHWM reset after loading, whose peak is the
+ * file read); {@code step_peak_anon_mb} the most anonymous memory during the steps (without file pages that the
+ * loader's mapping may leave resident), beside {@code anon_before_steps_mb}: their difference is what a step adds.
  */
 @Command(name = "bench-train", hidden = true, description = "Benchmark one full training step (one JSON line).")
 final class BenchTrainCommand implements Callable<Integer> {
@@ -88,6 +91,12 @@ final class BenchTrainCommand implements Callable<Integer> {
         }
         try (QwenModel m = QwenModel.load(model, d, type); PeakMemory peak = PeakMemory.start(d)) {
             long loadRss = PeakMemory.peakRssMb();
+            System.gc(); // the loader's file mappings go with their buffers
+            PeakMemory.trimHeap();
+            long rssBeforeSteps = PeakMemory.rssMb();
+            boolean stepPeak = PeakMemory.resetPeakRss();
+            long anonBeforeSteps = PeakMemory.anonRssMb();
+            peak.resetAnon();
             Policy policy = policy(m, d);
             int vocab = m.config().vocabSize();
             SplittableRandom rnd = new SplittableRandom(seed);
@@ -102,12 +111,17 @@ final class BenchTrainCommand implements Callable<Integer> {
             SftUpdate update = new SftUpdate(batch, seq, 1.0, 0, true);
             LrSchedule lr = LrSchedule.of("constant", 1e-5, 0, 0, warmup + iters);
             double[] ms = new double[iters];
+            double[] cpuMs = new double[iters];
+            com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             try (AdamW opt = new AdamW(AdamW.Hyper.defaults(0.0), AdamW.HF_DECAY, d)) {
                 for (int i = 0; i < warmup + iters; i++) {
                     long t0 = System.nanoTime();
+                    long c0 = os.getProcessCpuTime();
                     update.run(pairs, policy, opt, lr);
                     if (i >= warmup) {
                         ms[i - warmup] = (System.nanoTime() - t0) / 1e6;
+                        cpuMs[i - warmup] = (os.getProcessCpuTime() - c0) / 1e6;
                     }
                 }
             } finally {
@@ -133,13 +147,32 @@ final class BenchTrainCommand implements Callable<Integer> {
             o.put("median_ms", Math.round(median * 10) / 10.0);
             o.put("min_ms", Math.round(sorted[0] * 10) / 10.0);
             o.put("tokens_per_s", Math.round(batch * seq / (median / 1e3)));
-            o.put("peak_rss_mb", PeakMemory.peakRssMb());
+            // CPU seconds of the whole process per step: on a machine shared with other work it moves far less
+            // than wall time, so ratios against another implementation's CPU time stay comparable
+            o.put("median_cpu_ms", Math.round(median(cpuMs) * 10) / 10.0);
+            long peakSinceReset = PeakMemory.peakRssMb();
+            o.put("peak_rss_mb", stepPeak ? Math.max(loadRss, peakSinceReset) : peakSinceReset);
             o.put("load_rss_mb", loadRss);
+            if (stepPeak) {
+                o.put("rss_before_steps_mb", rssBeforeSteps);
+                o.put("step_peak_rss_mb", peakSinceReset);
+            }
+            if (anonBeforeSteps >= 0) {
+                o.put("anon_before_steps_mb", anonBeforeSteps);
+                o.put("step_peak_anon_mb", peak.peakAnonMb());
+            }
             if (d.isGpu()) o.put("peak_device_mb", peak.peakDeviceMb());
             spec.commandLine().getOut().println(o);
             spec.commandLine().getOut().flush();
         }
         return 0;
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     private Policy policy(QwenModel m, Device d) {

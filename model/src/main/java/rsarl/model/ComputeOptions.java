@@ -54,7 +54,9 @@ public final class ComputeOptions {
     /**
      * Parses {@code fp32}/{@code float32} or {@code fp16}/{@code float16}. {@code bf16} is refused: the PyTorch JNI
      * of DJL 0.35.1 (and of 0.36.0, tried) aborts the process on any bfloat16 tensor (bf16 checkpoints still load,
-     * converted on read).
+     * converted on read). Rechecked with arrays made on the engine, never from Java buffers: both
+     * {@code NDArray.toType(BFLOAT16)} (JniUtils.to) and {@code NDManager.zeros(shape, BFLOAT16)}
+     * (JniUtils.createZerosNdArray) end the JVM with "terminate called without an active exception".
      */
     public static DataType computeType(String name) {
         return switch (name.trim().toLowerCase(Locale.ROOT)) {

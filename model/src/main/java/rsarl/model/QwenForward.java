@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 
+import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
@@ -55,8 +56,18 @@ final class QwenForward {
     private final NDArray finalNorm;
     private final NDArray lmHead;
     private final RopeTable ropeTable;
+    /** LoRA updates by the (identity of the) decoder-layer weight they apply to; empty for a plain model. */
+    private final Map<NDArray, LowRank> adapters;
 
     QwenForward(QwenConfig config, DataType computeType, Map<String, NDArray> params, RopeTable ropeTable) {
+        this(config, computeType, params, ropeTable, Map.of());
+    }
+
+    /** @param adapters by parameter name: decoder-layer linear weights only */
+    QwenForward(QwenConfig config, DataType computeType, Map<String, NDArray> params, RopeTable ropeTable,
+                Map<String, LowRank> adapters) {
+        this.adapters = new IdentityHashMap<>();
+        adapters.forEach((name, a) -> this.adapters.put(params.get(name), a));
         this.config = config;
         this.computeType = computeType;
         this.ropeTable = ropeTable;
@@ -71,8 +82,21 @@ final class QwenForward {
         return embed;
     }
 
+    /** Whether the final norm or the lm head records gradients. */
+    boolean headTrainable() {
+        return finalNorm.hasGradient() || lmHead.hasGradient();
+    }
+
     int numLayers() {
         return layers.length;
+    }
+
+    LayerWeights weights(int l) {
+        return layers[l];
+    }
+
+    QwenConfig config() {
+        return config;
     }
 
     /** The final-normed hidden states {@code [B, S, hidden]}. */
@@ -96,6 +120,12 @@ final class QwenForward {
 
     /** Checks shapes and builds the per-forward {@link Context} on the manager of {@code inputIds}. */
     Context context(NDArray inputIds, NDArray positionIds, NDArray keyMask, KvCache cache, NDArray h) {
+        return context(inputIds, positionIds, keyMask, cache, h, true);
+    }
+
+    /** As above; without {@code fullMask} the context's mask is null (block-wise attention builds its own). */
+    Context context(NDArray inputIds, NDArray positionIds, NDArray keyMask, KvCache cache, NDArray h,
+                    boolean fullMask) {
         NDManager m = inputIds.getManager();
         Shape s = inputIds.getShape();
         if (s.dimension() != 2 || !positionIds.getShape().equals(s)) {
@@ -110,7 +140,7 @@ final class QwenForward {
             throw new IllegalArgumentException("keyMask must be [" + batch + ", " + total + "], got " + keyMask.getShape());
         }
         NDArray[] cosSin = ropeTable.lookup(positionIds, total);
-        NDArray mask = attentionMask(m, keyMask, past, len, total);
+        NDArray mask = fullMask ? attentionMask(m, keyMask, past, len, total) : null;
         NDArray scale = Scalars.of(h, (float) (1.0 / Math.sqrt(config.headDim())));
         return new Context(batch, len, past, cosSin[0], cosSin[1], mask, scale);
     }
@@ -123,38 +153,59 @@ final class QwenForward {
     }
 
     private NDArray attention(int l, LayerWeights w, NDArray x, Context ctx, KvCache cache) {
-        long b = ctx.batch();
-        long len = ctx.len();
-        int nh = config.numHeads();
-        int nkv = config.numKvHeads();
-        int hd = config.headDim();
-        int g = config.groupSize();
-        // projections, per-head q/k RMSNorm (Qwen3), rotary positions; heads move to axis 1
-        NDArray q = linear(x, w.q(), w.qBias()).reshape(b, len, nh, hd);
-        NDArray k = linear(x, w.k(), w.kBias()).reshape(b, len, nkv, hd);
-        NDArray v = linear(x, w.v(), w.vBias()).reshape(b, len, nkv, hd);
-        if (config.hasQkNorm()) {
-            q = rmsNorm(q, w.qNorm());
-            k = rmsNorm(k, w.kNorm());
-        }
-        q = rope(q, ctx.cos(), ctx.sin()).mul(ctx.scale()).transpose(0, 2, 1, 3);
-        k = rope(k, ctx.cos(), ctx.sin()).transpose(0, 2, 1, 3);
-        v = v.transpose(0, 2, 1, 3);
+        NDArray[] qkv = queryKeyValue(w, x, ctx);
+        NDArray k = qkv[1];
+        NDArray v = qkv[2];
         // the cache holds earlier tokens' keys/values: attend over all of them
         if (cache != null) {
             NDArray[] kv = cache.append(l, k, v, x.getManager());
             k = kv[0];
             v = kv[1];
         }
+        return project(attend(qkv[0], k, v, ctx.mask()), w.o(), w.oBias());
+    }
+
+    /**
+     * Projections, per-head q/k RMSNorm (Qwen3), rotary positions, heads moved to axis 1: {q (times 1/sqrt(d))
+     * [B, H, S, d], k [B, KV, S, d], v [B, KV, S, d]}.
+     */
+    NDArray[] queryKeyValue(LayerWeights w, NDArray x, Context ctx) {
+        long b = ctx.batch();
+        long len = ctx.len();
+        int nh = config.numHeads();
+        int nkv = config.numKvHeads();
+        int hd = config.headDim();
+        NDArray q = project(x, w.q(), w.qBias()).reshape(b, len, nh, hd);
+        NDArray k = project(x, w.k(), w.kBias()).reshape(b, len, nkv, hd);
+        NDArray v = project(x, w.v(), w.vBias()).reshape(b, len, nkv, hd);
+        if (config.hasQkNorm()) {
+            q = rmsNorm(q, w.qNorm());
+            k = rmsNorm(k, w.kNorm());
+        }
+        q = rope(q, ctx.cos(), ctx.sin()).mul(ctx.scale()).transpose(0, 2, 1, 3);
+        k = rope(k, ctx.cos(), ctx.sin()).transpose(0, 2, 1, 3);
+        return new NDArray[] {q, k, v.transpose(0, 2, 1, 3)};
+    }
+
+    /**
+     * {@code softmax(q k^T + mask) v} with heads merged: q {@code [B, H, S, d]}, k and v {@code [B, KV, T, d]}, mask
+     * {@code [B or 1, 1, S, T]} or null; returns {@code [B, S, H * d]}.
+     */
+    NDArray attend(NDArray q, NDArray k, NDArray v, NDArray mask) {
+        long b = q.getShape().get(0);
+        long len = q.getShape().get(2);
+        long total = k.getShape().get(2);
+        int nh = config.numHeads();
+        int nkv = config.numKvHeads();
+        int hd = config.headDim();
+        int g = config.groupSize();
         // scores, GQA without copying kv heads: the g query heads of kv head j are stacked along the query axis
-        long total = ctx.total();
         NDArray raw = q.reshape(b, nkv, (long) g * len, hd).matMul(k.transpose(0, 1, 3, 2));
-        NDArray probs = maskedSoftmax(raw.reshape(b, nh, len, total), ctx.mask());
+        NDArray probs = maskedSoftmax(raw.reshape(b, nh, len, total), mask);
         raw.close();
-        // weighted values, heads merged back, output projection
-        NDArray out = probs.reshape(b, nkv, (long) g * len, total).matMul(v)
+        // weighted values, heads merged back
+        return probs.reshape(b, nkv, (long) g * len, total).matMul(v)
                 .reshape(b, nh, len, hd).transpose(0, 2, 1, 3).reshape(b, len, (long) nh * hd);
-        return linear(out, w.o(), w.oBias());
     }
 
     /**
@@ -175,10 +226,17 @@ final class QwenForward {
     }
 
     /** SwiGLU: down(silu(gate(x)) * up(x)). */
-    private static NDArray mlp(LayerWeights w, NDArray x) {
-        NDArray gate = linear(x, w.gate(), null);
-        NDArray act = gate.mul(Activation.sigmoid(gate)).mul(linear(x, w.up(), null));
-        return linear(act, w.down(), null);
+    NDArray mlp(LayerWeights w, NDArray x) {
+        NDArray gate = project(x, w.gate(), null);
+        NDArray act = gate.mul(Activation.sigmoid(gate)).mul(project(x, w.up(), null));
+        return project(act, w.down(), null);
+    }
+
+    /** A decoder layer's linear map {@code x W^T + bias}, plus its LoRA update {@code s (x A^T) B^T} if any. */
+    NDArray project(NDArray x, NDArray weight, NDArray bias) {
+        NDArray y = linear(x, weight, bias);
+        LowRank lora = adapters.isEmpty() ? null : adapters.get(weight);
+        return lora == null ? y : y.add(lora.apply(x));
     }
 
     /** Final norm of the residual stream. */
@@ -196,7 +254,7 @@ final class QwenForward {
      * {@code [B or 1, 1, S, T]} float32: 0 where query i may see key j (causal and a real key), else MASKED; null
      * when every key is visible. One new token (a decode step) sits after every cached key, so only padding hides.
      */
-    private static NDArray attentionMask(NDManager m, NDArray keyMask, long past, long len, long total) {
+    static NDArray attentionMask(NDManager m, NDArray keyMask, long past, long len, long total) {
         if (len == 1) {
             if (keyMask == null) return null;
             return keyMask.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED)
@@ -211,7 +269,7 @@ final class QwenForward {
         return allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED).expandDims(1);
     }
 
-    private NDArray rmsNorm(NDArray x, NDArray weight) {
+    NDArray rmsNorm(NDArray x, NDArray weight) {
         NDArray xf = Casts.to(x, DataType.FLOAT32);
         NDArray normed = xf.div(xf.square().mean(new int[] {-1}, true).add(config.rmsNormEps()).sqrt());
         return Casts.to(normed, computeType).mul(weight);
@@ -226,7 +284,7 @@ final class QwenForward {
         return x.mul(cos).add(halves.get(1).concat(halves.get(0), -1).mul(signedSin));
     }
 
-    private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+    static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
         return (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias)).singletonOrThrow();
     }
 }

@@ -31,15 +31,18 @@ public final class QwenModel implements AutoCloseable {
     private final Set<String> overridden;
     /** False for a {@link #withWeights} view: closing it must not free the shared parameters. */
     private final boolean ownsManager;
+    /** LoRA updates applied by {@link #withAdapters} (empty for a loaded model). */
+    private final Map<String, LowRank> adapters;
 
     QwenModel(QwenConfig config, NDManager manager, DataType computeType, Map<String, NDArray> params,
               Path sourceDir) {
         this(config, manager, computeType, params, sourceDir, new RopeTable(config, manager, computeType), true,
-                Set.of());
+                Set.of(), Map.of());
     }
 
     private QwenModel(QwenConfig config, NDManager manager, DataType computeType, Map<String, NDArray> params,
-                      Path sourceDir, RopeTable rope, boolean ownsManager, Set<String> overridden) {
+                      Path sourceDir, RopeTable rope, boolean ownsManager, Set<String> overridden,
+                      Map<String, LowRank> adapters) {
         this.config = config;
         this.manager = manager;
         this.computeType = computeType;
@@ -48,7 +51,8 @@ public final class QwenModel implements AutoCloseable {
         this.ownsManager = ownsManager;
         this.rope = rope;
         this.overridden = overridden;
-        this.forward = new QwenForward(config, computeType, params, rope);
+        this.adapters = adapters;
+        this.forward = new QwenForward(config, computeType, params, rope, adapters);
     }
 
     /** Loads on the CPU in float32. */
@@ -91,7 +95,36 @@ public final class QwenModel implements AutoCloseable {
         }
         Set<String> names = new java.util.HashSet<>(overridden);
         names.addAll(overrides.keySet());
-        return new QwenModel(config, manager, computeType, merged, sourceDir, rope, false, Set.copyOf(names));
+        return new QwenModel(config, manager, computeType, merged, sourceDir, rope, false, Set.copyOf(names),
+                adapters);
+    }
+
+    /**
+     * A view of this model whose decoder-layer linear weights named in {@code adapters} compute
+     * {@code x W^T + s (x A^T) B^T} (LoRA, never forming {@code W + s B A}); differentiable w.r.t. A and B, sharing
+     * everything else. Names other than {@link #adaptable} layer weights are refused.
+     */
+    public QwenModel withAdapters(Map<String, LowRank> adapters) {
+        for (Map.Entry<String, LowRank> e : adapters.entrySet()) {
+            NDArray w = params.get(e.getKey());
+            if (w == null || !adaptable(e.getKey())) {
+                throw new IllegalArgumentException("a LoRA adapter needs a decoder-layer linear weight, got "
+                        + e.getKey());
+            }
+            LowRank a = e.getValue();
+            if (a.a().getShape().get(1) != w.getShape().get(1) || a.b().getShape().get(0) != w.getShape().get(0)) {
+                throw new IllegalArgumentException("adapter of " + e.getKey() + " has A " + a.a().getShape() + " and B "
+                        + a.b().getShape() + " for a weight of shape " + w.getShape());
+            }
+        }
+        Map<String, LowRank> all = new LinkedHashMap<>(this.adapters);
+        all.putAll(adapters);
+        return new QwenModel(config, manager, computeType, params, sourceDir, rope, false, overridden, Map.copyOf(all));
+    }
+
+    /** Whether {@link #withAdapters} takes this name: a q/k/v/o or gate/up/down weight of a decoder layer. */
+    public static boolean adaptable(String name) {
+        return name.matches("model\\.layers\\.\\d+\\.(self_attn\\.[qkvo]_proj|mlp\\.(gate|up|down)_proj)\\.weight");
     }
 
     /** The folder this model was loaded from (its tokenizer files are copied on save). */
@@ -119,6 +152,11 @@ public final class QwenModel implements AutoCloseable {
     /** Parameter names a {@link #withWeights} view replaced. */
     public Set<String> overridden() {
         return overridden;
+    }
+
+    /** LoRA updates a {@link #withAdapters} view applies, by weight name. */
+    public Map<String, LowRank> adapters() {
+        return adapters;
     }
 
     /** The forward pass over this model's (or view's) weights. */

@@ -2,11 +2,7 @@ package rsarl.model;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 
 import java.util.ArrayList;
@@ -20,16 +16,19 @@ import java.util.function.Supplier;
  * <ol>
  *   <li>trunk: the decoder layers over the whole sequence; with gradient checkpointing under no-grad, keeping only
  *       each layer's input;
- *   <li>head, no-grad, in chunks of {@code chunkTokens} tokens: per-token log-probs of the targets (and entropy), so
- *       the {@code [tokens, vocab]} logits and their log-softmax never exist at once;
+ *   <li>head in chunks of {@code chunkTokens} tokens ({@link LogitHead}): per-token log-probs of the targets (and
+ *       entropy), so the {@code [tokens, vocab]} logits and their log-softmax never exist at once; a frozen head
+ *       also takes each row's {@code d logp / d h} there, a trainable one keeps small micro-batches' graphs;
  *   <li>loss on a leaf copy of the log-probs, backward to {@code dL/dlogp} ({@code [B, C]});
- *   <li>head again, chunk by chunk, with gradients: each chunk's graph is freed by its own backward;
+ *   <li>head backward into dL/dh: scaled rows, the kept graphs, or the chunks recomputed with gradients;
  *   <li>trunk backward: in one go, or (checkpointing) layer by layer from the last, each recomputed from its kept
- *       input under a fresh graph and back-propagated with the upstream gradient.
+ *       input and back-propagated with the upstream gradient, its attention in blocks of query rows
+ *       ({@link BlockwiseLayer}), so no {@code [heads, tokens, tokens]} tensor exists whole.
  * </ol>
  *
- * Parameter gradients accumulate (as with one plain backward). Weights that are not leaves (LoRA's {@code W + s B A})
- * are fine on decoder layers: each layer's graph is back-propagated once. Run outside any GradientCollector.
+ * Parameter gradients accumulate (as with one plain backward). Weights that are not leaves (e.g. {@code W + s B A}
+ * from {@link QwenModel#withWeights}) are fine on decoder layers: a layer's query blocks keep their graph until the
+ * last one. Run outside any GradientCollector.
  */
 public final class TrainingPass {
     /** Float32 logits per head chunk: 64 MiB, i.e. 110 tokens of Qwen3's 151,936-token vocabulary. */
@@ -38,6 +37,17 @@ public final class TrainingPass {
     /** Tokens per head chunk for a vocabulary: {@link #CHUNK_LOGIT_BYTES} of logits, at least 16 tokens. */
     public static int chunkTokensFor(int vocabSize) {
         return (int) Math.max(16, CHUNK_LOGIT_BYTES / (4L * vocabSize));
+    }
+
+    /**
+     * Float32 logits of a whole micro-batch that may stay alive with their graph until dL/dlogp is known (a
+     * trainable head then runs once instead of once more in backward): 256 MiB.
+     */
+    public static final long KEEP_LOGIT_BYTES = 256L << 20;
+
+    /** Target tokens per micro-batch whose logits are kept ({@link #KEEP_LOGIT_BYTES}) for a vocabulary. */
+    public static int keepTokensFor(int vocabSize) {
+        return (int) (KEEP_LOGIT_BYTES / (4L * vocabSize));
     }
 
     /** Detached per-token results {@code [B, C]}; {@code entropy} and {@code rawLogprobs} null unless asked. */
@@ -51,17 +61,36 @@ public final class TrainingPass {
 
     private final boolean checkpointing;
     private final int chunkTokens;
+    private final int queryBlock;
+    private final int keepTokens;
 
     public TrainingPass(boolean gradientCheckpointing, int chunkTokens) {
+        this(gradientCheckpointing, chunkTokens, 0, 0);
+    }
+
+    public TrainingPass(boolean gradientCheckpointing, int chunkTokens, int queryBlock) {
+        this(gradientCheckpointing, chunkTokens, queryBlock, 0);
+    }
+
+    /**
+     * @param queryBlock query rows per attention block of the checkpointed (and no-grad) trunk; 0: sized so each
+     *     block's scores take {@link BlockwiseLayer#BLOCK_SCORE_BYTES}
+     * @param keepTokens a trainable head keeps the logits' graph of micro-batches with at most this many target
+     *     tokens (B x C) instead of recomputing them in backward (e.g. {@link #keepTokensFor}; 0: never)
+     */
+    public TrainingPass(boolean gradientCheckpointing, int chunkTokens, int queryBlock, int keepTokens) {
         if (chunkTokens < 1) throw new IllegalArgumentException("chunk tokens must be >= 1, got " + chunkTokens);
+        if (queryBlock < 0) throw new IllegalArgumentException("query block must be >= 0, got " + queryBlock);
         this.checkpointing = gradientCheckpointing;
         this.chunkTokens = chunkTokens;
+        this.queryBlock = queryBlock;
+        this.keepTokens = Math.max(0, keepTokens);
     }
 
     /**
      * Forward, {@code loss(leafLogprobs)}, backward into the parameters' gradients.
      *
-     * @param model called once inside the pass's GradientCollector (a LoRA view builds its {@code W + s B A} there)
+     * @param model called once inside the pass's GradientCollector (a view with overrides may build them there)
      * @param temperature the log-probs are of {@code softmax(logits / temperature)}
      * @param rawLogprobs also return log-probs at temperature 1 (when {@code temperature != 1})
      */
@@ -72,45 +101,62 @@ public final class TrainingPass {
             QwenModel view = model.get();
             requireLeafHead(view);
             QwenForward f = view.forwardPass();
+            BlockwiseLayer blocks = new BlockwiseLayer(f, queryBlock);
             // 1. trunk
             List<NDArray> kept = new ArrayList<>();
             NDArray hidden;
             QwenForward.Context ctx;
             try (NoGrad ng = checkpointing ? NoGrad.enter() : null) {
                 NDArray h = f.embed(b.inputIds());
-                ctx = f.context(b.inputIds(), b.positionIds(), b.keyMask(), null, h);
+                ctx = f.context(b.inputIds(), b.positionIds(), b.keyMask(), null, h, !checkpointing);
                 for (int l = 0; l < f.numLayers(); l++) {
                     if (checkpointing) {
                         kept.add(h);
-                        h = layerAlone(f, l, h, ctx); // its temporaries freed at once
+                        h = blocks.forward(l, h, ctx, b.keyMask()); // its temporaries freed at once
                     } else {
                         h = f.layer(l, h, ctx, null);
                     }
                 }
                 hidden = h;
             }
-            // 2. head without gradients
+            // 2. head: log-probs (and, see LogitHead, per-row gradients or kept graphs)
             NDArray leaf; // a copy, not stopGradient(): the trunk's graph must stay attached to hidden
             try (NoGrad ng = NoGrad.enter()) {
                 leaf = hidden.duplicate();
             }
-            Head head = new Head(f, leaf, b, temperature, columnsPerChunk(b));
-            NDArray[] values = head.noGrad(entropy, rawLogprobs && temperature != 1f, m);
+            LogitHead head = new LogitHead(f, leaf, b, temperature, columnsPerChunk(b));
+            boolean raw = rawLogprobs && temperature != 1f;
+            boolean rows = !f.headTrainable();
+            boolean keep = !rows && b.targets().getShape().size() <= keepTokens;
+            if (rows || keep) leaf.setRequiresGradient(true);
+            NDArray[] values = rows ? head.rowGradients(entropy, raw, m)
+                    : keep ? head.keepGraphs(entropy, raw, m) : head.noGrad(entropy, raw, m);
             // 3. loss and dL/dlogp
             NDArray logp = values[0].duplicate();
             logp.setRequiresGradient(true);
             NDArray l = loss.apply(logp);
             gc.backward(l);
             NDArray dLogp = logp.getGradient().duplicate();
-            // 4. head with gradients, chunk by chunk, into dL/dh
-            leaf.setRequiresGradient(true);
-            head.backward(dLogp, gc);
-            NDArray upstream = leaf.getGradient().duplicate();
+            // 4. head backward into dL/dh
+            NDArray upstream;
+            if (rows) {
+                upstream = head.scaleRows(leaf.getGradient(), dLogp);
+            } else {
+                if (keep) {
+                    head.backwardKept(dLogp);
+                } else {
+                    leaf.setRequiresGradient(true);
+                    head.backward(dLogp, gc);
+                }
+                upstream = leaf.getGradient().duplicate();
+            }
             // 5. trunk backward
             if (!checkpointing) {
                 if (trunkTrainable(view)) gc.backward(hidden.mul(upstream).sum());
             } else {
-                for (int i = f.numLayers() - 1; i >= 0; i--) upstream = recompute(f, i, kept.get(i), upstream, ctx, gc);
+                for (int i = f.numLayers() - 1; i >= 0; i--) {
+                    upstream = blocks.backward(i, kept.get(i), upstream, ctx, b.keyMask());
+                }
                 if (f.embedWeight().hasGradient()) {
                     try (NDManager s = m.newSubManager()) {
                         NDArray ids = b.inputIds().duplicate();
@@ -128,46 +174,20 @@ public final class TrainingPass {
     public NDArray logprobs(QwenModel model, Batch b, float temperature) {
         try (NoGrad ng = NoGrad.enter()) {
             QwenForward f = model.forwardPass();
+            BlockwiseLayer blocks = new BlockwiseLayer(f, queryBlock);
             NDArray h = f.embed(b.inputIds());
-            QwenForward.Context ctx = f.context(b.inputIds(), b.positionIds(), b.keyMask(), null, h);
-            for (int l = 0; l < f.numLayers(); l++) h = layerAlone(f, l, h, ctx);
-            return new Head(f, h, b, temperature, columnsPerChunk(b)).noGrad(false, false, b.inputIds().getManager())[0];
-        }
-    }
-
-    /** Layer {@code l}'s output (no-grad), its intermediates freed as soon as it is computed. */
-    private static NDArray layerAlone(QwenForward f, int l, NDArray h, QwenForward.Context ctx) {
-        NDManager outer = h.getManager();
-        try (NDManager s = outer.newSubManager()) {
-            h.tempAttach(s);
-            NDArray out = f.layer(l, h, ctx, null);
-            out.attach(outer);
-            return out;
-        }
-    }
-
-    /** Backward through layer {@code i} recomputed from its input; returns dL/d(input). */
-    private static NDArray recompute(QwenForward f, int i, NDArray input, NDArray upstream, QwenForward.Context ctx,
-                                     GradientCollector gc) {
-        NDManager outer = upstream.getManager();
-        try (NDManager s = outer.newSubManager()) {
-            NDArray x = input.duplicate();
-            x.attach(s);
-            input.close();
-            x.setRequiresGradient(true);
-            gc.backward(f.layer(i, x, ctx, null).mul(upstream).sum());
-            NDArray dx = x.getGradient().duplicate();
-            dx.attach(outer);
-            return dx;
+            QwenForward.Context ctx = f.context(b.inputIds(), b.positionIds(), b.keyMask(), null, h, false);
+            for (int l = 0; l < f.numLayers(); l++) h = blocks.forward(l, h, ctx, b.keyMask());
+            return new LogitHead(f, h, b, temperature, columnsPerChunk(b)).noGrad(false, false, b.inputIds().getManager())[0];
         }
     }
 
     /**
-     * Whether the trunk's output carries a graph: some override (a non-leaf such as W + s B A) or a parameter that
-     * records gradients. (DJL's hasGradient() is false for every non-leaf, so the output cannot be asked.)
+     * Whether the trunk's output carries a graph: some override (a non-leaf such as W + s B A), a LoRA adapter or a
+     * parameter that records gradients. (DJL's hasGradient() is false for every non-leaf, so the output cannot be asked.)
      */
     private static boolean trunkTrainable(QwenModel view) {
-        if (!view.overridden().isEmpty()) return true;
+        if (!view.overridden().isEmpty() || !view.adapters().isEmpty()) return true;
         for (NDArray p : view.parameters().values()) if (p.hasGradient()) return true;
         return false;
     }
@@ -184,84 +204,6 @@ public final class TrainingPass {
                 throw new IllegalArgumentException("the chunked loss needs " + name + " as a plain parameter, not a"
                         + " LoRA target (drop embed_tokens/lm_head from lora.target_modules)");
             }
-        }
-    }
-
-    /** The lm head over column chunks of the final hidden states. */
-    private static final class Head {
-        private final QwenForward f;
-        private final NDArray hidden;
-        private final Batch b;
-        private final float temperature;
-        private final int cols;
-        private final int count;
-
-        Head(QwenForward f, NDArray hidden, Batch b, float temperature, int cols) {
-            this.f = f;
-            this.hidden = hidden;
-            this.b = b;
-            this.temperature = temperature;
-            this.cols = cols;
-            this.count = (int) b.targets().getShape().get(1);
-        }
-
-        /** log-probs of the targets at the temperature, then entropy and raw (T = 1) log-probs, or null. */
-        NDArray[] noGrad(boolean entropy, boolean raw, NDManager out) {
-            NDList lp = new NDList();
-            NDList ent = new NDList();
-            NDList rawLp = new NDList();
-            try (NoGrad ng = NoGrad.enter()) {
-                for (int from = 0; from < count; from += cols) {
-                    int to = Math.min(count, from + cols);
-                    try (NDManager s = out.newSubManager()) {
-                        NDArray logits = logits(s, from, to, 1f);
-                        NDArray targets = targets(s, from, to);
-                        NDArray scaled = temperature == 1f ? logits : logits.div(Scalars.of(logits, temperature));
-                        NDArray lsm = scaled.logSoftmax(-1);
-                        lp.add(keep(gather(lsm, targets), out));
-                        if (entropy) ent.add(keep(lsm.exp().mul(lsm).sum(new int[] {-1}).neg(), out));
-                        if (raw) rawLp.add(keep(gather(logits.logSoftmax(-1), targets), out));
-                    }
-                }
-            }
-            return new NDArray[] {concat(lp), entropy ? concat(ent) : null, raw ? concat(rawLp) : null};
-        }
-
-        /** Back-propagates {@code sum(logp * dLogp)} chunk by chunk into the hidden states and head weights. */
-        void backward(NDArray dLogp, GradientCollector gc) {
-            NDManager outer = dLogp.getManager();
-            for (int from = 0; from < count; from += cols) {
-                int to = Math.min(count, from + cols);
-                try (NDManager s = outer.newSubManager()) {
-                    NDArray logits = logits(s, from, to, temperature);
-                    NDArray lp = gather(logits.logSoftmax(-1), targets(s, from, to));
-                    gc.backward(lp.mul(dLogp.get(s, new NDIndex(":, {}:{}", from, to))).sum());
-                }
-            }
-        }
-
-        /** {@code [B, to - from, vocab]} float32 logits of target columns, divided by {@code t}. */
-        private NDArray logits(NDManager s, int from, int to, float t) {
-            NDArray h = hidden.get(s, new NDIndex(":, {}:{}", b.first() + from, b.first() + to));
-            NDArray logits = f.logits(f.finalNorm(h));
-            return t == 1f ? logits : logits.div(Scalars.of(logits, t));
-        }
-
-        private NDArray targets(NDManager s, int from, int to) {
-            return b.targets().get(s, new NDIndex(":, {}:{}", from, to)).toType(DataType.INT64, false);
-        }
-
-        private static NDArray gather(NDArray lsm, NDArray targets) {
-            return lsm.gather(targets.expandDims(-1), -1).squeeze(-1);
-        }
-
-        private static NDArray keep(NDArray a, NDManager out) {
-            a.attach(out);
-            return a;
-        }
-
-        private static NDArray concat(NDList parts) {
-            return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 1);
         }
     }
 }

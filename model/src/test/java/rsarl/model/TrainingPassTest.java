@@ -88,13 +88,36 @@ class TrainingPassTest {
                 Map<String, float[]> want = grads(model.parameters());
                 for (boolean ckpt : new boolean[] {false, true}) {
                     for (int chunk : new int[] {3, 512}) {
-                        TrainingPass.Result r = new TrainingPass(ckpt, chunk).run(() -> model, batch(m), T,
-                                lp -> loss(lp, m), true, true);
-                        assertArrayEquals(logp, r.logprobs().toFloatArray(), 1e-5f, "logp ckpt=" + ckpt);
-                        assertEquals(new Shape(B, C), r.entropy().getShape());
-                        assertTrue(r.entropy().min().getFloat() > 0);
-                        assertClose(want, grads(model.parameters()));
+                        for (int keep : new int[] {0, B * C}) { // head recomputed in backward, or kept
+                            TrainingPass.Result r = new TrainingPass(ckpt, chunk, 0, keep).run(() -> model, batch(m),
+                                    T, lp -> loss(lp, m), true, true);
+                            assertArrayEquals(logp, r.logprobs().toFloatArray(), 1e-5f, "logp ckpt=" + ckpt);
+                            assertEquals(new Shape(B, C), r.entropy().getShape());
+                            assertTrue(r.entropy().min().getFloat() > 0);
+                            assertEquals(new Shape(B, C), r.rawLogprobs().getShape());
+                            assertClose(want, grads(model.parameters()));
+                        }
                     }
+                }
+            }
+        }
+    }
+
+    /** Checkpointed attention in query blocks smaller than the sequence (4, 4, 1 rows of 9; 2 rows) is exact. */
+    @Test
+    void blockwiseAttentionGradientsMatchPlainBackward() {
+        for (String name : new String[] {Fixtures.QWEN3, Fixtures.QWEN2}) {
+            try (QwenModel model = QwenModel.load(Fixtures.dir(name)); NDManager m = model.manager().newSubManager()) {
+                model.attachGradients();
+                float[] logp = plain(model, m);
+                Map<String, float[]> want = grads(model.parameters());
+                for (int block : new int[] {4, 2, 1}) {
+                    TrainingPass pass = new TrainingPass(true, 3, block);
+                    TrainingPass.Result r = pass.run(() -> model, batch(m), T, lp -> loss(lp, m), false, false);
+                    assertArrayEquals(logp, r.logprobs().toFloatArray(), 1e-5f, "logp block=" + block);
+                    assertClose(want, grads(model.parameters()));
+                    assertArrayEquals(logp, pass.logprobs(model, batch(m), T).toFloatArray(), 1e-5f,
+                            "scoring block=" + block);
                 }
             }
         }
@@ -130,6 +153,46 @@ class TrainingPassTest {
                 new TrainingPass(ckpt, 4).run(view, batch(m), T, lp -> loss(lp, m), false, false);
                 assertClose(want, grads(deltas));
             }
+            // query blocks share each non-leaf weight: its graph is kept until the layer's last block
+            new TrainingPass(true, 4, 3).run(view, batch(m), T, lp -> loss(lp, m), false, false);
+            assertClose(want, grads(deltas));
+        }
+    }
+
+    /** LoRA applied as x W^T + s (x A^T) B^T gives the log-probs and A/B gradients of substituting W + s B A. */
+    @Test
+    void factoredLoraMatchesTheMaterialisedWeights() {
+        try (QwenModel model = QwenModel.load(Fixtures.dir(Fixtures.QWEN3)); NDManager m = model.manager().newSubManager()) {
+            Map<String, LowRank> adapters = new LinkedHashMap<>();
+            Map<String, NDArray> leaves = new LinkedHashMap<>();
+            for (String n : model.parameters().keySet()) {
+                if (!QwenModel.adaptable(n)) continue;
+                Shape w = model.parameters().get(n).getShape();
+                NDArray a = m.randomNormal(0f, 0.1f, new Shape(3, w.get(1)), ai.djl.ndarray.types.DataType.FLOAT32);
+                NDArray bm = m.randomNormal(0f, 0.1f, new Shape(w.get(0), 3), ai.djl.ndarray.types.DataType.FLOAT32);
+                a.setRequiresGradient(true);
+                bm.setRequiresGradient(true);
+                adapters.put(n, new LowRank(a, bm, 0.5f));
+                leaves.put(n + ".A", a);
+                leaves.put(n + ".B", bm);
+            }
+            assertEquals(7 * model.config().numLayers(), adapters.size());
+            java.util.function.Supplier<QwenModel> materialised = () -> {
+                Map<String, NDArray> o = new LinkedHashMap<>();
+                adapters.forEach((n, lr) -> o.put(n, lr.effective(model.parameters().get(n))));
+                return model.withWeights(o);
+            };
+            float[] want = new TrainingPass(false, 4).run(materialised, batch(m), T, lp -> loss(lp, m), false, false)
+                    .logprobs().toFloatArray();
+            Map<String, float[]> wantGrads = grads(leaves);
+            for (boolean ckpt : new boolean[] {false, true}) {
+                TrainingPass.Result r = new TrainingPass(ckpt, 4, 4).run(() -> model.withAdapters(adapters), batch(m),
+                        T, lp -> loss(lp, m), false, false);
+                assertArrayEquals(want, r.logprobs().toFloatArray(), 1e-5f, "ckpt=" + ckpt);
+                assertClose(wantGrads, grads(leaves));
+            }
+            assertThrows(IllegalArgumentException.class, () -> model.withAdapters(Map.of("model.embed_tokens.weight",
+                    adapters.values().iterator().next())));
         }
     }
 

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import rsarl.model.Casts;
+import rsarl.model.LowRank;
 import rsarl.model.Scalars;
 import rsarl.trainer.loop.Rng;
 
@@ -72,11 +72,14 @@ public final class LoraAdapter {
         return x.matMul(weight.transpose()).add(delta.mul(Scalars.of(delta, scale)));
     }
 
+    /** A, B and the scale, as the forward applies them ({@code x W^T + s (x A^T) B^T}). */
+    public LowRank lowRank() {
+        return new LowRank(a, b, scale);
+    }
+
     /** {@code W + (alpha/r) B A}, differentiable w.r.t. A and B: swap it in for W in a forward pass. */
     public NDArray effectiveWeight() {
-        NDArray ba = b.matMul(a);
-        NDArray delta = ba.mul(Scalars.of(ba, scale));
-        return weight.add(Casts.to(delta, weight.getDataType()));
+        return lowRank().effective(weight);
     }
 
     /** The merged weight for saving in the plain HF layout (detached; owned by {@code manager}). */

@@ -2,6 +2,7 @@ package rsarl.trainer.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import rsarl.model.LowRank;
 import rsarl.model.TrainingPass;
 
 import rsarl.model.peft.PeftAdapter;
@@ -9,13 +10,14 @@ import rsarl.trainer.config.LoraConfig;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * A frozen model trained through LoRA adapters: forwards run with {@code W + (alpha/r) B A} substituted for each
- * adapted weight, the optimizer sees only A and B, saves write the merged model in the HF layout plus the exact
+ * A frozen model trained through LoRA adapters: forwards compute {@code x W^T + (alpha/r) (x A^T) B^T} for each
+ * adapted weight (backbones that cannot substitute {@code W + (alpha/r) B A}), the optimizer sees only A and B, saves write the merged model in the HF layout plus the exact
  * adapters ({@code adapter.safetensors}) so that a resume continues bit-identically.
  */
 public final class LoraModel implements TrainableModel, AutoCloseable {
@@ -58,6 +60,33 @@ public final class LoraModel implements TrainableModel, AutoCloseable {
             return tb.completionLogprobs(logits(tb, overrides), tb.inputIds(m), temperature);
         }
 
+        /** {@link #logits(TokenBatch, Map)} with LoRA updates; default: their {@code W + s B A} as overrides. */
+        default NDArray adaptedLogits(TokenBatch batch, Map<String, LowRank> adapters) {
+            return logits(batch, effective(parameters(), adapters));
+        }
+
+        /**
+         * {@link #forwardBackward(TokenBatch, NDManager, double, Function, boolean, boolean, Supplier)} with LoRA
+         * updates; default: their {@code W + s B A} as overrides.
+         */
+        default TrainingPass.Result adaptedForwardBackward(TokenBatch tb, NDManager m, double temperature,
+                Function<NDArray, NDArray> loss, boolean entropy, boolean raw, Map<String, LowRank> adapters) {
+            return forwardBackward(tb, m, temperature, loss, entropy, raw, () -> effective(parameters(), adapters));
+        }
+
+        /** {@link #noGradLogprobs(TokenBatch, NDManager, double, Map)} with LoRA updates. */
+        default NDArray adaptedNoGradLogprobs(TokenBatch tb, NDManager m, double temperature,
+                Map<String, LowRank> adapters) {
+            return noGradLogprobs(tb, m, temperature, effective(parameters(), adapters));
+        }
+
+        /** {@code W + s B A} for every adapted weight (differentiable: create inside the step's scope). */
+        static Map<String, NDArray> effective(Map<String, NDArray> base, Map<String, LowRank> adapters) {
+            Map<String, NDArray> out = new LinkedHashMap<>();
+            adapters.forEach((k, a) -> out.put(k, a.effective(base.get(k))));
+            return out;
+        }
+
         /** Writes the model in the HF layout with {@code weights} as its parameters. */
         void save(Path dir, Map<String, NDArray> weights) throws IOException;
     }
@@ -91,18 +120,18 @@ public final class LoraModel implements TrainableModel, AutoCloseable {
 
     @Override
     public NDArray logits(TokenBatch batch) {
-        return backbone.logits(batch, lora.effectiveWeights());
+        return backbone.adaptedLogits(batch, lora.lowRank());
     }
 
     @Override
     public TrainingPass.Result forwardBackward(TokenBatch tb, NDManager m, double temperature,
             Function<NDArray, NDArray> loss, boolean entropy, boolean raw) {
-        return backbone.forwardBackward(tb, m, temperature, loss, entropy, raw, lora::effectiveWeights);
+        return backbone.adaptedForwardBackward(tb, m, temperature, loss, entropy, raw, lora.lowRank());
     }
 
     @Override
     public NDArray noGradLogprobs(TokenBatch tb, NDManager m, double temperature) {
-        return backbone.noGradLogprobs(tb, m, temperature, lora.effectiveWeights());
+        return backbone.adaptedNoGradLogprobs(tb, m, temperature, lora.lowRank());
     }
 
     @Override

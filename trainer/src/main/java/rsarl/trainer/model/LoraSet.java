@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
 import rsarl.model.CheckpointWriter;
+import rsarl.model.LowRank;
 import rsarl.model.SafetensorsFile;
 import rsarl.trainer.config.LoraConfig;
 import rsarl.trainer.loop.Rng;
@@ -67,13 +68,10 @@ public final class LoraSet implements AutoCloseable {
         return out;
     }
 
-    /**
-     * Differentiable {@code W + s B A} for every adapted weight, to substitute for the base weights in one forward
-     * pass (create inside the step's scope: they are temporaries).
-     */
-    public Map<String, NDArray> effectiveWeights() {
-        Map<String, NDArray> out = new LinkedHashMap<>();
-        adapters.forEach((k, a) -> out.put(k, a.effectiveWeight()));
+    /** Every adapter's A, B and scale by its base weight's name (applied without forming {@code W + s B A}). */
+    public Map<String, LowRank> lowRank() {
+        Map<String, LowRank> out = new LinkedHashMap<>();
+        adapters.forEach((k, a) -> out.put(k, a.lowRank()));
         return out;
     }
 

@@ -3,6 +3,7 @@ package rsarl.trainer.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import rsarl.model.LowRank;
 import rsarl.model.QwenModel;
 import rsarl.model.TrainingPass;
 import rsarl.trainer.loop.CheckpointManager;
@@ -30,7 +31,9 @@ public final class QwenPolicy implements TrainableModel, LoraModel.Backbone {
     /** @param gradientCheckpointing recompute each decoder layer during backward instead of keeping it */
     public QwenPolicy(QwenModel model, boolean trainAll, boolean gradientCheckpointing) {
         this.model = model;
-        this.pass = new TrainingPass(gradientCheckpointing, TrainingPass.chunkTokensFor(model.config().vocabSize()));
+        int vocab = model.config().vocabSize();
+        this.pass = new TrainingPass(gradientCheckpointing, TrainingPass.chunkTokensFor(vocab), 0,
+                TrainingPass.keepTokensFor(vocab));
         if (trainAll) {
             model.attachGradients();
         }
@@ -80,6 +83,32 @@ public final class QwenPolicy implements TrainableModel, LoraModel.Backbone {
     public NDArray noGradLogprobs(TokenBatch tb, NDManager m, double temperature, Map<String, NDArray> overrides) {
         return pass.logprobs(overrides.isEmpty() ? model : model.withWeights(overrides), batch(tb, m),
                 (float) temperature);
+    }
+
+    @Override
+    public NDArray adaptedLogits(TokenBatch batch, Map<String, LowRank> adapters) {
+        return logits(adapted(adapters), batch);
+    }
+
+    @Override
+    public TrainingPass.Result adaptedForwardBackward(TokenBatch tb, NDManager m, double temperature,
+            Function<NDArray, NDArray> loss, boolean entropy, boolean raw, Map<String, LowRank> adapters) {
+        return pass.run(() -> adapted(adapters), batch(tb, m), (float) temperature, loss, entropy, raw);
+    }
+
+    @Override
+    public NDArray adaptedNoGradLogprobs(TokenBatch tb, NDManager m, double temperature,
+            Map<String, LowRank> adapters) {
+        return pass.logprobs(adapted(adapters), batch(tb, m), (float) temperature);
+    }
+
+    /**
+     * The model with LoRA applied as {@code x W^T + s (x A^T) B^T} (no second copy of any weight); adapters on
+     * other weights than decoder-layer linears (e.g. the embedding) go in as {@code W + s B A}.
+     */
+    private QwenModel adapted(Map<String, LowRank> adapters) {
+        if (adapters.keySet().stream().allMatch(QwenModel::adaptable)) return model.withAdapters(adapters);
+        return model.withWeights(LoraModel.Backbone.effective(model.parameters(), adapters));
     }
 
     private static TrainingPass.Batch batch(TokenBatch tb, NDManager m) {
