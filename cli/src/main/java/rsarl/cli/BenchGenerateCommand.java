@@ -61,8 +61,9 @@ final class BenchGenerateCommand implements Callable<Integer> {
         try (QwenModel m = model.load()) {
             Generator gen = new Generator(m).withMaxBatch(Math.max(1, batch));
             int vocab = m.config().vocabSize();
-            // warm-up with the same shapes (first calls of a shape allocate and pick kernels)
-            gen.generate(requests(vocab, batch, promptLen, Math.min(newTokens, 3), seed + 1));
+            // warm-up with the same shapes (first calls of a shape allocate and pick kernels) and long enough for the
+            // JIT to compile the per-op Java code: otherwise part of the timed run is interpreted or compiled meanwhile
+            for (int i = 0; i < 2; i++) gen.generate(requests(vocab, batch, promptLen, Math.min(newTokens, 16), seed + 1));
             List<Completion> out = null;
             Generator.Stats st = null;
             for (int i = 0; i < Math.max(1, repeat); i++) {

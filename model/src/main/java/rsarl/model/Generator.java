@@ -29,6 +29,8 @@ public final class Generator {
     private final Function<int[], String> detokenizer;
     private final int maxBatch;
     private final boolean processedLogprobs;
+    /** Null: {@link FusedWeights#enabledFor} decides. */
+    private final Boolean fused;
     /** Test hook: called after each step's sub-manager is closed, with the step number. */
     IntConsumer afterStep = step -> { };
     private Stats lastStats = new Stats(0, 0, 0, 0);
@@ -69,25 +71,27 @@ public final class Generator {
     }
 
     public Generator(QwenModel model) {
-        this(model, null, 64, false);
+        this(model, null, 64, false, null);
     }
 
-    private Generator(QwenModel model, Function<int[], String> detokenizer, int maxBatch, boolean processedLogprobs) {
+    private Generator(QwenModel model, Function<int[], String> detokenizer, int maxBatch, boolean processedLogprobs,
+                      Boolean fused) {
         this.model = model;
         this.detokenizer = detokenizer;
         this.maxBatch = maxBatch;
         this.processedLogprobs = processedLogprobs;
+        this.fused = fused;
     }
 
     /** Enables stop strings: the function turns generated ids into text. */
     public Generator withDetokenizer(Function<int[], String> detokenizer) {
-        return new Generator(model, detokenizer, maxBatch, processedLogprobs);
+        return new Generator(model, detokenizer, maxBatch, processedLogprobs, fused);
     }
 
     /** Requests run in chunks of at most this many rows (bounds memory; default 64). */
     public Generator withMaxBatch(int rows) {
         if (rows < 1) throw new IllegalArgumentException("max batch must be >= 1, got " + rows);
-        return new Generator(model, detokenizer, rows, processedLogprobs);
+        return new Generator(model, detokenizer, rows, processedLogprobs, fused);
     }
 
     /**
@@ -96,7 +100,22 @@ public final class Generator {
      * model ({@code raw_logprobs}).
      */
     public Generator withProcessedLogprobs(boolean processed) {
-        return new Generator(model, detokenizer, maxBatch, processed);
+        return new Generator(model, detokenizer, maxBatch, processed, fused);
+    }
+
+    /**
+     * {@code true}: each batch's decode steps run on a fused copy of the layer weights ({@link FusedWeights}: fewer,
+     * larger matrix products; the copy costs the layers' weight memory again while the batch decodes and is built
+     * from the current weights for every batch; prefill uses the parameters as they are); {@code false}: every
+     * step on the parameters as they are. Default: the
+     * {@code rsa.decode.fused} system property ({@code auto}: fused while the copy is at most 1 GiB).
+     */
+    public Generator withFusedWeights(boolean on) {
+        return new Generator(model, detokenizer, maxBatch, processedLogprobs, on);
+    }
+
+    boolean fusedWeights() {
+        return fused != null ? fused : FusedWeights.enabledFor(model.config(), model.computeType());
     }
 
     public List<Completion> generate(List<GenerationRequest> requests) {

@@ -196,7 +196,7 @@ final class QwenForward {
      * {@code [B or 1, 1, S, T]} float32: 0 where query i may see key j (causal and a real key), else MASKED; null
      * when every key is visible. One new token (a decode step) sits after every cached key, so only padding hides.
      */
-    private static NDArray attentionMask(NDManager m, NDArray keyMask, long past, long len, long total) {
+    static NDArray attentionMask(NDManager m, NDArray keyMask, long past, long len, long total) {
         if (len == 1) {
             if (keyMask == null) return null;
             return keyMask.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED)
