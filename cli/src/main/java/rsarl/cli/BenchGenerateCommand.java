@@ -89,6 +89,9 @@ final class BenchGenerateCommand implements Callable<Integer> {
             o.put("decode_steps", st.decodeSteps());
             o.put("generated_tokens", out.stream().mapToLong(c -> c.tokenIds().length).sum());
             o.put("decode_tokens_per_s", round(st.decodeTokensPerSecond()));
+            // per CPU second of the generating thread: comparable across minutes of a loaded machine (1 thread)
+            o.put("prefill_cpu_tokens_per_s", round(batch * (double) promptLen / (st.prefillCpuMs() / 1e3)));
+            o.put("decode_cpu_tokens_per_s", round(st.decodedTokens() / (st.decodeCpuMs() / 1e3)));
             o.put("matmul_fp32_gflops", round(gflops));
             spec.commandLine().getOut().println(o);
             spec.commandLine().getOut().flush();

@@ -33,21 +33,28 @@ public final class Generator {
     private final Boolean fused;
     /** Test hook: called after each step's sub-manager is closed, with the step number. */
     IntConsumer afterStep = step -> { };
-    private Stats lastStats = new Stats(0, 0, 0, 0);
+    private Stats lastStats = new Stats(0, 0, 0, 0, 0, 0);
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
     /**
      * Timings of the last {@link #generate} call: prefill (all batches, first token included) and decode steps,
-     * with the tokens the decode steps produced.
+     * with the tokens the decode steps produced; wall-clock and the generating thread's CPU time (what a
+     * benchmark on a loaded machine can compare: with one torch thread the ops run on that thread).
      */
-    public record Stats(double prefillMs, double decodeMs, long decodeSteps, long decodedTokens) {
+    public record Stats(double prefillMs, double decodeMs, long decodeSteps, long decodedTokens,
+                        double prefillCpuMs, double decodeCpuMs) {
         public double decodeTokensPerSecond() {
             return decodeMs <= 0 ? 0 : decodedTokens / (decodeMs / 1e3);
         }
 
         Stats plus(Stats o) {
             return new Stats(prefillMs + o.prefillMs, decodeMs + o.decodeMs, decodeSteps + o.decodeSteps,
-                    decodedTokens + o.decodedTokens);
+                    decodedTokens + o.decodedTokens, prefillCpuMs + o.prefillCpuMs, decodeCpuMs + o.decodeCpuMs);
         }
+    }
+
+    private static long cpuNanos() {
+        return CPU.isCurrentThreadCpuTimeSupported() ? CPU.getCurrentThreadCpuTime() : 0;
     }
 
     public Stats lastStats() {
@@ -151,9 +158,11 @@ public final class Generator {
     private List<Completion> run(List<GenerationRequest> chunk, TokenListener listener) {
         try (DecodeBatch batch = new DecodeBatch(this, chunk, listener)) {
             long t0 = System.nanoTime();
+            long c0 = cpuNanos();
             batch.start();
             afterStep.accept(0);
             long tDecode = System.nanoTime();
+            long cDecode = cpuNanos();
             long steps = 0;
             long decoded = 0;
             for (int step = 1; ; step++) {
@@ -163,7 +172,9 @@ public final class Generator {
                 afterStep.accept(step);
             }
             long tEnd = System.nanoTime();
-            lastStats = lastStats.plus(new Stats((tDecode - t0) / 1e6, (tEnd - tDecode) / 1e6, steps, decoded));
+            long cEnd = cpuNanos();
+            lastStats = lastStats.plus(new Stats((tDecode - t0) / 1e6, (tEnd - tDecode) / 1e6, steps, decoded,
+                    (cDecode - c0) / 1e6, (cEnd - cDecode) / 1e6));
             return batch.completions();
         }
     }
@@ -234,7 +245,7 @@ public final class Generator {
     public List<Completion> generate(List<GenerationRequest> requests, TokenListener listener) {
         validate(requests);
         Completion[] out = new Completion[requests.size()];
-        lastStats = new Stats(0, 0, 0, 0);
+        lastStats = new Stats(0, 0, 0, 0, 0, 0);
         // Similar prompt lengths share a chunk (less padding); results go back in request order.
         Integer[] order = new Integer[requests.size()];
         for (int i = 0; i < order.length; i++) order[i] = i;
