@@ -15,6 +15,12 @@ import ai.djl.nn.Activation;
  * decode step regrouped by views, residuals added in place. Intermediates go to the manager of {@code inputIds}.
  */
 final class CachedForward {
+    /**
+     * Up to this many rows the lm head runs as {@code W @ x^T} and the {@code [vocab, B]} result is copied into
+     * {@code [B, vocab]} order: MKL runs that shape 1.5-2x faster here than {@code linear}'s {@code x @ W^T} at 4-8
+     * rows; at 1 row they are even and from 16 rows on {@code linear} wins (the copy grows with the rows).
+     */
+    private static final long HEAD_AS_WX_MAX_ROWS = 8;
     private final QwenModel model;
     private final QwenForward base;
     private final FusedWeights weights;
@@ -52,7 +58,14 @@ final class CachedForward {
             }
             cache.advance(len);
             NDArray last = len == 1 ? h.reshape(b, config.hiddenSize()) : h.get(":, -1");
-            return base.logits(base.finalNorm(last));
+            NDArray normed = base.finalNorm(last);
+            if (b < 2 || b > HEAD_AS_WX_MAX_ROWS) return base.logits(normed);
+            long vocab = base.lmHead().getShape().get(0);
+            NDArray wx = base.lmHead().matMul(normed.transpose());
+            wx.attach(m); // made on the weight's (the model's) manager
+            // flatten copies the transposed view into row order
+            NDArray logits = wx.transpose().flatten().reshape(b, vocab);
+            return Casts.to(logits, DataType.FLOAT32);
         }
     }
 

@@ -71,6 +71,11 @@ final class QwenForward {
         return embed;
     }
 
+    /** {@code [vocab, hidden]}: the embedding matrix where tied. */
+    NDArray lmHead() {
+        return lmHead;
+    }
+
     int numLayers() {
         return layers.length;
     }
