@@ -45,6 +45,7 @@ final class DecodeBatch implements AutoCloseable {
      */
     private FusedWeights fused;
     private CachedForward cached;
+    private Boolean wantFused;
     /** The picks of the last forward, one per row, not yet recorded. */
     private TokenPicker.Picks dist;
 
@@ -271,7 +272,8 @@ final class DecodeBatch implements AutoCloseable {
 
     /** A decode step's forward: on fused weights where the generator wants them ({@link Generator#withFusedWeights}). */
     private NDArray forwardLast(NDArray ids, NDArray pos, NDArray keys, KvCache cache) {
-        if (cached == null && gen.fusedWeights()) {
+        if (wantFused == null) wantFused = gen.fusedWeights();
+        if (cached == null && wantFused) {
             fused = FusedWeights.of(model);
             cached = new CachedForward(model, fused);
         }
