@@ -61,8 +61,9 @@ final class BenchGenerateCommand implements Callable<Integer> {
         try (QwenModel m = model.load()) {
             Generator gen = new Generator(m).withMaxBatch(Math.max(1, batch));
             int vocab = m.config().vocabSize();
-            // warm-up with the same shapes (first calls of a shape allocate and pick kernels)
-            gen.generate(requests(vocab, batch, promptLen, Math.min(newTokens, 3), seed + 1));
+            // warm-up with the same shapes (first calls of a shape allocate and pick kernels) and long enough for the
+            // JIT to compile the per-op Java code: otherwise part of the timed run is interpreted or compiled meanwhile
+            for (int i = 0; i < 2; i++) gen.generate(requests(vocab, batch, promptLen, Math.min(newTokens, 16), seed + 1));
             List<Completion> out = null;
             Generator.Stats st = null;
             for (int i = 0; i < Math.max(1, repeat); i++) {
@@ -88,6 +89,9 @@ final class BenchGenerateCommand implements Callable<Integer> {
             o.put("decode_steps", st.decodeSteps());
             o.put("generated_tokens", out.stream().mapToLong(c -> c.tokenIds().length).sum());
             o.put("decode_tokens_per_s", round(st.decodeTokensPerSecond()));
+            // per CPU second of the generating thread: comparable across minutes of a loaded machine (1 thread)
+            o.put("prefill_cpu_tokens_per_s", round(batch * (double) promptLen / (st.prefillCpuMs() / 1e3)));
+            o.put("decode_cpu_tokens_per_s", round(st.decodedTokens() / (st.decodeCpuMs() / 1e3)));
             o.put("matmul_fp32_gflops", round(gflops));
             spec.commandLine().getOut().println(o);
             spec.commandLine().getOut().flush();

@@ -78,6 +78,8 @@ class ModelCommandsTest {
         assertEquals(2, b.get("batch").intValue());
         assertTrue(b.get("prefill_ms").doubleValue() > 0 && b.get("matmul_fp32_gflops").doubleValue() > 0, bench.out());
         assertTrue(b.has("decode_tokens_per_s"), bench.out());
+        assertTrue(b.get("decode_cpu_tokens_per_s").doubleValue() > 0
+                && b.get("prefill_cpu_tokens_per_s").doubleValue() > 0, bench.out());
 
         CliRun sampled = rsa("generate", "--model", out.toString(), "--input-ids", "5", "--max-new-tokens", "5",
                 "--temperature", "0.8", "--top-p", "0.9", "--top-k", "20", "--min-p", "0.01", "--seed", "9", "--json");

@@ -39,6 +39,13 @@ final class DecodeBatch implements AutoCloseable {
 
     private final List<Generator.TokenListener> listeners = new ArrayList<>();
     private KvCache cache;
+    /**
+     * Fused weights for the decode steps, built at the first one (so prefill and the first token do not wait for
+     * the copy, and a batch absorbed by another never builds one); null: not yet, or not wanted.
+     */
+    private FusedWeights fused;
+    private CachedForward cached;
+    private Boolean wantFused;
     /** The picks of the last forward, one per row, not yet recorded. */
     private TokenPicker.Picks dist;
 
@@ -197,6 +204,9 @@ final class DecodeBatch implements AutoCloseable {
     public void close() {
         if (cache != null) cache.close();
         cache = null;
+        if (fused != null) fused.close();
+        fused = null;
+        cached = null;
     }
     private Completion completion(int i) {
         int[] ids = tokens.get(i).stream().mapToInt(Integer::intValue).toArray();
@@ -230,7 +240,10 @@ final class DecodeBatch implements AutoCloseable {
                 NDArray in = m.create(ids, new Shape(b, promptMax)).get(new NDIndex(":, {}:{}", c0, c1));
                 NDArray at = m.create(pos, new Shape(b, promptMax)).get(new NDIndex(":, {}:{}", c0, c1));
                 NDArray keys = m.create(mask, new Shape(b, promptMax)).get(new NDIndex(":, 0:{}", c1));
-                NDArray logits = model.forwardLast(in, at, keys, cache);
+                NDArray logits;
+                try (NoGrad ng = NoGrad.enter()) {
+                    logits = model.forwardLast(in, at, keys, cache);
+                }
                 if (c1 == promptMax) return dist(m, logits);
             }
         }
@@ -253,7 +266,20 @@ final class DecodeBatch implements AutoCloseable {
             Shape s = new Shape(b, 1);
             // without padding every cached key is visible: no mask at all
             NDArray keys = padded ? m.create(keyMask(b, total), new Shape(b, total)) : null;
-            return dist(m, model.forwardLast(m.create(ids, s), m.create(pos, s), keys, cache));
+            return dist(m, forwardLast(m.create(ids, s), m.create(pos, s), keys, cache));
+        }
+    }
+
+    /** A decode step's forward: on fused weights where the generator wants them ({@link Generator#withFusedWeights}). */
+    private NDArray forwardLast(NDArray ids, NDArray pos, NDArray keys, KvCache cache) {
+        if (wantFused == null) wantFused = gen.fusedWeights();
+        if (cached == null && wantFused) {
+            fused = FusedWeights.of(model);
+            cached = new CachedForward(model, fused);
+        }
+        if (cached != null) return cached.forwardLast(ids, pos, keys, cache);
+        try (NoGrad ng = NoGrad.enter()) {
+            return model.forwardLast(ids, pos, keys, cache);
         }
     }
 

@@ -29,23 +29,32 @@ public final class Generator {
     private final Function<int[], String> detokenizer;
     private final int maxBatch;
     private final boolean processedLogprobs;
+    /** Null: {@link FusedWeights#enabledFor} decides. */
+    private final Boolean fused;
     /** Test hook: called after each step's sub-manager is closed, with the step number. */
     IntConsumer afterStep = step -> { };
-    private Stats lastStats = new Stats(0, 0, 0, 0);
+    private Stats lastStats = new Stats(0, 0, 0, 0, 0, 0);
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
     /**
      * Timings of the last {@link #generate} call: prefill (all batches, first token included) and decode steps,
-     * with the tokens the decode steps produced.
+     * with the tokens the decode steps produced; wall-clock and the generating thread's CPU time (what a
+     * benchmark on a loaded machine can compare: with one torch thread the ops run on that thread).
      */
-    public record Stats(double prefillMs, double decodeMs, long decodeSteps, long decodedTokens) {
+    public record Stats(double prefillMs, double decodeMs, long decodeSteps, long decodedTokens,
+                        double prefillCpuMs, double decodeCpuMs) {
         public double decodeTokensPerSecond() {
             return decodeMs <= 0 ? 0 : decodedTokens / (decodeMs / 1e3);
         }
 
         Stats plus(Stats o) {
             return new Stats(prefillMs + o.prefillMs, decodeMs + o.decodeMs, decodeSteps + o.decodeSteps,
-                    decodedTokens + o.decodedTokens);
+                    decodedTokens + o.decodedTokens, prefillCpuMs + o.prefillCpuMs, decodeCpuMs + o.decodeCpuMs);
         }
+    }
+
+    private static long cpuNanos() {
+        return CPU.isCurrentThreadCpuTimeSupported() ? CPU.getCurrentThreadCpuTime() : 0;
     }
 
     public Stats lastStats() {
@@ -69,25 +78,27 @@ public final class Generator {
     }
 
     public Generator(QwenModel model) {
-        this(model, null, 64, false);
+        this(model, null, 64, false, null);
     }
 
-    private Generator(QwenModel model, Function<int[], String> detokenizer, int maxBatch, boolean processedLogprobs) {
+    private Generator(QwenModel model, Function<int[], String> detokenizer, int maxBatch, boolean processedLogprobs,
+                      Boolean fused) {
         this.model = model;
         this.detokenizer = detokenizer;
         this.maxBatch = maxBatch;
         this.processedLogprobs = processedLogprobs;
+        this.fused = fused;
     }
 
     /** Enables stop strings: the function turns generated ids into text. */
     public Generator withDetokenizer(Function<int[], String> detokenizer) {
-        return new Generator(model, detokenizer, maxBatch, processedLogprobs);
+        return new Generator(model, detokenizer, maxBatch, processedLogprobs, fused);
     }
 
     /** Requests run in chunks of at most this many rows (bounds memory; default 64). */
     public Generator withMaxBatch(int rows) {
         if (rows < 1) throw new IllegalArgumentException("max batch must be >= 1, got " + rows);
-        return new Generator(model, detokenizer, rows, processedLogprobs);
+        return new Generator(model, detokenizer, rows, processedLogprobs, fused);
     }
 
     /**
@@ -96,7 +107,22 @@ public final class Generator {
      * model ({@code raw_logprobs}).
      */
     public Generator withProcessedLogprobs(boolean processed) {
-        return new Generator(model, detokenizer, maxBatch, processed);
+        return new Generator(model, detokenizer, maxBatch, processed, fused);
+    }
+
+    /**
+     * {@code true}: each batch's decode steps run on a fused copy of the layer weights ({@link FusedWeights}: fewer,
+     * larger matrix products; the copy costs the layers' weight memory again while the batch decodes and is built
+     * from the current weights for every batch; prefill uses the parameters as they are); {@code false}: every
+     * step on the parameters as they are. Default: the
+     * {@code rsa.decode.fused} system property ({@code auto}: fused while the copy is at most 1 GiB).
+     */
+    public Generator withFusedWeights(boolean on) {
+        return new Generator(model, detokenizer, maxBatch, processedLogprobs, on);
+    }
+
+    boolean fusedWeights() {
+        return fused != null ? fused : FusedWeights.enabledFor(model.config(), model.computeType());
     }
 
     public List<Completion> generate(List<GenerationRequest> requests) {
@@ -132,9 +158,11 @@ public final class Generator {
     private List<Completion> run(List<GenerationRequest> chunk, TokenListener listener) {
         try (DecodeBatch batch = new DecodeBatch(this, chunk, listener)) {
             long t0 = System.nanoTime();
+            long c0 = cpuNanos();
             batch.start();
             afterStep.accept(0);
             long tDecode = System.nanoTime();
+            long cDecode = cpuNanos();
             long steps = 0;
             long decoded = 0;
             for (int step = 1; ; step++) {
@@ -144,7 +172,9 @@ public final class Generator {
                 afterStep.accept(step);
             }
             long tEnd = System.nanoTime();
-            lastStats = lastStats.plus(new Stats((tDecode - t0) / 1e6, (tEnd - tDecode) / 1e6, steps, decoded));
+            long cEnd = cpuNanos();
+            lastStats = lastStats.plus(new Stats((tDecode - t0) / 1e6, (tEnd - tDecode) / 1e6, steps, decoded,
+                    (cDecode - c0) / 1e6, (cEnd - cDecode) / 1e6));
             return batch.completions();
         }
     }
@@ -215,7 +245,7 @@ public final class Generator {
     public List<Completion> generate(List<GenerationRequest> requests, TokenListener listener) {
         validate(requests);
         Completion[] out = new Completion[requests.size()];
-        lastStats = new Stats(0, 0, 0, 0);
+        lastStats = new Stats(0, 0, 0, 0, 0, 0);
         // Similar prompt lengths share a chunk (less padding); results go back in request order.
         Integer[] order = new Integer[requests.size()];
         for (int i = 0; i < order.length; i++) order[i] = i;

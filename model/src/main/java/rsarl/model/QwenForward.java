@@ -87,6 +87,11 @@ final class QwenForward {
         return finalNorm.hasGradient() || lmHead.hasGradient();
     }
 
+    /** {@code [vocab, hidden]}: the embedding matrix where tied. */
+    NDArray lmHead() {
+        return lmHead;
+    }
+
     int numLayers() {
         return layers.length;
     }

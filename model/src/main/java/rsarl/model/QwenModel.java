@@ -169,6 +169,11 @@ public final class QwenModel implements AutoCloseable {
         for (NDArray p : params.values()) p.setRequiresGradient(true);
     }
 
+    /** RoPE's cos/sin table, shared with {@link #withWeights} views. */
+    RopeTable ropeTable() {
+        return rope;
+    }
+
     /** Computes RoPE for positions below {@code positions} now, so no decode step allocates them. */
     void reservePositions(long positions) {
         rope.reserve(positions);

@@ -1,0 +1,114 @@
+package rsarl.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Decode steps on {@link FusedWeights} ({@link CachedForward}) against the plain forward. */
+class CachedForwardTest {
+    private static final int[][] PROMPTS = {{5, 17, 42, 7}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, {200}};
+
+    private static List<GenerationRequest> requests(SamplingParams p) {
+        List<GenerationRequest> out = new ArrayList<>();
+        for (int i = 0; i < PROMPTS.length; i++) out.add(new GenerationRequest(PROMPTS[i], p, 11 + i));
+        return out;
+    }
+
+    /** Qwen3 (q/k norm, head_dim 32: a scale that is not a power of two) and Qwen2 (q/k/v biases, no q/k norm). */
+    @ParameterizedTest
+    @ValueSource(strings = {Fixtures.QWEN3, Fixtures.QWEN2})
+    void fusedDecodeGivesThePlainForwardsTokensAndLogprobs(String fixture) {
+        try (QwenModel model = QwenModel.load(Fixtures.dir(fixture))) {
+            for (SamplingParams p : new SamplingParams[] {SamplingParams.greedy(24), SamplingParams.of(0.8, 1.0, 24)}) {
+                // a padded batch (masked decode steps) and a single row (no mask)
+                List<Completion> plain = new Generator(model).withFusedWeights(false).generate(requests(p));
+                List<Completion> fused = new Generator(model).withFusedWeights(true).generate(requests(p));
+                for (int i = 0; i < PROMPTS.length; i++) {
+                    assertArrayEquals(plain.get(i).tokenIds(), fused.get(i).tokenIds(), fixture + " row " + i);
+                    assertArrayEquals(plain.get(i).logprobs(), fused.get(i).logprobs(), 2e-5f, fixture + " row " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void oneStepsLogitsMatchTheFullForward() {
+        try (QwenModel model = QwenModel.load(Fixtures.dir(Fixtures.QWEN3));
+             NDManager m = model.manager().newSubManager();
+             FusedWeights w = FusedWeights.of(model)) {
+            long[] ids = {5, 17, 42, 7, 99, 3};
+            NDArray full = model.forward(m.create(ids, new Shape(1, 6)), m.arange(0, 6, 1, DataType.INT64)
+                    .reshape(1, 6), null, null);
+            float[] expected = full.get(":, -1, :").toFloatArray();
+            try (KvCache cache = model.newCache(1, 8)) {
+                CachedForward step = new CachedForward(model, w);
+                long[] prompt = {5, 17, 42, 7, 99};
+                step.forwardLast(m.create(prompt, new Shape(1, 5)), m.arange(0, 5, 1, DataType.INT64).reshape(1, 5),
+                        null, cache);
+                NDArray last = step.forwardLast(m.create(new long[] {3}, new Shape(1, 1)),
+                        m.create(new long[] {5}, new Shape(1, 1)), null, cache);
+                assertArrayEquals(expected, last.toFloatArray(), 1e-5f);
+                assertEquals(6, cache.length());
+            }
+        }
+    }
+
+    /** Each batch builds its copy from the weights as they are: an in-place update between batches is seen. */
+    @Test
+    void weightsChangedInPlaceBetweenBatchesAreUsed() {
+        try (QwenModel model = QwenModel.load(Fixtures.dir(Fixtures.QWEN3))) {
+            Generator fused = new Generator(model).withFusedWeights(true);
+            Generator plain = new Generator(model).withFusedWeights(false);
+            List<Completion> before = fused.generate(requests(SamplingParams.greedy(12)));
+            model.parameters().get("model.layers.0.mlp.up_proj.weight").muli(-3f);
+            model.parameters().get("model.layers.1.self_attn.k_proj.weight").muli(2f);
+            List<Completion> after = fused.generate(requests(SamplingParams.greedy(12)));
+            List<Completion> reference = plain.generate(requests(SamplingParams.greedy(12)));
+            boolean changed = false;
+            for (int i = 0; i < PROMPTS.length; i++) {
+                assertArrayEquals(reference.get(i).tokenIds(), after.get(i).tokenIds(), "row " + i);
+                assertArrayEquals(reference.get(i).logprobs(), after.get(i).logprobs(), 2e-5f, "row " + i);
+                changed |= !java.util.Arrays.equals(before.get(i).logprobs(), after.get(i).logprobs());
+            }
+            assertTrue(changed, "the weight change must show in the outputs");
+        }
+    }
+
+    @Test
+    void switchAndSize() {
+        QwenConfig c = QwenConfig.read(Fixtures.dir(Fixtures.QWEN3).resolve("config.json"));
+        // layers x (hidden x (nh + 2 kv) d + nh d x hidden + 3 hidden x I) x 4 bytes
+        long perLayer = 64L * (4 + 2 * 2) * 32 + 4L * 32 * 64 + 3L * 64 * 160;
+        assertEquals(2 * perLayer * 4, FusedWeights.bytes(c, DataType.FLOAT32));
+        String old = System.getProperty(FusedWeights.PROPERTY);
+        try {
+            System.setProperty(FusedWeights.PROPERTY, "off");
+            assertFalse(FusedWeights.enabledFor(c, DataType.FLOAT32));
+            System.setProperty(FusedWeights.PROPERTY, "auto");
+            assertTrue(FusedWeights.enabledFor(c, DataType.FLOAT32));
+            System.setProperty(FusedWeights.PROPERTY, "sometimes");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> FusedWeights.enabledFor(c, DataType.FLOAT32));
+            assertTrue(e.getMessage().contains(FusedWeights.PROPERTY), e.getMessage());
+        } finally {
+            if (old == null) System.clearProperty(FusedWeights.PROPERTY);
+            else System.setProperty(FusedWeights.PROPERTY, old);
+        }
+        // Qwen3-0.6B in float32 (28 layers, hidden 1024, 16 q / 8 kv heads of 128, I 3072): above the auto limit
+        long qwen06 = 28L * (1024L * (16 + 16) * 128 + 16L * 128 * 1024 + 3L * 1024 * 3072) * 4;
+        assertTrue(qwen06 > FusedWeights.AUTO_MAX_BYTES);
+    }
+}
