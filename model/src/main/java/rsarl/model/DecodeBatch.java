@@ -272,7 +272,8 @@ final class DecodeBatch implements AutoCloseable {
 
     /** A decode step's forward: on fused weights where the generator wants them ({@link Generator#withFusedWeights}). */
     private NDArray forwardLast(NDArray ids, NDArray pos, NDArray keys, KvCache cache) {
-        if (wantFused == null) wantFused = gen.fusedWeights();
+        // fused copies hold the plain weights: a withAdapters view (LoRA applied as x A^T B^T) decodes unfused
+        if (wantFused == null) wantFused = gen.fusedWeights() && model.adapters().isEmpty();
         if (cached == null && wantFused) {
             fused = FusedWeights.of(model);
             cached = new CachedForward(model, fused);

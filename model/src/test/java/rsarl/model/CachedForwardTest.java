@@ -66,6 +66,34 @@ class CachedForwardTest {
         }
     }
 
+    /** A withAdapters view (LoRA as x A^T B^T, not in the parameters) decodes as its merged W + s B A would. */
+    @Test
+    void anAdapterViewDecodesWithItsAdapters() {
+        try (QwenModel model = QwenModel.load(Fixtures.dir(Fixtures.QWEN3));
+             NDManager m = model.manager().newSubManager()) {
+            String name = "model.layers.0.self_attn.q_proj.weight";
+            NDArray w = model.parameters().get(name);
+            long out = w.getShape().get(0);
+            long in = w.getShape().get(1);
+            LowRank lora = new LowRank(m.randomNormal(0, 0.5f, new Shape(2, in), DataType.FLOAT32),
+                    m.randomNormal(0, 0.5f, new Shape(out, 2), DataType.FLOAT32), 2f);
+            QwenModel adapted = model.withAdapters(java.util.Map.of(name, lora));
+            QwenModel merged = model.withWeights(java.util.Map.of(name, lora.effective(w)));
+            List<Completion> viaAdapters = new Generator(adapted).withFusedWeights(true)
+                    .generate(requests(SamplingParams.greedy(12)));
+            List<Completion> viaMerged = new Generator(merged).withFusedWeights(true)
+                    .generate(requests(SamplingParams.greedy(12)));
+            List<Completion> base = new Generator(model).withFusedWeights(true)
+                    .generate(requests(SamplingParams.greedy(12)));
+            boolean differsFromBase = false;
+            for (int i = 0; i < PROMPTS.length; i++) {
+                assertArrayEquals(viaMerged.get(i).tokenIds(), viaAdapters.get(i).tokenIds(), "row " + i);
+                differsFromBase |= !java.util.Arrays.equals(base.get(i).tokenIds(), viaAdapters.get(i).tokenIds());
+            }
+            assertTrue(differsFromBase, "the adapter must change the greedy tokens for this test to mean anything");
+        }
+    }
+
     /** Each batch builds its copy from the weights as they are: an in-place update between batches is seen. */
     @Test
     void weightsChangedInPlaceBetweenBatchesAreUsed() {
