@@ -6,19 +6,20 @@ import rsarl.model.Generator;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 
 /**
  * Runs a {@link RequestFeed} on a local generator with continuous batching: ready requests join the running batch
- * between decode steps (in arrival order, while it holds fewer than {@code maxBatch} rows and their prompt +
- * max_tokens fit the token budget), finished rows leave it, and their results go back to the feed at once, so the
- * requests those results make ready join as well. A request over the budget on its own runs alone.
+ * between decode steps (in arrival order, while it holds at most {@code maxBatch} rows and their prompt + max_tokens
+ * fit the token budget), finished rows leave it, and their results go back to the feed at once, so the requests
+ * those results make ready can join as well. When no batch runs, the next one begins with what is ready, from any
+ * problem and state. A request over the budget on its own runs alone.
  *
- * <p>A batch's KV cache is as long as the longest row since the batch began (a joining row is left-padded to it),
- * so a batch that never empties would grow without bound. A batch therefore admits a row only while the row would
- * end within {@link #WINDOW} times the longest prompt + max_tokens of the rows it began with; past that a second
- * batch begins beside it (two at most, each decoded by its own forward) and the first one drains.
+ * <p>Joining costs a prefill forward and a copy of the batch's cache, so rows join in groups: once half the batch
+ * is free (or everything waiting fits). A batch's cache is as long as its longest row since the batch began (a
+ * joining row is left-padded to it, and the cache never drops the padding), so a batch admits a row only while the
+ * row would end within {@link #WINDOW} times the longest prompt + max_tokens of the rows it began with; past that
+ * it drains and the next batch begins fresh.
  */
 final class ContinuousBatcher {
     static final int WINDOW = 2;
@@ -49,11 +50,15 @@ final class ContinuousBatcher {
     private final int maxBatch;
     private final long tokenBudget;
     private final String name;
+    /** Free rows before waiting rows join (fewer when fewer wait). */
+    private final int joinFree;
     private final ArrayDeque<Queued> waiting = new ArrayDeque<>();
-    private final List<Batch> batches = new ArrayList<>();
+    private Batch batch;
     private final List<Finished> finished = new ArrayList<>();
+    private long joined;
 
     ContinuousBatcher(LocalEngine engine, Generator generator, int maxBatch, long tokenBudget, String name) {
+        this.joinFree = Math.max(1, maxBatch / 2);
         this.engine = engine;
         this.generator = generator;
         this.maxBatch = maxBatch;
@@ -69,7 +74,7 @@ final class ContinuousBatcher {
                     waiting.add(prepare(item));
                 }
                 admit();
-                if (batches.isEmpty()) return; // nothing waits (admit always starts a batch for a waiting row)
+                if (batch == null) return; // nothing waits (admit always starts a batch for a waiting row)
                 step();
                 List<Finished> done = new ArrayList<>(finished);
                 finished.clear();
@@ -80,10 +85,8 @@ final class ContinuousBatcher {
                 }
             }
         } finally {
-            for (Batch b : batches) {
-                b.running.close();
-            }
-            batches.clear();
+            if (batch != null) batch.running.close();
+            batch = null;
             waiting.clear();
             finished.clear();
         }
@@ -99,35 +102,32 @@ final class ContinuousBatcher {
     }
 
     private void admit() {
-        int rows = 0;
-        long reserved = 0;
-        for (Batch b : batches) {
-            rows += b.running.rows();
-            reserved += b.running.tokensReserved();
-        }
-        Batch newest = batches.isEmpty() ? null : batches.get(batches.size() - 1);
-        if (newest != null) {
-            List<Queued> joining = take(rows, reserved, newest);
-            if (!joining.isEmpty()) {
-                int base = newest.members.size();
-                newest.members.addAll(joining);
-                generating(() -> newest.running.join(requests(joining), listener(newest, base)));
-                newest.length = Math.max(newest.length, longestPrompt(joining));
-                rows += joining.size();
-                reserved += tokens(joining);
-            }
-        }
-        boolean windowFull = newest != null && !waiting.isEmpty() && waiting.peek().end(newest.length) > newest.window;
-        if ((newest == null || windowFull && batches.size() < 2) && !waiting.isEmpty()) {
-            List<Queued> first = take(rows, reserved, null);
-            if (first.isEmpty()) return;
+        if (waiting.isEmpty()) return;
+        if (batch == null) {
+            List<Queued> first = take(0, 0, null);
             Batch b = new Batch();
             b.members.addAll(first);
             for (Queued q : first) b.window = Math.max(b.window, WINDOW * q.tokens());
             b.length = longestPrompt(first);
             generating(() -> b.running = generator.begin(requests(first), listener(b, 0)));
-            batches.add(b);
+            batch = b;
+            return;
         }
+        int rows = batch.running.rows();
+        if (maxBatch - rows < Math.min(joinFree, waiting.size())) return;
+        List<Queued> joining = take(rows, batch.running.tokensReserved(), batch);
+        if (joining.isEmpty()) return;
+        Batch b = batch;
+        int base = b.members.size();
+        b.members.addAll(joining);
+        generating(() -> b.running.join(requests(joining), listener(b, base)));
+        b.length = Math.max(b.length, longestPrompt(joining));
+        joined += joining.size();
+    }
+
+    /** Rows that joined a running batch so far (rather than beginning one). */
+    long joinedRows() {
+        return joined;
     }
 
     /** Waiting rows, in order, that fit beside {@code rows} running ones (and {@code into}'s window when not null). */
@@ -144,18 +144,15 @@ final class ContinuousBatcher {
         return out;
     }
 
-    /** One decode step of every batch; finished rows are collected, empty batches closed. */
+    /** One decode step; finished rows are collected, an empty batch closed. */
     private void step() {
-        for (Iterator<Batch> it = batches.iterator(); it.hasNext(); ) {
-            Batch b = it.next();
-            boolean[] more = new boolean[1];
-            generating(() -> more[0] = b.running.step());
-            if (more[0]) {
-                b.length++;
-            } else {
-                b.running.close();
-                it.remove();
-            }
+        boolean[] more = new boolean[1];
+        generating(() -> more[0] = batch.running.step());
+        if (more[0]) {
+            batch.length++;
+        } else {
+            batch.running.close();
+            batch = null;
         }
     }
 

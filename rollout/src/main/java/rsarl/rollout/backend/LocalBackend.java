@@ -104,6 +104,11 @@ public final class LocalBackend implements Backend {
         batcher.run(feed);
     }
 
+    /** Rows that joined a running batch between decode steps so far (continuous batching at work). */
+    public synchronized long joinedRows() {
+        return batcher.joinedRows();
+    }
+
     @Override
     public void close() {
         engine.close();

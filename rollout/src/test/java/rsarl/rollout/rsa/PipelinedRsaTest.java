@@ -143,7 +143,9 @@ class PipelinedRsaTest {
         Run pipelined;
         try (LocalBackend local = new LocalBackend(LocalEngine.load(model, "cpu"), 4, 2000)) {
             sequential = run(new OneByOne(local), "sequential", settings, RsaLoop.Listener.NONE);
+            long before = local.joinedRows();
             pipelined = run(local, "pipelined", settings, RsaLoop.Listener.NONE);
+            assertTrue(local.joinedRows() > before, "rows should join the running batch between steps");
         }
         assertEquals(PROBLEMS.size() * 3 * 3, pipelined.generations().size());
         assertEquals(sequential.generations(), pipelined.generations());
