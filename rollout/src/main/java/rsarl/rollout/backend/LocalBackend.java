@@ -1,34 +1,47 @@
 package rsarl.rollout.backend;
 
-import rsarl.model.Completion;
-import rsarl.model.GenerationRequest;
 import rsarl.model.Generator;
 import rsarl.rollout.config.BackendConfig;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 
 /**
- * A backend that generates in this process with {@link Generator}: every request of a call is rendered with the
- * chat template and decoded in batches of at most {@code maxBatch} rows. Each request samples from its own seed,
- * so its text does not depend on what shares its batch.
+ * A backend that generates in this process with {@link Generator}: requests are rendered with the chat template
+ * and decoded with continuous batching ({@link ContinuousBatcher}), at most {@code maxBatch} rows and
+ * {@code tokenBudget} prompt + max_tokens tokens at once. Each request samples from its own seed, so its text does
+ * not depend on what shares its batch.
  */
 public final class LocalBackend implements Backend {
     private final LocalEngine engine;
     private final int maxBatch;
-    private final Generator generator;
+    private final long tokenBudget;
+    private final ContinuousBatcher batcher;
 
-    /** Takes ownership of {@code engine} (closed with this backend). */
+    /** Takes ownership of {@code engine} (closed with this backend); no token budget. */
     public LocalBackend(LocalEngine engine, int maxBatch) {
+        this(engine, maxBatch, Long.MAX_VALUE);
+    }
+
+    /**
+     * Takes ownership of {@code engine} (closed with this backend).
+     *
+     * @param tokenBudget most prompt + max_tokens tokens of the rows decoding at once
+     */
+    public LocalBackend(LocalEngine engine, int maxBatch, long tokenBudget) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("max_batch: must be >= 1, got " + maxBatch);
         }
+        if (tokenBudget < 1) {
+            throw new IllegalArgumentException("token_budget: must be >= 1, got " + tokenBudget);
+        }
         this.engine = engine;
         this.maxBatch = maxBatch;
-        this.generator = engine.generator(maxBatch);
+        this.tokenBudget = tokenBudget;
+        this.batcher = new ContinuousBatcher(engine, engine.generator(maxBatch), maxBatch, tokenBudget, describe());
     }
 
     /** {@code backend: {type: local, model: DIR, device: cpu, max_batch: 32, dtype: fp32}}. */
@@ -45,7 +58,8 @@ public final class LocalBackend implements Backend {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("backend.model: " + e.getMessage(), e);
         }
-        return new LocalBackend(engine, config.maxBatch());
+        return new LocalBackend(engine, config.maxBatch(),
+                config.tokenBudget() == null ? Long.MAX_VALUE : config.tokenBudget());
     }
 
     public LocalEngine engine() {
@@ -54,46 +68,45 @@ public final class LocalBackend implements Backend {
 
     @Override
     public String describe() {
-        return "local " + engine.dir() + " (device " + engine.device() + ", max batch " + maxBatch + ")";
+        return "local " + engine.dir() + " (device " + engine.device() + ", max batch " + maxBatch
+                + (tokenBudget == Long.MAX_VALUE ? "" : ", token budget " + tokenBudget) + ")";
     }
 
+    /** As one feed: similar prompt lengths first share a batch (less left padding); results do not depend on it. */
     @Override
     public synchronized List<BackendResult> generate(List<ChatRequest> requests, ResultListener listener) {
-        List<GenerationRequest> prepared = new ArrayList<>(requests.size());
+        int[] lengths = new int[requests.size()];
         for (int i = 0; i < requests.size(); i++) {
-            ChatRequest r = requests.get(i);
             try {
-                prepared.add(engine.request(engine.chatPrompt(r.messages()), r.params(), r.seed()));
+                lengths[i] = engine.chatPrompt(requests.get(i).messages()).length;
             } catch (IllegalArgumentException e) {
                 throw new BackendException(describe() + ": request " + i + ": " + e.getMessage(), e);
             }
         }
-        // Batching similar prompt lengths together wastes less on left padding; results do not depend on it.
         Integer[] order = new Integer[requests.size()];
         Arrays.setAll(order, i -> i);
-        Arrays.sort(order, Comparator.comparingInt(i -> prepared.get(i).promptIds().length));
+        Arrays.sort(order, Comparator.comparingInt(i -> lengths[i]));
         BackendResult[] results = new BackendResult[requests.size()];
-        for (int start = 0; start < order.length; start += maxBatch) {
-            int end = Math.min(order.length, start + maxBatch);
-            List<GenerationRequest> batch = new ArrayList<>(end - start);
-            for (int k = start; k < end; k++) {
-                batch.add(prepared.get(order[k]));
-            }
-            List<Completion> out;
-            try {
-                out = generator.generate(batch);
-            } catch (RuntimeException e) {
-                throw new BackendException(describe() + ": generation failed: " + e.getMessage(), e);
-            }
-            for (int k = start; k < end; k++) {
-                int index = order[k];
-                TextCompletion t = engine.text(prepared.get(index), out.get(k - start));
-                BackendResult r = new BackendResult(t.text(), t.promptTokens(), t.completionTokens(), t.finishReason());
+        ArrayDeque<RequestFeed.Item> items = new ArrayDeque<>();
+        for (int index : order) {
+            items.add(new RequestFeed.Item(requests.get(index), r -> {
                 results[index] = r;
                 listener.onResult(index, r);
-            }
+            }));
         }
+        batcher.run(items::poll);
         return Arrays.asList(results);
+    }
+
+    /** Continuous batching: requests the feed makes ready join the running batch between decode steps. */
+    @Override
+    public synchronized void generate(RequestFeed feed) {
+        batcher.run(feed);
+    }
+
+    /** Rows that joined a running batch between decode steps so far (continuous batching at work). */
+    public synchronized long joinedRows() {
+        return batcher.joinedRows();
     }
 
     @Override

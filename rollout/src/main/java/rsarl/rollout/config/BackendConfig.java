@@ -18,10 +18,12 @@ import java.util.Set;
  * @param dtype          local: model weights, {@code fp32} (default) or {@code fp16}
  * @param baseModel      local: the base folder when {@code model} is a PEFT adapter whose
  *                       {@code base_model_name_or_path} is not a folder here (e.g. a hub id); null otherwise
+ * @param tokenBudget    local: most prompt + max_tokens tokens of the rows decoding at once (null: no bound but
+ *                       {@code max_batch}); a request over it on its own runs alone
  */
 public record BackendConfig(String type, String baseUrl, String model, String apiKeyEnv, Integer maxConcurrency,
                             Double timeoutS, Integer maxRetries, Double backoffS, String device, Integer maxBatch,
-                            String dtype, String baseModel) {
+                            String dtype, String baseModel, Long tokenBudget) {
 
     public static final Set<String> TYPES = Set.of("openai", "local");
 
@@ -47,6 +49,9 @@ public record BackendConfig(String type, String baseUrl, String model, String ap
             throw new IllegalArgumentException("dtype: " + e.getMessage(), e);
         }
         Check.atLeast("max_batch", maxBatch, 1);
+        if (tokenBudget != null && tokenBudget < 1) {
+            throw new IllegalArgumentException("token_budget: must be >= 1, got " + tokenBudget);
+        }
         Check.atLeast("max_concurrency", maxConcurrency, 1);
         Check.atLeast("max_retries", maxRetries, 0);
         if (!(timeoutS > 0)) {
@@ -68,6 +73,14 @@ public record BackendConfig(String type, String baseUrl, String model, String ap
                          Double timeoutS, Integer maxRetries, Double backoffS, String device, Integer maxBatch) {
         this(type, baseUrl, model, apiKeyEnv, maxConcurrency, timeoutS, maxRetries, backoffS, device, maxBatch, null,
                 null);
+    }
+
+    /** Without {@code token_budget}. */
+    public BackendConfig(String type, String baseUrl, String model, String apiKeyEnv, Integer maxConcurrency,
+                         Double timeoutS, Integer maxRetries, Double backoffS, String device, Integer maxBatch,
+                         String dtype, String baseModel) {
+        this(type, baseUrl, model, apiKeyEnv, maxConcurrency, timeoutS, maxRetries, backoffS, device, maxBatch, dtype,
+                baseModel, null);
     }
 
     public static BackendConfig local(String modelDir, String device) {

@@ -19,7 +19,6 @@ public final class ConsoleProgress implements RsaLoop.Listener, AutoCloseable {
     private final PrintStream out;
     private ProgressBar bar;
     private Long seed;
-    private int step;
     private int steps;
 
     public ConsoleProgress(PrintStream out) {
@@ -36,7 +35,6 @@ public final class ConsoleProgress implements RsaLoop.Listener, AutoCloseable {
                     .setConsumer(new ConsoleProgressBarConsumer(out, 110)).build();
             this.seed = seed;
         }
-        this.step = step;
         this.steps = steps;
         bar.setExtraMessage("state " + step + "/" + steps);
         bar.stepBy(reused);
@@ -49,7 +47,7 @@ public final class ConsoleProgress implements RsaLoop.Listener, AutoCloseable {
 
     @Override
     public synchronized void stateFinished(StateMetrics m) {
-        bar.setExtraMessage(String.format(Locale.ROOT, "state %d/%d pass@1 %.3f maj %.3f", step, steps, m.pass1(),
+        bar.setExtraMessage(String.format(Locale.ROOT, "state %d/%d pass@1 %.3f maj %.3f", m.step(), steps, m.pass1(),
                 m.majority()));
     }
 

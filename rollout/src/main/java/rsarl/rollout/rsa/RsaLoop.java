@@ -6,12 +6,8 @@ import rsarl.rewards.Problem;
 import rsarl.rewards.Verifier;
 import rsarl.rollout.backend.Backend;
 import rsarl.rollout.backend.BackendResult;
-import rsarl.rollout.backend.ChatRequest;
 import rsarl.rollout.prompt.AggregationTemplate;
-import rsarl.rollout.prompt.PromptBuilder;
 
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +18,9 @@ import java.util.function.Function;
 /**
  * The Recursive Self-Aggregation loop for one seed: state 1 samples N solutions per problem from the
  * standard prompt; each later state replaces the whole population with N aggregations, each of K
- * distinct members of the previous population drawn uniformly. All problems x N slots of a state go
- * to the backend as one batch. Finished requests found in the log are reused, not sent again.
+ * distinct members of the previous population drawn uniformly. Each problem's state goes to the backend as soon
+ * as its previous state is done; a backend without continuous batching gets all problems x N slots of a state as
+ * one batch. Finished requests found in the log are reused, not sent again.
  */
 public final class RsaLoop {
 
@@ -41,7 +38,10 @@ public final class RsaLoop {
         }
     }
 
-    /** Progress hooks; called on the loop's thread except {@link #generated}, which backends may call concurrently. */
+    /**
+     * Progress hooks, called one at a time (under the loop's lock, possibly from a backend's thread). States overlap:
+     * state t+1 may start before state t finished, but each kind of call comes in state order.
+     */
     public interface Listener {
         Listener NONE = new Listener() {
         };
@@ -67,77 +67,20 @@ public final class RsaLoop {
         this.settings = settings;
     }
 
-    /** Runs all T states for {@code seed}, logging every new generation; returns the metrics of each state. */
+    /**
+     * Runs all T states for {@code seed}, logging every new generation; returns the metrics of each state. A
+     * problem's next state is sent as soon as its own previous state is done ({@link RsaPipeline}).
+     */
     public List<StateMetrics> run(List<Problem> problems, long seed, GenerationLog log, Listener listener) {
         checkUniqueIds(problems);
-        int n = settings.population();
-        List<StateMetrics> metrics = new ArrayList<>();
-        Generation[][] previous = null;
-        long calls = 0;
-        long promptTokens = 0;
-        long completionTokens = 0;
-        for (int step = 1; step <= settings.steps(); step++) {
-            Generation[][] current = new Generation[problems.size()][n];
-            List<ChatRequest> requests = new ArrayList<>();
-            List<int[]> targets = new ArrayList<>(); // {problem index, slot}
-            List<List<Integer>> targetParents = new ArrayList<>();
-            for (int p = 0; p < problems.size(); p++) {
-                Problem problem = problems.get(p);
-                for (int slot = 0; slot < n; slot++) {
-                    List<Integer> parents = step == 1 ? List.of()
-                            : boxed(SubsetSampler.parents(seed, step, problem.id(), slot, n, settings.k()));
-                    Generation done = log.get(new Generation.Key(problem.id(), seed, step, slot));
-                    if (done != null) {
-                        if (!done.parents().equals(parents)) {
-                            throw new IllegalStateException(log.file() + ": problem " + problem.id() + " seed " + seed
-                                    + " step " + step + " slot " + slot + " was aggregated from slots " + done.parents()
-                                    + " but this config draws " + parents
-                                    + "; the output directory holds a different run");
-                        }
-                        current[p][slot] = done;
-                        continue;
-                    }
-                    String prompt = step == 1 ? PromptBuilder.standardPrompt(problem)
-                            : settings.template().render(problem, responses(previous[p], parents));
-                    requests.add(ChatRequest.user(prompt, settings.sampling(),
-                            DerivedSeeds.requestSeed(seed, step, problem.id(), slot)));
-                    targets.add(new int[]{p, slot});
-                    targetParents.add(parents);
-                }
-            }
-            listener.stateStarted(seed, step, settings.steps(), problems.size() * n,
-                    problems.size() * n - requests.size());
-            final int state = step;
-            if (!requests.isEmpty()) {
-                backend.generate(requests, (index, result) -> {
-                    int[] target = targets.get(index);
-                    Problem problem = problems.get(target[0]);
-                    Generation g = grade(problem, seed, state, target[1], targetParents.get(index), result);
-                    log.append(g);
-                    current[target[0]][target[1]] = g;
-                    listener.generated(g);
-                });
-            }
-            List<ProblemMetrics> perProblem = new ArrayList<>(problems.size());
-            for (int p = 0; p < problems.size(); p++) {
-                for (int slot = 0; slot < n; slot++) {
-                    Generation g = current[p][slot];
-                    if (g == null) {
-                        throw new IllegalStateException(backend.describe() + " returned no result for problem "
-                                + problems.get(p).id() + " slot " + slot);
-                    }
-                    calls++;
-                    promptTokens += Math.max(0, g.promptTokens());
-                    completionTokens += Math.max(0, g.completionTokens());
-                }
-                perProblem.add(ProblemMetrics.of(Arrays.asList(current[p]), problems.get(p), verifier(problems.get(p))));
-            }
-            StateMetrics m = StateMetrics.average(seed, step, perProblem, calls, promptTokens, completionTokens);
-            metrics.add(m);
-            listener.stateFinished(m);
-            previous = current; // the new population replaces the old one entirely
+        RsaPipeline pipeline = new RsaPipeline(problems, seed, settings, log, listener, this::grade, this::verifier);
+        pipeline.start();
+        backend.generate(pipeline);
+        String missing = pipeline.firstMissing();
+        if (missing != null) {
+            throw new IllegalStateException(backend.describe() + " returned no result for " + missing);
         }
-        return metrics;
+        return pipeline.metrics();
     }
 
     private Generation grade(Problem problem, long seed, int step, int slot, List<Integer> parents, BackendResult r) {
@@ -148,18 +91,6 @@ public final class RsaLoop {
 
     private Verifier verifier(Problem problem) {
         return verifierCache.computeIfAbsent(problem.task(), verifiers);
-    }
-
-    private static List<String> responses(Generation[] population, List<Integer> parents) {
-        List<String> out = new ArrayList<>(parents.size());
-        for (int slot : parents) {
-            out.add(population[slot].response());
-        }
-        return out;
-    }
-
-    private static List<Integer> boxed(int[] values) {
-        return Arrays.stream(values).boxed().toList();
     }
 
     static void checkUniqueIds(List<Problem> problems) {

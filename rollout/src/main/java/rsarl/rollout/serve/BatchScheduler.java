@@ -28,7 +28,8 @@ import java.util.function.Function;
  *
  * <p>Load limits: at most {@code maxQueued} rows wait (more get {@link QueueFullException}, the server's 429), and
  * a batch takes rows, in arrival order, only while their prompt + max_tokens fit the {@code tokenBudget}: the
- * first row that does not fit starts the next batch, so no row is overtaken and every wait is bounded.
+ * first row that does not fit starts the next batch, so no row is overtaken and every wait is bounded. In continuous
+ * batching at most {@link #PREFILL_TOKENS} prompt tokens are prefilled per decode step (chunked admission).
  */
 public final class BatchScheduler implements AutoCloseable {
     /** Runs one batch, telling the listener each token as it is picked (request indices into the batch). */
@@ -46,6 +47,8 @@ public final class BatchScheduler implements AutoCloseable {
 
     /** Queued by {@link #close()} after the last accepted row: the thread finishes the queue, then stops. */
     private static final Pending END = new Pending(null, null, null);
+    /** Prompt tokens prefilled per step in continuous batching (the start's first chunk, then each join). */
+    static final int PREFILL_TOKENS = 512;
 
     private final Runner generate;
     /** Non-null: continuous batching (rows join the running batch between decode steps). */
@@ -132,9 +135,7 @@ public final class BatchScheduler implements AutoCloseable {
      *
      * @throws RejectedExecutionException once {@link #close()} has begun
      */
-    public List<CompletableFuture<Completion>> submit(List<GenerationRequest> requests) {
-        return submit(requests, null);
-    }
+    public List<CompletableFuture<Completion>> submit(List<GenerationRequest> requests) { return submit(requests, null); }
 
     /**
      * As {@link #submit(List)}; {@code listeners.get(i)} (when the list is not null) hears row i's tokens as they
@@ -169,9 +170,7 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     /** Rows waiting for a batch now. */
-    public int queuedRows() {
-        return queued.get();
-    }
+    public int queuedRows() { return queued.get(); }
 
     /** A client's wait before retrying: the queue's batches at the mean batch time so far, at least 1 s. */
     private long retryAfterSeconds() {
@@ -182,31 +181,21 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     /** Batches run so far. */
-    public long batches() {
-        return batches.get();
-    }
+    public long batches() { return batches.get(); }
 
     /** Rows run so far (a request with n choices is n rows). */
-    public long rows() {
-        return rows.get();
-    }
+    public long rows() { return rows.get(); }
 
     /** Sizes of the last (up to 256) batches, oldest first: for benchmarks and tuning the waits. */
     public List<Integer> recentBatchSizes() {
-        synchronized (recent) {
-            return List.copyOf(recent);
-        }
+        synchronized (recent) { return List.copyOf(recent); }
     }
 
     /** Time spent inside generate calls so far, in nanoseconds. */
-    public long busyNanos() {
-        return busyNanos.get();
-    }
+    public long busyNanos() { return busyNanos.get(); }
 
     /** The most rows one batch has held. */
-    public long largestBatch() {
-        return largest.get();
-    }
+    public long largestBatch() { return largest.get(); }
 
     private void loop() {
         boolean ending = false;
@@ -274,30 +263,43 @@ public final class BatchScheduler implements AutoCloseable {
      * @return whether {@link #close} was seen (no row joins after it)
      */
     private boolean runContinuously(List<Pending> batch) {
-        queued.addAndGet(-batch.size());
-        List<Pending> members = new ArrayList<>(batch);
+        // Chunked admission: the batch starts with its first PREFILL_TOKENS of prompts; the rest go back to the head
+        // of the queue and join a chunk per decode step, so early rows need not wait for every prompt's prefill.
+        int head = 1;
+        long prefill = batch.get(0).request().promptIds().length;
+        while (head < batch.size() && prefill + batch.get(head).request().promptIds().length <= PREFILL_TOKENS)
+            prefill += batch.get(head++).request().promptIds().length;
+        for (int i = batch.size() - 1; i >= head; i--) queue.addFirst(batch.get(i));
+        List<Pending> first = List.copyOf(batch.subList(0, head));
+        queued.addAndGet(-first.size());
+        List<Pending> members = new ArrayList<>(first);
         boolean ending = false;
         long t0 = System.nanoTime();
         try {
             Generator.Running started;
             synchronized (stepLock) {
-                started = continuous.begin(requests(batch), listener(members, 0));
+                started = continuous.begin(requests(first), listener(members, 0));
             }
             try (Generator.Running running = started) {
-                count(batch.size());
+                count(first.size());
                 while (true) {
                     List<Pending> joining = new ArrayList<>();
                     long reserved = running.tokensReserved();
+                    long chunk = 0;
                     while (!ending && running.rows() + joining.size() < maxBatch) {
                         Pending p = queue.peek();
                         if (p == null) break;
                         if (p != END && reserved + p.tokens() > tokenBudget) break;
+                        if (p != END && !joining.isEmpty() && chunk + p.request().promptIds().length > PREFILL_TOKENS) {
+                            break;
+                        }
                         queue.poll();
                         if (p == END) {
                             ending = true;
                             break;
                         }
                         reserved += p.tokens();
+                        chunk += p.request().promptIds().length;
                         joining.add(p);
                     }
                     if (!joining.isEmpty()) {
@@ -325,9 +327,7 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     private static List<GenerationRequest> requests(List<Pending> batch) {
-        List<GenerationRequest> out = new ArrayList<>(batch.size());
-        for (Pending p : batch) out.add(p.request());
-        return out;
+        return batch.stream().map(Pending::request).toList();
     }
 
     /** Tokens go to each row's own listener; a row's future completes as soon as the row is done. */

@@ -10,12 +10,10 @@ import com.sun.net.httpserver.HttpServer;
 import rsarl.model.Completion;
 import rsarl.model.GenerationRequest;
 import rsarl.rollout.backend.LocalEngine;
-import rsarl.rollout.backend.TextCompletion;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -46,6 +44,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final ServedModels models;
     private final WeightRoutes weights;
     private final GenerateRoute sglangGenerate;
+    private final ReplyJson replies;
     private final long created = System.currentTimeMillis() / 1000;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean closing;
@@ -56,10 +55,11 @@ public final class OpenAiServer implements AutoCloseable {
         this.options = options;
         this.http = http;
         this.models = new ServedModels(engine, options);
+        this.replies = new ReplyJson(engine);
         this.scheduler = models.baseScheduler();
         this.weights = new WeightRoutes(models, OpenAiServer::parse);
         this.sglangGenerate = new GenerateRoute(engine, models,
-                (request, s) -> generate(request, s).stream().map(Finished::text).toList());
+                (request, s) -> generate(request, s).stream().map(ReplyJson.Finished::text).toList());
         // Each waiting request holds a handler thread: enough of them to fill several batches.
         int threads = Math.max(16, 4 * options.maxBatch());
         AtomicInteger n = new AtomicInteger();
@@ -205,10 +205,6 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    /** One choice: its row, the OpenAI-style text and the generator's completion (for top log-probs). */
-    private record Finished(GenerationRequest row, TextCompletion text, Completion raw) {
-    }
-
     private List<GenerationRequest> rows(ApiRequest request) {
         try {
             return request.rows(engine);
@@ -243,13 +239,13 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     /** Runs every row through the scheduler and waits; the texts come back in row order. */
-    private List<Finished> generate(ApiRequest request, BatchScheduler scheduler) {
+    private List<ReplyJson.Finished> generate(ApiRequest request, BatchScheduler scheduler) {
         List<GenerationRequest> rows = rows(request);
-        List<Finished> out = new ArrayList<>(rows.size());
+        List<ReplyJson.Finished> out = new ArrayList<>(rows.size());
         if (request.scoreOnly()) {
             for (GenerationRequest r : rows) {
                 Completion none = new Completion(new int[0], new float[0], "length");
-                out.add(new Finished(r, engine.text(r, none), none));
+                out.add(new ReplyJson.Finished(r, engine.text(r, none), none));
             }
             return out;
         }
@@ -268,76 +264,18 @@ public final class OpenAiServer implements AutoCloseable {
                 }
                 throw new ApiError(500, "server_error", null, null, "generation failed: " + cause);
             }
-            out.add(new Finished(rows.get(i), engine.text(rows.get(i), c), c));
+            out.add(new ReplyJson.Finished(rows.get(i), engine.text(rows.get(i), c), c));
         }
         return out;
     }
 
     private ObjectNode chat(ApiRequest request, BatchScheduler scheduler) {
-        List<Finished> done = generate(request, scheduler);
-        ObjectNode root = head("chatcmpl-", "chat.completion");
-        ArrayNode choices = root.putArray("choices");
-        for (int i = 0; i < done.size(); i++) {
-            TextCompletion t = done.get(i).text();
-            Completion c = done.get(i).raw();
-            ObjectNode choice = choices.addObject().put("index", i);
-            choice.putObject("message").put("role", "assistant").put("content", t.text());
-            if (request.logprobs()) {
-                LogprobsJson.chat(choice.putObject("logprobs").putArray("content"), engine, t.tokenIds(),
-                        t.logprobs(), c.topIds(), c.topLogprobs(), 0, t.tokenIds().length);
-            } else {
-                choice.putNull("logprobs");
-            }
-            choice.put("finish_reason", t.finishReason());
-        }
-        usage(root, done, request);
-        return root;
+        return replies.chat(head("chatcmpl-", "chat.completion"), generate(request, scheduler), request);
     }
 
     private ObjectNode completion(ApiRequest request, BatchScheduler scheduler, boolean returnTokenIds) {
-        List<Finished> done = generate(request, scheduler);
-        ObjectNode root = head("cmpl-", "text_completion");
-        ArrayNode choices = root.putArray("choices");
-        int top = request.output().topLogprobs();
-        for (int i = 0; i < done.size(); i++) {
-            TextCompletion t = done.get(i).text();
-            Completion c = done.get(i).raw();
-            int[] prompt = done.get(i).row().promptIds();
-            String echoed = request.output().echo() ? engine.tokenizer().decode(prompt, false) : "";
-            ObjectNode choice = choices.addObject().put("index", i).put("text", echoed + t.text());
-            if (request.logprobs()) {
-                ObjectNode lp = LogprobsJson.legacy(choice.putObject("logprobs"));
-                int offset = 0;
-                if (request.output().echo()) {
-                    // the prompt's own tokens first; the first has no log-prob (null), as OpenAI reports it
-                    rsarl.model.PromptLogprobs scored = engine.scorePrompt(prompt, top);
-                    float[] lps = new float[prompt.length];
-                    int[][] topIds = new int[prompt.length][];
-                    float[][] topLps = new float[prompt.length][];
-                    lps[0] = Float.NaN;
-                    for (int k = 1; k < prompt.length; k++) {
-                        lps[k] = scored.logprobs()[k - 1];
-                        topIds[k] = scored.topIds()[k - 1];
-                        topLps[k] = scored.topLogprobs()[k - 1];
-                    }
-                    offset = LogprobsJson.appendLegacy(lp, engine, prompt, lps, topIds, topLps, top, 0);
-                }
-                LogprobsJson.appendLegacy(lp, engine, t.tokenIds(), t.logprobs(), c.topIds(), c.topLogprobs(), top,
-                        offset);
-            } else {
-                choice.putNull("logprobs");
-            }
-            choice.put("finish_reason", t.finishReason());
-            if (returnTokenIds) {
-                // vLLM's return_token_ids: the prompt's and the completion's ids, as the trainer puts them in the loss.
-                ArrayNode p = choice.putArray("prompt_token_ids");
-                for (int id : request.prompts().get(i / request.n())) p.add(id);
-                ArrayNode c2 = choice.putArray("token_ids");
-                for (int id : t.tokenIds()) c2.add(id);
-            }
-        }
-        usage(root, done, request);
-        return root;
+        return replies.completion(head("cmpl-", "text_completion"), generate(request, scheduler), request,
+                returnTokenIds);
     }
 
     private ObjectNode head(String idPrefix, String object) {
@@ -346,16 +284,6 @@ public final class OpenAiServer implements AutoCloseable {
                 .put("object", object)
                 .put("created", System.currentTimeMillis() / 1000)
                 .put("model", options.servedModelName());
-    }
-
-    /** OpenAI counts each prompt once however many choices it has; completion tokens add up over choices. */
-    private static void usage(ObjectNode root, List<Finished> done, ApiRequest request) {
-        long prompt = 0;
-        for (int[] p : request.prompts()) prompt += p.length;
-        long completion = 0;
-        for (Finished t : done) completion += t.text().completionTokens();
-        root.putObject("usage").put("prompt_tokens", prompt).put("completion_tokens", completion)
-                .put("total_tokens", prompt + completion);
     }
 
     private ObjectNode modelObject() {

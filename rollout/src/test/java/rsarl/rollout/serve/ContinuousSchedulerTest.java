@@ -49,4 +49,38 @@ class ContinuousSchedulerTest {
             }
         }
     }
+
+    @Test
+    void promptsOverThePrefillBudgetJoinAChunkPerStep(@TempDir Path tmp) throws Exception {
+        try (QwenModel model = QwenModel.load(TinyModel.create(tmp.resolve("m"), 6))) {
+            Generator gen = new Generator(model);
+            int len = BatchScheduler.PREFILL_TOKENS * 2 / 5; // two prompts per chunk: rows 0-1, 2-3, 4-5
+            List<GenerationRequest> rows = new java.util.ArrayList<>();
+            for (int r = 0; r < 6; r++) {
+                int[] ids = new int[len];
+                for (int j = 0; j < len; j++) ids[j] = 3 + (r * 7 + j) % 200;
+                rows.add(new GenerationRequest(ids, SamplingParams.greedy(3), r));
+            }
+            List<Completion> solo = new java.util.ArrayList<>();
+            for (GenerationRequest r : rows) solo.add(gen.generate(List.of(r)).get(0));
+            List<String> events = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            List<Generator.TokenListener> listeners = new java.util.ArrayList<>();
+            for (int r = 0; r < 6; r++) {
+                int row = r;
+                listeners.add((req, index, token, lp, ti, tl) -> events.add(row + ":" + index));
+            }
+            try (BatchScheduler s = new BatchScheduler(gen, 8, Duration.ofMillis(200), Duration.ofMillis(200), 100,
+                    1_000_000)) {
+                List<CompletableFuture<Completion>> out = s.submit(rows, listeners);
+                for (int r = 0; r < 6; r++) {
+                    assertArrayEquals(solo.get(r).tokenIds(), out.get(r).get(60, TimeUnit.SECONDS).tokenIds());
+                }
+                assertEquals(1, s.batches(), "the later chunks joined the running batch");
+                assertEquals(6, s.largestBatch());
+            }
+            // Rows 0-3 start together (the second chunk joins before the first step); rows 4-5 a step later.
+            assertTrue(events.indexOf("0:1") < events.indexOf("5:0"), events.toString());
+            assertTrue(events.indexOf("3:0") < events.indexOf("4:0"), events.toString());
+        }
+    }
 }
