@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Makes models/tiny, the first-run model of the quick start (configs/train/tiny.yaml, configs/eval/tiny.yaml): the
 # project's tokenizer (320 ids) and a random tiny Qwen3 (preset tiny, seed 0), supervised-fine-tuned for 600 steps on
-# 4000 puzzle:arith problems (configs/tiny-model/sft.yaml; 30% of the pairs aggregation prompts answered by the
-# candidates' majority), then its greedy answers to the first held-out problems recorded in recorded.jsonl (checked by
-# TinyModelTest). Seeded, on one torch thread; 12 min 42 s on a shared 2-core machine.
+# 4000 puzzle:arith problems (configs/tiny-model/sft.yaml; 30% of the pairs aggregation prompts over K=4 vote
+# candidates answered by the right answer alone), then its greedy answers to the first held-out problems recorded in
+# recorded.jsonl (checked by TinyModelTest). Seeded, on one torch thread; 12 min 42 s on a shared 2-core machine.
 #   scripts/make-tiny-model.sh [OUT_DIR]     (default models/tiny; work files in build/tiny-model/)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

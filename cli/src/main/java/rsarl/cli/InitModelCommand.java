@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
 
 /** Writes a randomly initialised Qwen3 checkpoint whose vocabulary fits a tokenizer. */
 @Command(name = "init-model", mixinStandardHelpOptions = true,
-        description = "Create a random Qwen3 checkpoint (presets: tiny, small, 20m, medium, qwen3-0.6b, qwen3-4b).")
+        description = "Create a random Qwen3 checkpoint (presets: tiny, mini, small, 20m, medium, qwen3-0.6b, qwen3-4b).")
 final class InitModelCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -4,7 +4,7 @@ import java.util.List;
 
 /** Named Qwen3 shapes for random initialisation: toy sizes for tests and demos, and the real Qwen3 shapes. */
 public final class ModelPresets {
-    public static final List<String> NAMES = List.of("tiny", "small", "20m", "medium", "qwen3-0.6b", "qwen3-4b");
+    public static final List<String> NAMES = List.of("tiny", "mini", "small", "20m", "medium", "qwen3-0.6b", "qwen3-4b");
 
     private ModelPresets() {
     }
@@ -13,6 +13,8 @@ public final class ModelPresets {
         return switch (preset) {
             // ~0.25M weights + embeddings: unit tests
             case "tiny" -> qwen3(vocabSize, 64, 256, 4, 4, 2, 16, 1e6, eosIds);
+            // ~0.8M weights + embeddings (3.3 MB at 320 ids): the shipped first-run model (models/tiny)
+            case "mini" -> qwen3(vocabSize, 128, 384, 4, 4, 2, 32, 1e6, eosIds);
             // ~3M weights + embeddings: CPU demo
             case "small" -> qwen3(vocabSize, 256, 768, 4, 4, 2, 64, 1e6, eosIds);
             // ~19M weights + embeddings: benchmarks

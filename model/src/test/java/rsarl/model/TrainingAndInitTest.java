@@ -140,6 +140,7 @@ class TrainingAndInitTest {
 
     @Test
     void presetSizes() {
+        assertTrue(between(ModelPresets.config("mini", 320, List.of()).parameterCount(), 0.75e6, 0.9e6));
         assertTrue(between(ModelPresets.config("small", 1000, List.of()).parameterCount(), 2e6, 5e6));
         assertTrue(between(ModelPresets.config("20m", 1000, List.of()).parameterCount(), 18e6, 22e6));
         assertTrue(between(ModelPresets.config("qwen3-0.6b", 151936, List.of()).parameterCount(), 0.55e9, 0.65e9));
