@@ -63,7 +63,8 @@ class MakeDatasetMajorityTargetTest {
 
     @Test
     void majorityAnswerCountsFinalAnswerTagsAndBreaksTiesTowardTheFirstShown() {
-        assertEquals("5", MajorityAnswer.of(List.of("<answer>3</answer>", "x=5\n<answer>5</answer>", "<answer> 5 </answer>")));
+        assertEquals("5", MajorityAnswer.of(List.of("<answer>3</answer>", "x=5\n<answer>5</answer>",
+                "<answer> 5 </answer>")));
         assertEquals("3", MajorityAnswer.of(List.of("<answer>3</answer>", "<answer>5</answer>")));
         assertEquals("5", MajorityAnswer.of(List.of("no tag", "<answer>1</answer><answer>5</answer>")));
         assertNull(MajorityAnswer.of(List.of("no tag")));
