@@ -70,9 +70,11 @@ final class MakeDatasetCommand implements Callable<Integer> {
             + "reference solution (teaches reading candidates; default ${DEFAULT-VALUE})")
     double sftAggShare;
 
-    @Option(names = "--sft-agg-target", defaultValue = "solution", paramLabel = "solution|answer",
-            description = "response of the --sft-agg-share pairs: 'solution' (the reference solution, default) or "
-                    + "'answer' (only the final answer tag). With 'answer' the K candidates are vote rows: each one "
+    @Option(names = "--sft-agg-target", defaultValue = "solution", paramLabel = "solution|answer|majority",
+            description = "response of the --sft-agg-share pairs: 'solution' (the reference solution, default), "
+                    + "'answer' (only the right answer's tag) or 'majority' (the tag of the candidates' most common "
+                    + "answer, ties to the one shown first: teaches voting, not guessing past the candidates). With "
+                    + "'answer' and 'majority' the K candidates are vote rows: each one "
                     + "has the right final answer with a per-pair probability q in [0.2, 0.9] and otherwise a wrong "
                     + "one a few units off (its last step changed to match); half the pairs show the candidates as "
                     + "bare answer tags, as later RSA states do. The model learns to answer from the candidates' "
@@ -141,7 +143,7 @@ final class MakeDatasetCommand implements Callable<Integer> {
         if (!(sftAggCopyShare >= 0 && sftAggCopyShare <= 1)) {
             throw new IllegalArgumentException("--sft-agg-copy-share must be in [0, 1], got " + sftAggCopyShare);
         }
-        if (sftAggCopyShare > 0 && "answer".equals(sftAggTarget)) {
+        if (sftAggCopyShare > 0 && !"solution".equals(sftAggTarget)) {
             throw new IllegalArgumentException("--sft-agg-copy-share needs --sft-agg-target solution");
         }
         if (sftAttemptShare > 0 && !problems.isEmpty() && !hasAttempts(problems.get(0))) {
@@ -152,12 +154,12 @@ final class MakeDatasetCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--sft-layout-k must be in [1, n-1] = [1, " + (problems.size() - 1)
                     + "], got " + sftLayoutK);
         }
-        if (!sftAggTarget.equals("solution") && !sftAggTarget.equals("answer")) {
-            throw new IllegalArgumentException("--sft-agg-target must be solution or answer, got '" + sftAggTarget
-                    + "'");
+        if (!List.of("solution", "answer", "majority").contains(sftAggTarget)) {
+            throw new IllegalArgumentException("--sft-agg-target must be solution, answer or majority, got '"
+                    + sftAggTarget + "'");
         }
         AggregationTemplate template = AggregationTemplate.resolve(sftAggTemplate, "--sft-agg-template");
-        boolean answerTarget = sftAggTarget.equals("answer");
+        boolean answerTarget = !sftAggTarget.equals("solution");
         SplittableRandom layoutRng = new SplittableRandom(seed ^ 0x5DEECE66DL);
         SplittableRandom attemptRng = new SplittableRandom(seed ^ 0xA77E3B7L);
         SplittableRandom copyRng = new SplittableRandom(seed ^ 0xC0B1E5L);
@@ -184,7 +186,8 @@ final class MakeDatasetCommand implements Callable<Integer> {
                         : sameProblemCandidates(p, layoutRng);
                 prompt = template.render(p, candidates);
                 if (answerTarget) {
-                    response = answerTag(p.answer());
+                    boolean vote = sftAggTarget.equals("majority");
+                    response = answerTag(vote ? MajorityAnswer.of(candidates) : p.answer());
                 } else if (sftAggCopyShare > 0 && copyRng.nextDouble() < sftAggCopyShare) {
                     response = candidates.get(copyRng.nextInt(candidates.size()));
                 }
