@@ -272,8 +272,7 @@ final class DecodeBatch implements AutoCloseable {
 
     /** A decode step's forward: on fused weights where the generator wants them ({@link Generator#withFusedWeights}). */
     private NDArray forwardLast(NDArray ids, NDArray pos, NDArray keys, KvCache cache) {
-        // fused copies hold the plain weights: a withAdapters view (LoRA applied as x A^T B^T) decodes unfused
-        if (wantFused == null) wantFused = gen.fusedWeights() && model.adapters().isEmpty();
+        if (wantFused == null) wantFused = gen.fusedWeights();
         if (cached == null && wantFused) {
             fused = FusedWeights.of(model);
             cached = new CachedForward(model, fused);

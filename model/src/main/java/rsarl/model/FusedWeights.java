@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -66,13 +67,15 @@ final class FusedWeights implements AutoCloseable {
         }
     }
 
-    /** Builds the copy from {@code model}'s current parameters (a {@link QwenModel#withWeights} view's included). */
+    /** Builds the copy from {@code model}'s current parameters (withWeights and withAdapters views included). */
     static FusedWeights of(QwenModel model) {
         QwenConfig c = model.config();
-        Map<String, NDArray> p = model.parameters();
+        // a withAdapters view's LoRA updates are folded in (W + s B A): the copy is made anyway, so it costs nothing
+        Map<String, NDArray> p = new HashMap<>(model.parameters());
         NDManager m = model.manager().newSubManager();
         // every intermediate (made on the parameters' manager) is closed with the scope; the results are kept
         try (NoGrad ng = NoGrad.enter(); NDScope scope = new NDScope()) {
+            model.adapters().forEach((name, lora) -> p.put(name, lora.effective(p.get(name))));
             Layer[] layers = new Layer[c.numLayers()];
             float scale = (float) (1.0 / Math.sqrt(c.headDim()));
             for (int i = 0; i < layers.length; i++) {
