@@ -82,7 +82,7 @@ final class CachedForward {
         NDArray qk = qkAndV.get(0).reshape(b, len, nh + nkv, hd);
         NDArray v = qkAndV.get(1).reshape(b, len, nkv, hd);
         if (w.qkNorm() != null) qk = rmsNorm(qk, w.qkNorm(), eps);
-        NDList qAndK = rope(qk, cos, sin).split(new long[] {nh}, 2);
+        NDList qAndK = QwenForward.rope(qk, cos, sin).split(new long[] {nh}, 2);
         NDArray q = scale == null ? qAndK.get(0) : qAndK.get(0).mul(scale);
         NDArray[] kv = cache.append(l, qAndK.get(1).transpose(0, 2, 1, 3), v.transpose(0, 2, 1, 3), h.getManager());
         long total = past + len;
@@ -115,11 +115,5 @@ final class CachedForward {
         NDArray xf = Casts.to(x, DataType.FLOAT32);
         NDArray normed = xf.div(xf.square().mean(new int[] {-1}, true).add(eps).sqrt());
         return Casts.to(normed, computeType).mul(weight);
-    }
-
-    /** rotate_half RoPE as in QwenForward: {@code x * cos + swap_halves(x) * signedSin}. */
-    private static NDArray rope(NDArray x, NDArray cos, NDArray signedSin) {
-        NDList halves = x.split(2, 3);
-        return x.mul(cos).add(halves.get(1).concat(halves.get(0), -1).mul(signedSin));
     }
 }

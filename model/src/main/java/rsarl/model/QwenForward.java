@@ -284,7 +284,7 @@ final class QwenForward {
      * rotate_half RoPE: dimension i pairs with i + d/2. x is [B, S, heads, d], cos/signedSin [B, S, 1, d];
      * {@code swap_halves(x) * signedSin} is rotate_half(x) * sin with the negation folded into the table.
      */
-    private static NDArray rope(NDArray x, NDArray cos, NDArray signedSin) {
+    static NDArray rope(NDArray x, NDArray cos, NDArray signedSin) {
         NDList halves = x.split(2, 3);
         return x.mul(cos).add(halves.get(1).concat(halves.get(0), -1).mul(signedSin));
     }
