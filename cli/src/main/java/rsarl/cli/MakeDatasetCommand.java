@@ -88,6 +88,13 @@ final class MakeDatasetCommand implements Callable<Integer> {
             + "then its candidates no longer show which of them is right (default ${DEFAULT-VALUE})")
     double sftAttemptShare;
 
+    @Option(names = "--sft-answer-noise", defaultValue = "0", paramLabel = "F", description = "share of the standard "
+            + "SFT pairs whose final answer (and the last step's result with it) is replaced by a wrong one drawn "
+            + "uniformly (any other residue of a modular puzzle): the model learns a solver that is right with "
+            + "probability about 1-F and whose errors differ from sample to sample, the regime where RSA's vote "
+            + "gains and RL has a gap to close (default ${DEFAULT-VALUE})")
+    double sftAnswerNoise;
+
     @Option(names = "--sft-agg-copy-share", defaultValue = "0", paramLabel = "F", description = "share of the "
             + "--sft-agg-share pairs whose response copies one of the shown candidates, drawn uniformly, right or "
             + "wrong, instead of the reference solution: the base then aggregates by copying without checking, as "
@@ -143,6 +150,13 @@ final class MakeDatasetCommand implements Callable<Integer> {
         if (!(sftAggCopyShare >= 0 && sftAggCopyShare <= 1)) {
             throw new IllegalArgumentException("--sft-agg-copy-share must be in [0, 1], got " + sftAggCopyShare);
         }
+        if (!(sftAnswerNoise >= 0 && sftAnswerNoise <= 1)) {
+            throw new IllegalArgumentException("--sft-answer-noise must be in [0, 1], got " + sftAnswerNoise);
+        }
+        if (sftAnswerNoise > 0 && sftAttemptShare > 0) {
+            throw new IllegalArgumentException("--sft-answer-noise and --sft-attempt-share both rewrite the standard "
+                    + "responses; give one of them");
+        }
         if (sftAggCopyShare > 0 && !"solution".equals(sftAggTarget)) {
             throw new IllegalArgumentException("--sft-agg-copy-share needs --sft-agg-target solution");
         }
@@ -163,6 +177,7 @@ final class MakeDatasetCommand implements Callable<Integer> {
         SplittableRandom layoutRng = new SplittableRandom(seed ^ 0x5DEECE66DL);
         SplittableRandom attemptRng = new SplittableRandom(seed ^ 0xA77E3B7L);
         SplittableRandom copyRng = new SplittableRandom(seed ^ 0xC0B1E5L);
+        SplittableRandom noiseRng = new SplittableRandom(seed ^ 0x9015EL);
         List<String> lines = new ArrayList<>(problems.size());
         List<String> sftLines = new ArrayList<>(problems.size());
         for (int idx = 0; idx < problems.size(); idx++) {
@@ -195,6 +210,8 @@ final class MakeDatasetCommand implements Callable<Integer> {
                 prompt = PromptBuilder.standardPrompt(p);
                 if (sftAttemptShare > 0 && attemptRng.nextDouble() < sftAttemptShare) {
                     response = puzzleFamily.attempt(p.metadata(), otherAnswer(p, attemptRng));
+                } else if (sftAnswerNoise > 0 && noiseRng.nextDouble() < sftAnswerNoise) {
+                    response = withAnswer(response, p.answer(), otherAnswer(p, noiseRng));
                 }
             }
             pair.put("prompt", prompt);
