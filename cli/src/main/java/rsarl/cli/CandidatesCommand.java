@@ -33,7 +33,7 @@ public final class CandidatesCommand extends RolloutCommand {
         if (file == null) {
             return 0;
         }
-        CandidatesConfig cfg = CandidatesConfig.load(file, options.overrides);
+        CandidatesConfig cfg = CandidatesConfig.loadToRun(file, options.overrides);
         CandidatePool pool = new CandidatePool(cfg, problemReader, verifiers, backends);
         StateMetrics m = withProgress(pool::run);
         spec.commandLine().getOut().println(String.format(Locale.ROOT,

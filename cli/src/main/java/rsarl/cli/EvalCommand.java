@@ -35,7 +35,7 @@ public final class EvalCommand extends RolloutCommand {
         if (file == null) {
             return 0;
         }
-        EvalConfig cfg = EvalConfig.load(file, options.overrides);
+        EvalConfig cfg = EvalConfig.loadToRun(file, options.overrides);
         EvalRun run = new EvalRun(cfg, problemReader, verifiers, backends);
         List<StateMetrics> metrics = withProgress(run::run);
         PrintWriter out = spec.commandLine().getOut();

@@ -1,5 +1,6 @@
 package rsarl.cli;
 
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ConfigProblemsTest {
     @TempDir
     Path dir;
+
+    /** The problems file the eval and candidates configs name (a missing one is a problem of its own). */
+    @BeforeEach
+    void problemsFile() throws IOException {
+        Files.writeString(dir.resolve("p.jsonl"), "{\"prompt\": \"a\", \"answer\": \"b\"}\n");
+    }
 
     private Path write(String name, String... lines) throws IOException {
         Path f = dir.resolve(name);
@@ -126,6 +133,7 @@ class ConfigProblemsTest {
 
     @Test
     void candidatesReportsEveryProblem() throws IOException {
+        Files.createDirectories(dir.resolve("model"));
         Path cfg = write("cand.yaml",
                 "backend: {type: local, model: " + dir.resolve("model") + ", max_batch: 0}",
                 "data: {path: " + dir.resolve("p.jsonl") + "}",
@@ -136,5 +144,30 @@ class ConfigProblemsTest {
                 cfg + ": key 'candidates.per_problem': must be >= 1, got 0",
                 cfg + ": key 'candidates.per_prompt': unknown key (known keys: per_problem)"),
                 "candidates", "--config", cfg.toString(), "--no-progress");
+    }
+
+    @Test
+    void missingFilesAndRequiredKeysAreReportedWithTheOtherProblems() throws IOException {
+        Path cfg = write("eval.yaml",
+                "backend: {type: local, model: " + dir.resolve("no-model") + "}",
+                "data: {path: " + dir.resolve("none.jsonl") + "}",
+                "rsa: {population: 0}",
+                "output_dir: " + dir.resolve("out"));
+        assertProblems(cfg, List.of(
+                cfg + ": key 'rsa.population': must be >= 1, got 0",
+                cfg + ": key 'data.path': file not found: " + dir.resolve("none.jsonl"),
+                cfg + ": key 'backend.model': folder not found: " + dir.resolve("no-model")),
+                "eval", "--config", cfg.toString(), "--no-progress");
+        // a missing required key does not hide the checks of the rest of its section (listed at the section's place)
+        Path cand = write("cand.yaml",
+                "backend: {type: local, max_batch: 0}",
+                "data: {limit: 0}",
+                "output: " + dir.resolve("out/pools.jsonl"));
+        assertProblems(cand, List.of(
+                cand + ": key 'backend.model': required",
+                cand + ": key 'backend.max_batch': must be >= 1, got 0",
+                cand + ": key 'data.path': required",
+                cand + ": key 'data.limit': must be >= 1, got 0"),
+                "candidates", "--config", cand.toString(), "--no-progress");
     }
 }

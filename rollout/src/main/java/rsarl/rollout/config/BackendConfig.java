@@ -32,10 +32,6 @@ public record BackendConfig(String type, String baseUrl, String model, String ap
         if (!TYPES.contains(type)) {
             throw new IllegalArgumentException("type: must be openai or local, got '" + type + "'");
         }
-        Check.required("model", model);
-        if (type.equals("openai")) {
-            Check.required("base_url", baseUrl);
-        }
         maxConcurrency = Check.or(maxConcurrency, 64);
         timeoutS = Check.or(timeoutS, 600.0);
         maxRetries = Check.or(maxRetries, 6);
@@ -59,6 +55,18 @@ public record BackendConfig(String type, String baseUrl, String model, String ap
         }
         if (!(backoffS >= 0)) {
             throw new IllegalArgumentException("backoff_s: must be >= 0, got " + backoffS);
+        }
+        // last: a missing key sets the whole section aside, which would hide the checks after it
+        Check.required("model", model);
+        if (type.equals("openai")) {
+            Check.required("base_url", baseUrl);
+        }
+    }
+
+    /** A local backend's model folder must exist unless {@code init} creates it; {@code section} is this config's key. */
+    void checkModel(ConfigErrors errors, String section, boolean initCreatesIt) {
+        if ("local".equals(type) && !initCreatesIt) {
+            errors.requireFolder(section + ".model", model);
         }
     }
 

@@ -19,17 +19,30 @@ public record CandidatesConfig(BackendConfig backend, DataConfig data, SamplingC
     }
 
     public CandidatesConfig {
-        Check.required("backend", backend);
-        Check.required("data", data);
-        Check.required("output", output);
         sampling = Check.or(sampling, SamplingConfig.defaults());
         seed = Check.or(seed, 1234L);
         candidates = Check.or(candidates, new Section(null));
+        Check.required("backend", backend);
+        Check.required("data", data);
+        Check.required("output", output);
     }
 
     public static CandidatesConfig load(Path file, List<String> overrides) {
+        return load(file, overrides, false);
+    }
+
+    /** As {@link #load(Path, List)}, for a run now: the problems file and local model folder must also be there. */
+    public static CandidatesConfig loadToRun(Path file, List<String> overrides) {
+        return load(file, overrides, true);
+    }
+
+    private static CandidatesConfig load(Path file, List<String> overrides, boolean toRun) {
         ConfigInput in = ConfigInput.read(file, overrides, List.of());
         CandidatesConfig c = in.bind(CandidatesConfig.class, null);
+        if (c != null && toRun) {
+            c.data().checkFile(in.errors(), "data");
+            c.backend().checkModel(in.errors(), "backend", false);
+        }
         in.errors().throwIfAny();
         return c;
     }

@@ -1,5 +1,6 @@
 package rsarl.rollout.config;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -52,6 +53,20 @@ public final class ConfigErrors {
         Problem p = new Problem(key == null ? "" : key, problem);
         if (!covered(p.key()) && !problems.contains(p)) {
             problems.add(p);
+        }
+    }
+
+    /** Adds "file not found: PATH" at {@code key} unless {@code path} is blank, {@code key} was set aside or the file is there. */
+    public void requireFile(String key, String path) {
+        if (path != null && !path.isBlank() && !covered(key) && !java.nio.file.Files.isRegularFile(Path.of(path))) {
+            add(key, "file not found: " + path);
+        }
+    }
+
+    /** Adds "folder not found: PATH" at {@code key} unless {@code path} is blank, {@code key} was set aside or it is there. */
+    public void requireFolder(String key, String path) {
+        if (path != null && !path.isBlank() && !covered(key) && !java.nio.file.Files.isDirectory(Path.of(path))) {
+            add(key, "folder not found: " + path);
         }
     }
 

@@ -17,9 +17,16 @@ import rsarl.rollout.assets.Assets;
 public record DataConfig(String path, String task, Integer limit, Assets.DataGenerate generate, String promptKey,
                          String answerKey, String idKey) {
     public DataConfig {
-        Check.required("path", path);
         if (limit != null) {
             Check.atLeast("limit", limit, 1);
+        }
+        Check.required("path", path); // last: a missing key sets the section aside, hiding checks after it
+    }
+
+    /** The problems file must exist unless {@code generate} creates it; {@code section} is this config's key. */
+    void checkFile(ConfigErrors errors, String section) {
+        if (generate == null && !errors.covered(section + ".generate")) {
+            errors.requireFile(section + ".path", path);
         }
     }
 

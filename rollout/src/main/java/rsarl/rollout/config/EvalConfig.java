@@ -14,10 +14,7 @@ import java.util.List;
 public record EvalConfig(BackendConfig backend, DataConfig data, RsaConfig rsa, SamplingConfig sampling,
                          Long seed, List<Long> seeds, String outputDir, Assets.ModelInit init) {
     public EvalConfig {
-        Check.required("backend", backend);
-        Check.required("data", data);
-        Check.required("output_dir", outputDir);
-        if (init != null && !"local".equals(backend.type())) {
+        if (init != null && backend != null && !"local".equals(backend.type())) {
             throw new IllegalArgumentException("init: creates a local model folder; backend.type must be local, got '"
                     + backend.type() + "'");
         }
@@ -33,6 +30,10 @@ public record EvalConfig(BackendConfig backend, DataConfig data, RsaConfig rsa, 
             }
             seeds = List.copyOf(seeds);
         }
+        // last: a missing key sets its section aside, which would hide the checks after it
+        Check.required("backend", backend);
+        Check.required("data", data);
+        Check.required("output_dir", outputDir);
     }
 
     public EvalConfig(BackendConfig backend, DataConfig data, RsaConfig rsa, SamplingConfig sampling,
@@ -53,9 +54,22 @@ public record EvalConfig(BackendConfig backend, DataConfig data, RsaConfig rsa, 
 
     /** Reads, binds and checks {@code file} with the overrides; every problem is reported at once. */
     public static EvalConfig load(Path file, List<String> overrides) {
+        return load(file, overrides, false);
+    }
+
+    /** As {@link #load(Path, List)}, for a run now: the problems file and local model folder must also be there. */
+    public static EvalConfig loadToRun(Path file, List<String> overrides) {
+        return load(file, overrides, true);
+    }
+
+    private static EvalConfig load(Path file, List<String> overrides, boolean toRun) {
         ConfigInput in = ConfigInput.read(file, overrides, List.of());
         Assets.checkInitTarget(in.tree(), "/backend/model", "backend.model", in.errors());
         EvalConfig c = in.bind(EvalConfig.class, null);
+        if (c != null && toRun) {
+            c.data().checkFile(in.errors(), "data");
+            c.backend().checkModel(in.errors(), "backend", c.init() != null || in.errors().covered("init"));
+        }
         in.errors().throwIfAny();
         return c;
     }

@@ -42,15 +42,11 @@ final class ConfigChecks {
     }
 
     void existingDir(String path, String key) {
-        if (path != null && !path.isBlank()) {
-            check(Files.isDirectory(Path.of(path)), key, "folder not found: " + path);
-        }
+        errors.requireFolder(key, path);
     }
 
     void existingFile(String path, String key) {
-        if (path != null && !path.isBlank()) {
-            check(Files.isRegularFile(Path.of(path)), key, "file not found: " + path);
-        }
+        errors.requireFile(key, path);
     }
 
     void lrScheduler(String type, String key) {
