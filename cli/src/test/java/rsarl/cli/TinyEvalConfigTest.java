@@ -28,9 +28,9 @@ class TinyEvalConfigTest {
                 "--set", "output_dir=" + dir.resolve("rsa")};
         CliRun run = CliRun.rsa(args);
         assertEquals(0, run.code(), run.err());
-        assertEquals(8, Files.readAllLines(dir.resolve("problems.jsonl")).size());
-        // 2 seeds x population 4 x steps 4 x 4 problems
-        assertEquals(128, Files.readAllLines(dir.resolve("rsa/generations.jsonl")).size());
+        assertEquals(32, Files.readAllLines(dir.resolve("problems.jsonl")).size());
+        // 2 seeds x population 8 x steps 4 x 4 problems
+        assertEquals(256, Files.readAllLines(dir.resolve("rsa/generations.jsonl")).size());
         assertEquals(8, Files.readAllLines(dir.resolve("rsa/metrics.jsonl")).size());
         assertTrue(Files.readString(dir.resolve("rsa/generations.jsonl")).contains("\"score\":1.0"),
                 "the shipped model solves some puzzles");
@@ -38,6 +38,6 @@ class TinyEvalConfigTest {
         // A second run finds everything in place and repeats no request.
         CliRun again = CliRun.rsa(args);
         assertEquals(0, again.code(), again.err());
-        assertEquals(128, Files.readAllLines(dir.resolve("rsa/generations.jsonl")).size());
+        assertEquals(256, Files.readAllLines(dir.resolve("rsa/generations.jsonl")).size());
     }
 }
