@@ -1,5 +1,7 @@
 package rsarl.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,5 +41,25 @@ class TinyEvalConfigTest {
         CliRun again = CliRun.rsa(args);
         assertEquals(0, again.code(), again.err());
         assertEquals(256, Files.readAllLines(dir.resolve("rsa/generations.jsonl")).size());
+    }
+
+    /**
+     * The quick start's claim: on the shipped model RSA raises pass@1 over the states (its errors differ between
+     * samples and its aggregator votes). One seed of the shipped config, 3 states; fails if the model stops
+     * aggregating or the aggregation prompt changes under it.
+     */
+    @Test
+    void rsaRaisesPassAt1OnTheShippedModel() throws IOException {
+        Path config = Path.of("..", "configs", "eval", "tiny.yaml");
+        CliRun run = CliRun.rsa("eval", "--config", config.toString(), "--no-progress",
+                "--set", "backend.model=" + Path.of("..", "models", "tiny"),
+                "--set", "data.path=" + dir.resolve("problems.jsonl"),
+                "--set", "seeds=[1]", "--set", "rsa.steps=3",
+                "--set", "output_dir=" + dir.resolve("rsa"));
+        assertEquals(0, run.code(), run.err());
+        JsonNode states = new ObjectMapper().readTree(dir.resolve("rsa/summary.json").toFile()).get("states");
+        double first = states.get(0).get("pass@1").get("mean").asDouble();
+        double last = states.get(2).get("pass@1").get("mean").asDouble();
+        assertTrue(first > 0.3 && last > first + 0.05, "pass@1 at T=1 " + first + ", at T=3 " + last);
     }
 }
