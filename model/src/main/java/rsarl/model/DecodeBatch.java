@@ -22,6 +22,8 @@ final class DecodeBatch implements AutoCloseable {
     private static final int INITIAL_NEW_CAPACITY = 128;
     /** Stop strings are searched in the text of this many tokens more than the longest stop string's length. */
     private static final int STOP_TAIL_SLACK = 8;
+    /** Fewest shared padding slots worth copying the cache to drop ({@link #dropSharedPadding}). */
+    private static final int MIN_DROP = 16;
 
     private final Generator gen;
     private final QwenModel model;
@@ -79,6 +81,11 @@ final class DecodeBatch implements AutoCloseable {
         return rows.length;
     }
 
+    /** Key slots of the cache (padding included). */
+    long cachedLength() {
+        return cache == null ? 0 : cache.length();
+    }
+
     /** Prompt + max_tokens of the rows still decoding: what a token budget counts. */
     long tokensReserved() {
         long t = 0;
@@ -134,9 +141,23 @@ final class DecodeBatch implements AutoCloseable {
             rows = select(rows, kept);
             pad = select(pad, kept);
             next = select(next, kept);
+            dropSharedPadding();
         }
         dist = decode(cache, next);
         return true;
+    }
+
+    /**
+     * After rows left: the padding every remaining row has in front (left by a longer row that finished, or by a
+     * joined batch's alignment) is cut from the cache once it is worth a copy of the cache, at least
+     * {@value #MIN_DROP} slots and an eighth of them, so attention stops reading keys no row can see.
+     */
+    private void dropSharedPadding() {
+        int shared = Arrays.stream(pad).min().orElse(0);
+        if (shared >= MIN_DROP && shared * 8L >= cache.length()) {
+            cache.dropLeft(shared);
+            for (int r = 0; r < pad.length; r++) pad[r] -= shared;
+        }
     }
 
     /**

@@ -230,6 +230,14 @@ public final class Generator {
             return done ? 0 : batch.rows();
         }
 
+        /**
+         * Key slots every row attends over (the longest row's tokens plus the left padding of the others): grows a slot
+         * a step and on joins, shrinks when padding no remaining row needs is dropped.
+         */
+        public long cachedLength() {
+            return done ? 0 : batch.cachedLength();
+        }
+
         /** Prompt + max_tokens of the rows still decoding. */
         public long tokensReserved() {
             return done ? 0 : batch.tokensReserved();

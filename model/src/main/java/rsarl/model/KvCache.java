@@ -112,6 +112,34 @@ public final class KvCache implements AutoCloseable {
         return fresh;
     }
 
+    /**
+     * Drops the first {@code n} cached slots of every row (padding that no row still attends to, after the longer
+     * rows left the batch): later steps attend over {@code n} fewer keys. Each row's positions are its own, so only
+     * the key mask's offsets move with it.
+     */
+    void dropLeft(long n) {
+        if (n <= 0) return;
+        if (n > length) throw new IllegalArgumentException("drop " + n + " of " + length + " cached slots");
+        for (int l = 0; l < keys.length; l++) {
+            keys[l] = unshifted(keys[l], n);
+            values[l] = unshifted(values[l], n);
+        }
+        length -= n;
+    }
+
+    private NDArray unshifted(NDArray old, long n) {
+        Shape s = old.getShape();
+        NDArray fresh = manager.zeros(s, old.getDataType());
+        if (length > n) {
+            try (NDManager scratch = manager.newSubManager()) {
+                fresh.set(new NDIndex().addAllDim(2).addSliceDim(0, length - n),
+                        old.get(scratch, new NDIndex().addAllDim(2).addSliceDim(n, length)));
+            }
+        }
+        old.close();
+        return fresh;
+    }
+
     /** Appends the rows of {@code other} (same length) after this cache's and closes {@code other}. */
     void addRows(KvCache other) {
         if (other.length != length) {

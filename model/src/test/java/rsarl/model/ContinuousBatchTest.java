@@ -94,4 +94,38 @@ class ContinuousBatchTest {
         }
         assertEquals(before, model.manager().getManagedArrays().size());
     }
+
+    @Test
+    void paddingNoRowNeedsIsDroppedOnceTheLongRowLeavesAndTokensStayTheSame() {
+        Generator gen = new Generator(model);
+        GenerationRequest longPrompt = req(40, SamplingParams.greedy(2), 5);
+        GenerationRequest s1 = req(4, SamplingParams.of(1.0, 1.0, 25), 6);
+        GenerationRequest s2 = req(6, SamplingParams.of(0.7, 1.0, 25), 7);
+        List<Completion> solo = new ArrayList<>();
+        for (GenerationRequest r : List.of(longPrompt, s1, s2)) solo.add(gen.generate(List.of(r)).get(0));
+        Completion[] got = new Completion[3];
+        Generator.TokenListener listener = new Generator.TokenListener() {
+            @Override
+            public void onToken(int request, int index, int token, float lp, int[] ti, float[] tl) {
+            }
+
+            @Override
+            public void onFinish(int request, Completion c) {
+                got[request] = c;
+            }
+        };
+        long shortest = Long.MAX_VALUE;
+        try (Generator.Running run = gen.begin(List.of(longPrompt, s1, s2), listener)) {
+            assertEquals(40, run.cachedLength());
+            while (run.step()) {
+                if (run.rows() == 2) shortest = Math.min(shortest, run.cachedLength());
+            }
+        }
+        // the short rows had 34-36 slots of padding in front; once the 40-token row left, the cache lost them
+        assertTrue(shortest < 20, "cache length with the two short rows left: " + shortest);
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(solo.get(i).tokenIds(), got[i].tokenIds(), "request " + i);
+            assertArrayEquals(solo.get(i).logprobs(), got[i].logprobs(), 1e-4f, "request " + i);
+        }
+    }
 }

@@ -16,10 +16,10 @@ import java.util.List;
  * problem and state. A request over the budget on its own runs alone.
  *
  * <p>Joining costs a prefill forward and a copy of the batch's cache, so rows join in groups: once half the batch
- * is free (or everything waiting fits). A batch's cache is as long as its longest row since the batch began (a
- * joining row is left-padded to it, and the cache never drops the padding), so a batch admits a row only while the
- * row would end within {@link #WINDOW} times the longest prompt + max_tokens of the rows it began with; past that
- * it drains and the next batch begins fresh.
+ * is free (or everything waiting fits). A joining row is left-padded to the batch's cache, which drops padding only
+ * once every remaining row has it (the long rows left), so a batch admits a row only while the row would end within
+ * {@link #WINDOW} times the longest prompt + max_tokens of the rows it began with, counted from the cache's current
+ * length; past that it drains and the next batch begins fresh.
  */
 final class ContinuousBatcher {
     static final int WINDOW = 2;
@@ -37,11 +37,10 @@ final class ContinuousBatcher {
     private record Finished(Queued queued, Completion completion) {
     }
 
-    /** A running batch, its members in listener order, and the length of its cache. */
+    /** A running batch, its members in listener order, and the most key slots its cache may reach. */
     private static final class Batch {
         final List<Queued> members = new ArrayList<>();
         Generator.Running running;
-        long length;
         long window;
     }
 
@@ -108,7 +107,6 @@ final class ContinuousBatcher {
             Batch b = new Batch();
             b.members.addAll(first);
             for (Queued q : first) b.window = Math.max(b.window, WINDOW * q.tokens());
-            b.length = longestPrompt(first);
             generating(() -> b.running = generator.begin(requests(first), listener(b, 0)));
             batch = b;
             return;
@@ -121,7 +119,6 @@ final class ContinuousBatcher {
         int base = b.members.size();
         b.members.addAll(joining);
         generating(() -> b.running.join(requests(joining), listener(b, base)));
-        b.length = Math.max(b.length, longestPrompt(joining));
         joined += joining.size();
     }
 
@@ -137,7 +134,8 @@ final class ContinuousBatcher {
             Queued q = waiting.peek();
             boolean alone = rows == 0 && out.isEmpty();
             if (!alone && reserved + q.tokens() > tokenBudget) break;
-            if (into != null && q.end(Math.max(into.length, longestPrompt(out))) > into.window) break;
+            long length = into == null ? 0 : into.running.cachedLength();
+            if (into != null && q.end(Math.max(length, longestPrompt(out))) > into.window) break;
             reserved += q.tokens();
             out.add(waiting.poll());
         }
@@ -148,9 +146,7 @@ final class ContinuousBatcher {
     private void step() {
         boolean[] more = new boolean[1];
         generating(() -> more[0] = batch.running.step());
-        if (more[0]) {
-            batch.length++;
-        } else {
+        if (!more[0]) {
             batch.running.close();
             batch = null;
         }
