@@ -158,6 +158,17 @@ class ConfigProblemsTest {
                 cfg + ": key 'data.path': file not found: " + dir.resolve("none.jsonl"),
                 cfg + ": key 'backend.model': folder not found: " + dir.resolve("no-model")),
                 "eval", "--config", cfg.toString(), "--no-progress");
+        // a device this libtorch cannot use is one of the config's problems too, named by the --set that gave it
+        Files.createDirectories(dir.resolve("model"));
+        Path gpu = write("gpu.yaml",
+                "backend: {type: local, model: " + dir.resolve("model") + "}",
+                "data: {path: " + dir.resolve("p.jsonl") + "}",
+                "rsa: {population: 0}",
+                "output_dir: " + dir.resolve("out"));
+        assertProblems(gpu, List.of(
+                gpu + ": key 'rsa.population': must be >= 1, got 0",
+                "--set backend.device=cuda:7: key 'backend.device': cuda:7: "),
+                "eval", "--config", gpu.toString(), "--no-progress", "--set", "backend.device=cuda:7");
         // a missing required key does not hide the checks of the rest of its section (listed at the section's place)
         Path cand = write("cand.yaml",
                 "backend: {type: local, max_batch: 0}",

@@ -63,10 +63,21 @@ public record BackendConfig(String type, String baseUrl, String model, String ap
         }
     }
 
-    /** A local backend's model folder must exist unless {@code init} creates it; {@code section} is this config's key. */
-    void checkModel(ConfigErrors errors, String section, boolean initCreatesIt) {
-        if ("local".equals(type) && !initCreatesIt) {
+    /**
+     * For a run now: a local backend's model folder must exist unless {@code init} creates it, and its device must be
+     * one this libtorch can use; {@code section} is this config's key.
+     */
+    void checkLocal(ConfigErrors errors, String section, boolean initCreatesIt) {
+        if (!"local".equals(type)) return;
+        if (!initCreatesIt) {
             errors.requireFolder(section + ".model", model);
+        }
+        if (!errors.covered(section + ".device")) {
+            try {
+                rsarl.model.ComputeOptions.usable(device);
+            } catch (IllegalArgumentException e) {
+                errors.add(section + ".device", e.getMessage());
+            }
         }
     }
 

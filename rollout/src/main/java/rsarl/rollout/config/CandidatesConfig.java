@@ -41,7 +41,7 @@ public record CandidatesConfig(BackendConfig backend, DataConfig data, SamplingC
         CandidatesConfig c = in.bind(CandidatesConfig.class, null);
         if (c != null && toRun) {
             c.data().checkFile(in.errors(), "data");
-            c.backend().checkModel(in.errors(), "backend", false);
+            c.backend().checkLocal(in.errors(), "backend", false);
         }
         in.errors().throwIfAny();
         return c;

@@ -68,7 +68,7 @@ public record EvalConfig(BackendConfig backend, DataConfig data, RsaConfig rsa, 
         EvalConfig c = in.bind(EvalConfig.class, null);
         if (c != null && toRun) {
             c.data().checkFile(in.errors(), "data");
-            c.backend().checkModel(in.errors(), "backend", c.init() != null || in.errors().covered("init"));
+            c.backend().checkLocal(in.errors(), "backend", c.init() != null || in.errors().covered("init"));
         }
         in.errors().throwIfAny();
         return c;
