@@ -17,16 +17,17 @@ import ai.djl.nn.Activation;
  */
 final class CachedForward {
     /**
-     * Up to this many rows the lm head runs as {@code W @ x^T} and the {@code [vocab, B]} result is copied into
-     * {@code [B, vocab]} order: MKL runs that shape 1.5-2x faster here than {@code linear}'s {@code x @ W^T} at 4-8
-     * rows; at 1 row they are even and from 16 rows on the copy costs more than it saves.
+     * Without MKL's Intel kernels ({@link MklKernels}), up to this many rows the lm head runs as {@code W @ x^T}
+     * and the {@code [vocab, B]} result is copied into {@code [B, vocab]} order: MKL's generic code runs that shape
+     * 1.5-2x faster than {@code linear}'s {@code x @ W^T} at 4-8 rows; at 1 row they are even and from 16 rows on
+     * the copy costs more than it saves.
      */
     private static final long HEAD_AS_WX_MAX_ROWS = 8;
     /**
-     * Above {@link #HEAD_AS_WX_MAX_ROWS} rows the lm head runs as one {@code linear} per block of vocabulary rows of
-     * about this many bytes (a core's L2 here), the blocks' logits concatenated: MKL (libtorch 2.7.1) blocks the
-     * whole {@code [B, H] x [H, V]} product for a larger cache than this CPU's and ran it 20-30% slower (width 768,
-     * 16-64 rows; ~10% at width 256, 64 rows) than the same work in blocks.
+     * Without MKL's Intel kernels, above {@link #HEAD_AS_WX_MAX_ROWS} rows the lm head runs as one {@code linear}
+     * per block of vocabulary rows of about this many bytes (a core's L2 here), the blocks' logits concatenated:
+     * MKL's generic code ran the whole {@code [B, H] x [H, V]} product 20-30% slower (width 768, 16-64 rows; ~10% at
+     * width 256, 64 rows) than the same work in blocks. With the Intel kernels the plain product is fastest.
      */
     static final long HEAD_BLOCK_BYTES = 1L << 20;
     private static final long HEAD_BLOCK_MIN_ROWS = 256;
@@ -68,7 +69,8 @@ final class CachedForward {
             cache.advance(len);
             NDArray last = len == 1 ? h.reshape(b, config.hiddenSize()) : h.get(":, -1");
             NDArray normed = base.finalNorm(last);
-            if (b < 2) return base.logits(normed);
+            // MKL's Intel kernels (an Intel CPU or scripts/rsa's override on AMD) run the plain linear fastest
+            if (b < 2 || MklKernels.INTEL_PATH) return base.logits(normed);
             return b <= HEAD_AS_WX_MAX_ROWS ? headAsWx(normed, m) : Casts.to(headInBlocks(base.lmHead(), normed, m),
                     DataType.FLOAT32);
         }
