@@ -76,6 +76,11 @@ final class ServeCommand implements Callable<Integer> {
                     + "400 (default ${DEFAULT-VALUE})")
     long tokenBudget;
 
+    @Option(names = "--prefill-chunk-tokens", defaultValue = "" + ServeOptions.DEFAULT_PREFILL_CHUNK_TOKENS,
+            description = "most prompt tokens prefilled per decode step while a batch runs (arrivals join in chunks "
+                    + "of this size, so running rows keep decoding; default ${DEFAULT-VALUE})")
+    int prefillChunkTokens;
+
     @Option(names = "--logprobs-mode", defaultValue = "raw",
             description = "raw: log-probs of the model (temperature 1, no penalties; what trainers use); processed: "
                     + "of the distribution tokens are drawn from (default ${DEFAULT-VALUE})")
@@ -88,6 +93,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (maxQueued < 1) throw new IllegalArgumentException("--max-queued must be >= 1, got " + maxQueued);
         if (tokenBudget < 1) throw new IllegalArgumentException("--token-budget must be >= 1, got " + tokenBudget);
+        if (prefillChunkTokens < 1) {
+            throw new IllegalArgumentException("--prefill-chunk-tokens must be >= 1, got " + prefillChunkTokens);
+        }
         if (maxBatch < 1) throw new IllegalArgumentException("--max-batch must be >= 1, got " + maxBatch);
         if (batchWaitMs < 0) throw new IllegalArgumentException("--batch-wait-ms must be >= 0, got " + batchWaitMs);
         if (fillWaitMs < batchWaitMs) {
@@ -111,7 +119,7 @@ final class ServeCommand implements Callable<Integer> {
         String name = servedModelName != null ? servedModelName : engine.name();
         ServeOptions options = new ServeOptions(host, port, name, maxBatch, Duration.ofMillis(batchWaitMs),
                 Duration.ofMillis(fillWaitMs), defaultMaxTokens, Duration.ofSeconds(graceSeconds), maxQueued, tokenBudget,
-                logprobsMode.equals("processed"));
+                logprobsMode.equals("processed"), prefillChunkTokens);
         OpenAiServer server;
         try {
             server = OpenAiServer.start(engine, options);

@@ -98,7 +98,7 @@ class ServeCommandTest {
     @Test
     void servesUntilStoppedAndPrintsOneReadyLine() throws Exception {
         String base;
-        try (Running s = new Running("--max-batch", "4", "--batch-wait-ms", "2")) {
+        try (Running s = new Running("--max-batch", "4", "--batch-wait-ms", "2", "--prefill-chunk-tokens", "64")) {
             base = s.baseUrl();
             assertEquals("tiny-served", s.ready.group(3));
             assertEquals(1, s.out.toString().lines().count(), s.out.toString());
@@ -129,6 +129,12 @@ class ServeCommandTest {
         assertTrue(err.toString().contains("--model") && err.toString().contains("missing"), err.toString());
         assertEquals(1, err.toString().strip().lines().count(), err.toString());
         assertEquals(0, Rsa.run("serve", "--help"));
+        StringWriter chunkErr = new StringWriter();
+        CommandLine chunk = new CommandLine(new ServeCommand());
+        chunk.setErr(new PrintWriter(chunkErr, true));
+        chunk.setExecutionExceptionHandler(new OneLineErrors());
+        assertEquals(1, chunk.execute("--model", tmp.resolve("missing").toString(), "--prefill-chunk-tokens", "0"));
+        assertTrue(chunkErr.toString().contains("--prefill-chunk-tokens must be >= 1"), chunkErr.toString());
     }
 
     @Test

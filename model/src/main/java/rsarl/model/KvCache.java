@@ -75,6 +75,8 @@ public final class KvCache implements AutoCloseable {
     private NDArray regrow(NDArray old, long cap) {
         Shape s = old.getShape();
         NDArray fresh = manager.zeros(new Shape(s.get(0), s.get(1), cap, s.get(3)), old.getDataType());
+        // grown inside a layer of a generation forward, whose NDScope closes what it made (QwenForward)
+        ai.djl.ndarray.NDScope.unregister(fresh);
         if (length > 0) {
             try (NDManager scratch = manager.newSubManager()) {
                 fresh.set(new NDIndex(":, :, 0:{}", length), old.get(scratch, new NDIndex(":, :, 0:{}", length)));
@@ -102,6 +104,8 @@ public final class KvCache implements AutoCloseable {
     private NDArray shifted(NDArray old, long n, long cap) {
         Shape s = old.getShape();
         NDArray fresh = manager.zeros(new Shape(s.get(0), s.get(1), cap, s.get(3)), old.getDataType());
+        // grown inside a layer of a generation forward, whose NDScope closes what it made (QwenForward)
+        ai.djl.ndarray.NDScope.unregister(fresh);
         if (length > 0) {
             try (NDManager scratch = manager.newSubManager()) {
                 fresh.set(new NDIndex().addAllDim(2).addSliceDim(n, n + length),
@@ -130,6 +134,7 @@ public final class KvCache implements AutoCloseable {
     private NDArray unshifted(NDArray old, long n) {
         Shape s = old.getShape();
         NDArray fresh = manager.zeros(s, old.getDataType());
+        ai.djl.ndarray.NDScope.unregister(fresh); // as regrow: the cache's buffers outlive any forward's scope
         if (length > n) {
             try (NDManager scratch = manager.newSubManager()) {
                 fresh.set(new NDIndex().addAllDim(2).addSliceDim(0, length - n),

@@ -3,6 +3,7 @@ package rsarl.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -108,7 +109,11 @@ final class QwenForward {
     NDArray hiddenStates(NDArray inputIds, NDArray positionIds, NDArray keyMask, KvCache cache) {
         NDArray h = embed(inputIds);
         Context ctx = context(inputIds, positionIds, keyMask, cache, h);
-        for (int l = 0; l < layers.length; l++) h = layer(l, h, ctx, cache);
+        // Generation (a cache, no autograd) frees each layer's intermediates as it ends: a prefill chunk's attention
+        // scores are [B, heads, chunk, T] per layer (medium, 64 rows of 1024 tokens: 0.8 GB each; kept for all
+        // layers, the forward held 23 GB).
+        boolean inference = cache != null && !ai.djl.pytorch.jni.JniUtils.isGradMode();
+        for (int l = 0; l < layers.length; l++) h = inference ? layerFreeing(l, h, ctx, cache) : layer(l, h, ctx, cache);
         if (cache != null) cache.advance(ctx.len());
         return rmsNorm(h, finalNorm);
     }
@@ -151,6 +156,15 @@ final class QwenForward {
     }
 
     /** Decoder layer {@code l}: pre-norm attention and pre-norm SwiGLU MLP, each added to the residual stream. */
+    /** {@link #layer} with every array it makes closed on return, but its output. */
+    private NDArray layerFreeing(int l, NDArray h, Context ctx, KvCache cache) {
+        try (NDScope scope = new NDScope()) {
+            NDArray out = layer(l, h, ctx, cache);
+            NDScope.unregister(out);
+            return out;
+        }
+    }
+
     NDArray layer(int l, NDArray h, Context ctx, KvCache cache) {
         LayerWeights w = layers[l];
         h = h.add(attention(l, w, rmsNorm(h, w.inputNorm()), ctx, cache));

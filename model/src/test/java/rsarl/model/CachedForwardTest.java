@@ -115,6 +115,23 @@ class CachedForwardTest {
         }
     }
 
+    /** Batches above 8 rows run the lm head in blocks of vocabulary rows: the same logits as one linear. */
+    @Test
+    void headInBlocksEqualsOneLinear() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            // rows of 1024 floats = 4 KiB: blocks of 256 rows, so 1000 rows are 3 whole blocks and a ragged one
+            NDArray head = m.randomNormal(0, 0.05f, new Shape(1000, 1024), DataType.FLOAT32);
+            try (NDManager step = m.newSubManager()) {
+                NDArray x = step.randomNormal(new Shape(12, 1024));
+                float[] expected = QwenForward.linear(x, head, null).toFloatArray();
+                NDArray blocked = CachedForward.headInBlocks(head, x, step);
+                assertEquals(new Shape(12, 1000), blocked.getShape());
+                assertArrayEquals(expected, blocked.toFloatArray(), 1e-5f);
+                assertEquals(step, blocked.getManager());
+            }
+        }
+    }
+
     @Test
     void switchAndSize() {
         QwenConfig c = QwenConfig.read(Fixtures.dir(Fixtures.QWEN3).resolve("config.json"));

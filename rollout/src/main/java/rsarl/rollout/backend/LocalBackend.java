@@ -58,6 +58,14 @@ public final class LocalBackend implements Backend {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("backend.model: " + e.getMessage(), e);
         }
+        return over(engine, config);
+    }
+
+    /**
+     * A backend on an engine already loaded (the trainer's in-process eval of its current weights) with the batch
+     * settings of {@code config} ({@code max_batch}, {@code token_budget}), as {@link #fromConfig} applies them.
+     */
+    public static LocalBackend over(LocalEngine engine, BackendConfig config) {
         return new LocalBackend(engine, config.maxBatch(),
                 config.tokenBudget() == null ? Long.MAX_VALUE : config.tokenBudget());
     }

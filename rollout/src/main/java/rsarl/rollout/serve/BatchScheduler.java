@@ -29,7 +29,8 @@ import java.util.function.Function;
  * <p>Load limits: at most {@code maxQueued} rows wait (more get {@link QueueFullException}, the server's 429), and
  * a batch takes rows, in arrival order, only while their prompt + max_tokens fit the {@code tokenBudget}: the
  * first row that does not fit starts the next batch, so no row is overtaken and every wait is bounded. In continuous
- * batching at most {@link #PREFILL_TOKENS} prompt tokens are prefilled per decode step (chunked admission).
+ * batching at most {@code prefillTokens} (default {@link #PREFILL_TOKENS}) prompt tokens are prefilled per decode step
+ * (chunked admission).
  */
 public final class BatchScheduler implements AutoCloseable {
     /** Runs one batch, telling the listener each token as it is picked (request indices into the batch). */
@@ -47,8 +48,8 @@ public final class BatchScheduler implements AutoCloseable {
 
     /** Queued by {@link #close()} after the last accepted row: the thread finishes the queue, then stops. */
     private static final Pending END = new Pending(null, null, null);
-    /** Prompt tokens prefilled per step in continuous batching (the start's first chunk, then each join). */
-    static final int PREFILL_TOKENS = 512;
+    /** Default prompt tokens prefilled per step in continuous batching (the start's first chunk, then each join). */
+    static final int PREFILL_TOKENS = ServeOptions.DEFAULT_PREFILL_CHUNK_TOKENS;
 
     private final Runner generate;
     /** Non-null: continuous batching (rows join the running batch between decode steps). */
@@ -58,6 +59,7 @@ public final class BatchScheduler implements AutoCloseable {
     private final int maxBatch;
     private final int maxQueued;
     private final long tokenBudget;
+    private final int prefillTokens;
     private final AtomicInteger queued = new AtomicInteger();
     private final long waitNanos;
     private final long fillWaitNanos;
@@ -96,7 +98,7 @@ public final class BatchScheduler implements AutoCloseable {
      */
     public BatchScheduler(Runner generate, int maxBatch, Duration batchWait, Duration fillWait, int maxQueued,
                           long tokenBudget) {
-        this(generate, null, new Object(), maxBatch, batchWait, fillWait, maxQueued, tokenBudget);
+        this(generate, null, new Object(), maxBatch, batchWait, fillWait, maxQueued, tokenBudget, PREFILL_TOKENS);
     }
 
     /**
@@ -111,18 +113,27 @@ public final class BatchScheduler implements AutoCloseable {
     /** As above; {@code stepLock} is held for every decode step (shared by the schedulers of one set of weights). */
     public BatchScheduler(Generator generator, Object stepLock, int maxBatch, Duration batchWait, Duration fillWait,
                           int maxQueued, long tokenBudget) {
-        this(generator::generate, generator, stepLock, maxBatch, batchWait, fillWait, maxQueued, tokenBudget);
+        this(generator, stepLock, maxBatch, batchWait, fillWait, maxQueued, tokenBudget, PREFILL_TOKENS);
+    }
+
+    /** As above, prefilling at most {@code prefillTokens} prompt tokens per decode step. */
+    public BatchScheduler(Generator generator, Object stepLock, int maxBatch, Duration batchWait, Duration fillWait,
+                          int maxQueued, long tokenBudget, int prefillTokens) {
+        this(generator::generate, generator, stepLock, maxBatch, batchWait, fillWait, maxQueued, tokenBudget,
+                prefillTokens);
     }
 
     private BatchScheduler(Runner generate, Generator continuous, Object stepLock, int maxBatch, Duration batchWait,
-                           Duration fillWait, int maxQueued, long tokenBudget) {
+                           Duration fillWait, int maxQueued, long tokenBudget, int prefillTokens) {
         if (maxBatch < 1) throw new IllegalArgumentException("max batch must be >= 1, got " + maxBatch);
+        if (prefillTokens < 1) throw new IllegalArgumentException("prefill tokens must be >= 1, got " + prefillTokens);
         this.generate = generate;
         this.continuous = continuous;
         this.stepLock = stepLock;
         this.maxBatch = maxBatch;
         this.maxQueued = maxQueued;
         this.tokenBudget = tokenBudget;
+        this.prefillTokens = prefillTokens;
         this.waitNanos = batchWait.toNanos();
         this.fillWaitNanos = Math.max(waitNanos, fillWait.toNanos());
         this.thread = new Thread(this::loop, "batch-scheduler");
@@ -263,11 +274,11 @@ public final class BatchScheduler implements AutoCloseable {
      * @return whether {@link #close} was seen (no row joins after it)
      */
     private boolean runContinuously(List<Pending> batch) {
-        // Chunked admission: the batch starts with its first PREFILL_TOKENS of prompts; the rest go back to the head
+        // Chunked admission: the batch starts with its first prefillTokens of prompts; the rest go back to the head
         // of the queue and join a chunk per decode step, so early rows need not wait for every prompt's prefill.
         int head = 1;
         long prefill = batch.get(0).request().promptIds().length;
-        while (head < batch.size() && prefill + batch.get(head).request().promptIds().length <= PREFILL_TOKENS)
+        while (head < batch.size() && prefill + batch.get(head).request().promptIds().length <= prefillTokens)
             prefill += batch.get(head++).request().promptIds().length;
         for (int i = batch.size() - 1; i >= head; i--) queue.addFirst(batch.get(i));
         List<Pending> first = List.copyOf(batch.subList(0, head));
@@ -290,7 +301,7 @@ public final class BatchScheduler implements AutoCloseable {
                         Pending p = queue.peek();
                         if (p == null) break;
                         if (p != END && reserved + p.tokens() > tokenBudget) break;
-                        if (p != END && !joining.isEmpty() && chunk + p.request().promptIds().length > PREFILL_TOKENS) {
+                        if (p != END && !joining.isEmpty() && chunk + p.request().promptIds().length > prefillTokens) {
                             break;
                         }
                         queue.poll();

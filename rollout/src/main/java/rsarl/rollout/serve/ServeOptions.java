@@ -19,23 +19,29 @@ import java.time.Duration;
  *                         rows beyond it wait for the next batch, in arrival order
  * @param processedLogprobs report log-probs after penalties and temperature (vLLM's {@code processed_logprobs})
  *                         instead of the raw model's ({@code raw_logprobs}, the default)
+ * @param prefillChunkTokens most prompt tokens a continuous batch prefills per decode step (chunked admission;
+ *                         one prompt longer than this still goes in whole)
  */
 public record ServeOptions(String host, int port, String servedModelName, int maxBatch, Duration batchWait,
                            Duration fillWait, int defaultMaxTokens, Duration shutdownGrace, int maxQueuedRows,
-                           long tokenBudget, boolean processedLogprobs) {
-    /** Default queue bound and token budget. */
+                           long tokenBudget, boolean processedLogprobs, int prefillChunkTokens) {
+    /** Default queue bound, token budget and prefill chunk. */
     public static final int DEFAULT_MAX_QUEUED_ROWS = 1024;
     public static final long DEFAULT_TOKEN_BUDGET = 1L << 20;
+    public static final int DEFAULT_PREFILL_CHUNK_TOKENS = 512;
 
     public ServeOptions(String host, int port, String servedModelName, int maxBatch, Duration batchWait,
                         Duration fillWait, int defaultMaxTokens, Duration shutdownGrace) {
         this(host, port, servedModelName, maxBatch, batchWait, fillWait, defaultMaxTokens, shutdownGrace,
-                DEFAULT_MAX_QUEUED_ROWS, DEFAULT_TOKEN_BUDGET, false);
+                DEFAULT_MAX_QUEUED_ROWS, DEFAULT_TOKEN_BUDGET, false, DEFAULT_PREFILL_CHUNK_TOKENS);
     }
 
     public ServeOptions {
         if (maxQueuedRows < 1) throw new IllegalArgumentException("max queued rows: must be >= 1, got " + maxQueuedRows);
         if (tokenBudget < 1) throw new IllegalArgumentException("token budget: must be >= 1, got " + tokenBudget);
+        if (prefillChunkTokens < 1) {
+            throw new IllegalArgumentException("prefill chunk tokens: must be >= 1, got " + prefillChunkTokens);
+        }
         if (host == null || host.isBlank()) throw new IllegalArgumentException("host: required");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port: must be in [0, 65535], got " + port);
         if (servedModelName == null || servedModelName.isBlank()) {
@@ -59,23 +65,29 @@ public record ServeOptions(String host, int port, String servedModelName, int ma
 
     public ServeOptions withMaxBatch(int rows) {
         return new ServeOptions(host, port, servedModelName, rows, batchWait, fillWait, defaultMaxTokens, shutdownGrace,
-                maxQueuedRows, tokenBudget, processedLogprobs);
+                maxQueuedRows, tokenBudget, processedLogprobs, prefillChunkTokens);
     }
 
     /** Sets the queue bound and the per-batch token budget. */
     public ServeOptions withLimits(int queuedRows, long budget) {
         return new ServeOptions(host, port, servedModelName, maxBatch, batchWait, fillWait, defaultMaxTokens,
-                shutdownGrace, queuedRows, budget, processedLogprobs);
+                shutdownGrace, queuedRows, budget, processedLogprobs, prefillChunkTokens);
     }
 
     public ServeOptions withProcessedLogprobs(boolean processed) {
         return new ServeOptions(host, port, servedModelName, maxBatch, batchWait, fillWait, defaultMaxTokens,
-                shutdownGrace, maxQueuedRows, tokenBudget, processed);
+                shutdownGrace, maxQueuedRows, tokenBudget, processed, prefillChunkTokens);
     }
 
     /** Sets both waits (the fill wait is raised to the batch wait when below it). */
     public ServeOptions withWaits(Duration batch, Duration fill) {
         return new ServeOptions(host, port, servedModelName, maxBatch, batch, fill.compareTo(batch) < 0 ? batch : fill,
-                defaultMaxTokens, shutdownGrace, maxQueuedRows, tokenBudget, processedLogprobs);
+                defaultMaxTokens, shutdownGrace, maxQueuedRows, tokenBudget, processedLogprobs, prefillChunkTokens);
+    }
+
+    /** Sets the prompt tokens a continuous batch prefills per decode step. */
+    public ServeOptions withPrefillChunkTokens(int tokens) {
+        return new ServeOptions(host, port, servedModelName, maxBatch, batchWait, fillWait, defaultMaxTokens,
+                shutdownGrace, maxQueuedRows, tokenBudget, processedLogprobs, tokens);
     }
 }

@@ -45,7 +45,7 @@ public final class ServedModels implements AutoCloseable {
         // run between steps.
         Generator g = engine.generator(model, options.maxBatch()).withProcessedLogprobs(options.processedLogprobs());
         return new BatchScheduler(g, generating, options.maxBatch(), options.batchWait(), options.fillWait(),
-                options.maxQueuedRows(), options.tokenBudget());
+                options.maxQueuedRows(), options.tokenBudget(), options.prefillChunkTokens());
     }
 
     /** The scheduler of the base model. */

@@ -53,6 +53,18 @@ class LocalBackendTest {
         return out;
     }
 
+    /** The trainer's in-process eval builds its backend with over(): max_batch and token_budget as rsa eval's. */
+    @Test
+    void overAnOpenEngineTakesTheConfigsBatchSettings() {
+        BackendConfig c = new BackendConfig("local", null, modelDir.toString(), null, null, null, null, null, "cpu", 3,
+                null, null, 4096L);
+        try (LocalBackend b = LocalBackend.over(LocalEngine.load(modelDir, "cpu"), c)) {
+            assertTrue(b.describe().contains("max batch 3, token budget 4096"), b.describe());
+            List<ChatRequest> requests = questions(4, 8);
+            assertEquals(backend.generate(requests), b.generate(requests));
+        }
+    }
+
     @Test
     void sameSeedSameTextOtherSeedOtherText() {
         ChatRequest r = ChatRequest.user("What is 2+3?", sampled(24), 42);

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A row submitted while a batch decodes joins it, gets its solo tokens, and is answered when it ends. */
@@ -52,9 +53,22 @@ class ContinuousSchedulerTest {
 
     @Test
     void promptsOverThePrefillBudgetJoinAChunkPerStep(@TempDir Path tmp) throws Exception {
+        chunkedAdmission(tmp, BatchScheduler.PREFILL_TOKENS, false);
+    }
+
+    /** {@code rsa serve --prefill-chunk-tokens}: the same chunking at a budget of 100 prompt tokens. */
+    @Test
+    void aSmallerPrefillChunkSplitsShorterPrompts(@TempDir Path tmp) throws Exception {
+        chunkedAdmission(tmp, 100, true);
+        assertThrows(IllegalArgumentException.class,
+                () -> ServeOptions.defaults("m", 0).withPrefillChunkTokens(0));
+        assertEquals(100, ServeOptions.defaults("m", 0).withPrefillChunkTokens(100).prefillChunkTokens());
+    }
+
+    private static void chunkedAdmission(Path tmp, int prefillTokens, boolean explicit) throws Exception {
         try (QwenModel model = QwenModel.load(TinyModel.create(tmp.resolve("m"), 6))) {
             Generator gen = new Generator(model);
-            int len = BatchScheduler.PREFILL_TOKENS * 2 / 5; // two prompts per chunk: rows 0-1, 2-3, 4-5
+            int len = prefillTokens * 2 / 5; // two prompts per chunk: rows 0-1, 2-3, 4-5
             List<GenerationRequest> rows = new java.util.ArrayList<>();
             for (int r = 0; r < 6; r++) {
                 int[] ids = new int[len];
@@ -69,8 +83,10 @@ class ContinuousSchedulerTest {
                 int row = r;
                 listeners.add((req, index, token, lp, ti, tl) -> events.add(row + ":" + index));
             }
-            try (BatchScheduler s = new BatchScheduler(gen, 8, Duration.ofMillis(200), Duration.ofMillis(200), 100,
-                    1_000_000)) {
+            try (BatchScheduler s = explicit
+                    ? new BatchScheduler(gen, new Object(), 8, Duration.ofMillis(200), Duration.ofMillis(200), 100,
+                    1_000_000, prefillTokens)
+                    : new BatchScheduler(gen, 8, Duration.ofMillis(200), Duration.ofMillis(200), 100, 1_000_000)) {
                 List<CompletableFuture<Completion>> out = s.submit(rows, listeners);
                 for (int r = 0; r < 6; r++) {
                     assertArrayEquals(solo.get(r).tokenIds(), out.get(r).get(60, TimeUnit.SECONDS).tokenIds());

@@ -173,7 +173,7 @@ public final class TrainRun {
         try (NDManager scratch = NDManager.newBaseManager()) {
             QwenModel current = weights.current(scratch);
             metrics = new EvalRun(ec, ProblemReader::read, Verifiers::forTask,
-                    b -> new LocalBackend(LocalEngine.over(Path.of(cfg.model()), current, tok), b.maxBatch()))
+                    b -> LocalBackend.over(LocalEngine.over(Path.of(cfg.model()), current, tok), b))
                     .run(RsaLoop.Listener.NONE);
         }
         ObjectNode line = JSON.createObjectNode();
