@@ -86,7 +86,7 @@ final class CachedForward {
         return Casts.to(logits, DataType.FLOAT32);
     }
 
-    /** {@code x @ head^T} as one product per block of {@link #HEAD_BLOCK_BYTES} of head rows, on x's manager ({@code m}). */
+    /** {@code x @ head^T}, one product per {@link #HEAD_BLOCK_BYTES} of head rows; on x's manager ({@code m}). */
     static NDArray headInBlocks(NDArray head, NDArray x, NDManager m) {
         long vocab = head.getShape().get(0);
         long rowBytes = head.getShape().get(1) * head.getDataType().getNumOfBytes();

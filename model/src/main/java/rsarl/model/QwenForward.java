@@ -113,7 +113,9 @@ final class QwenForward {
         // scores are [B, heads, chunk, T] per layer (medium, 64 rows of 1024 tokens: 0.8 GB each; kept for all
         // layers, the forward held 23 GB).
         boolean inference = cache != null && !ai.djl.pytorch.jni.JniUtils.isGradMode();
-        for (int l = 0; l < layers.length; l++) h = inference ? layerFreeing(l, h, ctx, cache) : layer(l, h, ctx, cache);
+        for (int l = 0; l < layers.length; l++) {
+            h = inference ? layerFreeing(l, h, ctx, cache) : layer(l, h, ctx, cache);
+        }
         if (cache != null) cache.advance(ctx.len());
         return rmsNorm(h, finalNorm);
     }

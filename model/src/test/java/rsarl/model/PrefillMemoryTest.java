@@ -25,8 +25,9 @@ class PrefillMemoryTest {
             try (KvCache cache = model.newCache(2, 16); NoGrad ng = NoGrad.enter()) {
                 NDArray logits = model.forwardLast(in, pos, null, cache);
                 int made = m.getManagedArrays().size() - before;
-                // a layer makes ~60 arrays (norms, projections, rope, scores, softmax, mlp; 154 in all before); kept: its output
-                assertTrue(made <= 32 + 2 * layers, made + " arrays left on the step's manager for " + layers + " layers");
+                // a layer makes ~60 arrays (norms, projections, rope, scores, softmax, mlp: 154 in all before);
+                // kept: its output
+                assertTrue(made <= 32 + 2 * layers, made + " arrays left on the step's manager, " + layers + " layers");
                 assertArrayEquals(expected, logits.toFloatArray(), 1e-5f);
             }
         }
