@@ -18,6 +18,8 @@ rsa="${RSA:-$root/scripts/rsa}"
 dest="${1:-models/tiny}"
 work="${TINY_WORK:-build/tiny-model}"
 export RSA_THREADS=1
+# The same MKL code path as the test JVM (no vendor-check override), which TinyModelTest compares against.
+export RSA_MKL_SHIM=0
 mkdir -p "$work/data"
 held_out="$work/data/held-out.jsonl"   # configs/eval/tiny.yaml's problems (data.generate: n 32, seed 99)
 "$rsa" make-dataset --task puzzle:modarith --n 32 --seed 99 --out "$held_out"
