@@ -157,7 +157,6 @@ final class QwenForward {
         return new Context(batch, len, past, cosSin[0], cosSin[1], mask, scale);
     }
 
-    /** Decoder layer {@code l}: pre-norm attention and pre-norm SwiGLU MLP, each added to the residual stream. */
     /** {@link #layer} with every array it makes closed on return, but its output. */
     private NDArray layerFreeing(int l, NDArray h, Context ctx, KvCache cache) {
         try (NDScope scope = new NDScope()) {
@@ -167,6 +166,7 @@ final class QwenForward {
         }
     }
 
+    /** Decoder layer {@code l}: pre-norm attention and pre-norm SwiGLU MLP, each added to the residual stream. */
     NDArray layer(int l, NDArray h, Context ctx, KvCache cache) {
         LayerWeights w = layers[l];
         h = h.add(attention(l, w, rmsNorm(h, w.inputNorm()), ctx, cache));
