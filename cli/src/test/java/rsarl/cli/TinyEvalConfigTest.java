@@ -45,8 +45,9 @@ class TinyEvalConfigTest {
 
     /**
      * The quick start's claim: on the shipped model RSA raises pass@1 over the states (its errors differ between
-     * samples and its aggregator votes). One seed of the shipped config, 3 states; fails if the model stops
-     * aggregating or the aggregation prompt changes under it.
+     * samples and its aggregator votes). The shipped config as it is (2 seeds, T=4): measured +0.12, and +0.10 ± 0.02
+     * over 3 other seeds, so another CPU's rounding (other samples drawn) stays well above the 0.03 asked here; fails
+     * if the model stops aggregating or the aggregation prompt changes under it.
      */
     @Test
     void rsaRaisesPassAt1OnTheShippedModel() throws IOException {
@@ -54,12 +55,11 @@ class TinyEvalConfigTest {
         CliRun run = CliRun.rsa("eval", "--config", config.toString(), "--no-progress",
                 "--set", "backend.model=" + Path.of("..", "models", "tiny"),
                 "--set", "data.path=" + dir.resolve("problems.jsonl"),
-                "--set", "seeds=[1]", "--set", "rsa.steps=3",
                 "--set", "output_dir=" + dir.resolve("rsa"));
         assertEquals(0, run.code(), run.err());
         JsonNode states = new ObjectMapper().readTree(dir.resolve("rsa/summary.json").toFile()).get("states");
         double first = states.get(0).get("pass@1").get("mean").asDouble();
-        double last = states.get(2).get("pass@1").get("mean").asDouble();
-        assertTrue(first > 0.3 && last > first + 0.05, "pass@1 at T=1 " + first + ", at T=3 " + last);
+        double last = states.get(3).get("pass@1").get("mean").asDouble();
+        assertTrue(first > 0.3 && last > first + 0.03, "pass@1 at T=1 " + first + ", at T=4 " + last);
     }
 }
