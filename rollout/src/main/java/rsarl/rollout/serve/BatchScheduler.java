@@ -12,7 +12,6 @@ import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -69,11 +68,7 @@ public final class BatchScheduler implements AutoCloseable {
     private final Thread thread;
     private final Object submitLock = new Object();
     private boolean closed;
-    private final AtomicLong batches = new AtomicLong();
-    private final AtomicLong rows = new AtomicLong();
-    private final AtomicLong largest = new AtomicLong();
-    private final AtomicLong busyNanos = new AtomicLong();
-    private final java.util.ArrayDeque<Integer> recent = new java.util.ArrayDeque<>();
+    private final BatchStats stats = new BatchStats();
 
     /** A scheduler that never waits past {@code batchWait} (no fill wait). */
     public BatchScheduler(Function<List<GenerationRequest>, List<Completion>> generate, int maxBatch,
@@ -146,7 +141,9 @@ public final class BatchScheduler implements AutoCloseable {
      *
      * @throws RejectedExecutionException once {@link #close()} has begun
      */
-    public List<CompletableFuture<Completion>> submit(List<GenerationRequest> requests) { return submit(requests, null); }
+    public List<CompletableFuture<Completion>> submit(List<GenerationRequest> requests) {
+        return submit(requests, null);
+    }
 
     /**
      * As {@link #submit(List)}; {@code listeners.get(i)} (when the list is not null) hears row i's tokens as they
@@ -181,32 +178,21 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     /** Rows waiting for a batch now. */
-    public int queuedRows() { return queued.get(); }
+    public int queuedRows() {
+        return queued.get();
+    }
 
     /** A client's wait before retrying: the queue's batches at the mean batch time so far, at least 1 s. */
     private long retryAfterSeconds() {
-        long n = batches.get();
-        double meanS = n == 0 ? 1 : busyNanos.get() / 1e9 / n;
+        double meanS = stats.meanBatchSeconds(1);
         double ahead = Math.ceil(queued.get() / (double) maxBatch);
         return Math.max(1, (long) Math.ceil(meanS * Math.max(1, ahead)));
     }
 
-    /** Batches run so far. */
-    public long batches() { return batches.get(); }
-
-    /** Rows run so far (a request with n choices is n rows). */
-    public long rows() { return rows.get(); }
-
-    /** Sizes of the last (up to 256) batches, oldest first: for benchmarks and tuning the waits. */
-    public List<Integer> recentBatchSizes() {
-        synchronized (recent) { return List.copyOf(recent); }
+    /** What this scheduler has run so far. */
+    public BatchStats stats() {
+        return stats;
     }
-
-    /** Time spent inside generate calls so far, in nanoseconds. */
-    public long busyNanos() { return busyNanos.get(); }
-
-    /** The most rows one batch has held. */
-    public long largestBatch() { return largest.get(); }
 
     private void loop() {
         boolean ending = false;
@@ -292,7 +278,7 @@ public final class BatchScheduler implements AutoCloseable {
                 started = continuous.begin(requests(first), listener(members, 0));
             }
             try (Generator.Running running = started) {
-                count(first.size());
+                stats.batchStarted(first.size());
                 while (true) {
                     List<Pending> joining = new ArrayList<>();
                     long reserved = running.tokensReserved();
@@ -320,8 +306,7 @@ public final class BatchScheduler implements AutoCloseable {
                         synchronized (stepLock) {
                             running.join(requests(joining), listener(members, base));
                         }
-                        rows.addAndGet(joining.size());
-                        largest.accumulateAndGet(running.rows(), Math::max);
+                        stats.rowsJoined(joining.size(), running.rows());
                     }
                     boolean more;
                     synchronized (stepLock) {
@@ -333,7 +318,7 @@ public final class BatchScheduler implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             fail(members, e);
         }
-        busyNanos.addAndGet(System.nanoTime() - t0);
+        stats.busy(System.nanoTime() - t0);
         return ending;
     }
 
@@ -357,23 +342,13 @@ public final class BatchScheduler implements AutoCloseable {
         };
     }
 
-    private void count(int size) {
-        batches.incrementAndGet();
-        rows.addAndGet(size);
-        largest.accumulateAndGet(size, Math::max);
-        synchronized (recent) {
-            if (recent.size() == 256) recent.removeFirst();
-            recent.addLast(size);
-        }
-    }
-
     private void run(List<Pending> batch) {
         queued.addAndGet(-batch.size());
         long t0 = System.nanoTime();
         try {
             List<Completion> out = generate.run(requests(batch), listener(batch, 0));
-            busyNanos.addAndGet(System.nanoTime() - t0);
-            count(batch.size());
+            stats.busy(System.nanoTime() - t0);
+            stats.batchStarted(batch.size());
             for (int i = 0; i < batch.size(); i++) batch.get(i).result().complete(out.get(i));
         } catch (RuntimeException | Error e) {
             fail(batch, e);

@@ -85,9 +85,9 @@ public final class ServeBenchmark {
                  OpenAiBackend client = new OpenAiBackend(new OpenAiBackend.Options(server.baseUrl(), engine.name(), null,
                          concurrency, Duration.ofMinutes(30), 0, Duration.ofSeconds(1)))) {
                 client.generate(chats.subList(0, Math.min(concurrency, requests)));
-                long b0 = server.scheduler().batches();
-                long r0 = server.scheduler().rows();
-                long busy0 = server.scheduler().busyNanos();
+                long b0 = server.scheduler().stats().batches();
+                long r0 = server.scheduler().stats().rows();
+                long busy0 = server.scheduler().stats().busyNanos();
                 // Alternating repeats, best of each: on a shared machine the fastest run is the least disturbed.
                 for (int rep = 0; rep < repeat; rep++) {
                     Run d = direct(engine, chats, maxBatch);
@@ -95,10 +95,10 @@ public final class ServeBenchmark {
                     if (direct == null || d.seconds() < direct.seconds()) direct = d;
                     if (served == null || v.seconds() < served.seconds()) served = v;
                 }
-                batches = (server.scheduler().batches() - b0) / repeat;
-                rows = (server.scheduler().rows() - r0) / repeat;
-                busy = (server.scheduler().busyNanos() - busy0) / 1e9 / repeat;
-                System.out.println("server batch sizes (warm-up and runs): " + server.scheduler().recentBatchSizes());
+                batches = (server.scheduler().stats().batches() - b0) / repeat;
+                rows = (server.scheduler().stats().rows() - r0) / repeat;
+                busy = (server.scheduler().stats().busyNanos() - busy0) / 1e9 / repeat;
+                System.out.println("server batch sizes (warm-up and runs): " + server.scheduler().stats().recentBatchSizes());
             }
             boolean same = direct.texts().equals(served.texts());
             System.out.printf(Locale.ROOT, "model %s (%s), %d requests, max_tokens %d, max batch %d, concurrency %d, "

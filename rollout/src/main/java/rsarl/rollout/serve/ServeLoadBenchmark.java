@@ -102,13 +102,13 @@ public final class ServeLoadBenchmark {
                     double[] ttft = samples.stream().mapToDouble(Sample::ttftMs).sorted().toArray();
                     double[] lat = samples.stream().mapToDouble(Sample::latencyMs).sorted().toArray();
                     System.out.printf("%d\t%.1f\t%.2f\t%.0f\t%.0f\t%.0f\t%.0f\t%d%n", level, tps, tps / offlineTps,
-                            pct(ttft, 50), pct(ttft, 99), pct(lat, 50), pct(lat, 99), server.scheduler().largestBatch());
+                            pct(ttft, 50), pct(ttft, 99), pct(lat, 50), pct(lat, 99), server.scheduler().stats().largestBatch());
                     ObjectNode o = JSON.createObjectNode().put("in_flight", level).put("requests", requests)
                             .put("tokens_per_s", round(tps)).put("offline_tokens_per_s", round(offlineTps))
                             .put("vs_offline", round(tps / offlineTps)).put("ttft_p50_ms", round(pct(ttft, 50)))
                             .put("ttft_p99_ms", round(pct(ttft, 99))).put("latency_p50_ms", round(pct(lat, 50)))
                             .put("latency_p99_ms", round(pct(lat, 99)))
-                            .put("largest_batch", server.scheduler().largestBatch());
+                            .put("largest_batch", server.scheduler().stats().largestBatch());
                     System.out.println(o);
                 }
             }

@@ -64,9 +64,9 @@ class BatchSchedulerTest {
             assertEquals(21, second.get(1).get().tokenIds()[0]);
             for (int i = 0; i < 3; i++) assertEquals(30 + i, third.get(i).get().tokenIds()[0]);
             assertEquals(List.of(1, 4, 1), sizes);
-            assertEquals(3, s.batches());
-            assertEquals(6, s.rows());
-            assertEquals(4, s.largestBatch());
+            assertEquals(3, s.stats().batches());
+            assertEquals(6, s.stats().rows());
+            assertEquals(4, s.stats().largestBatch());
         }
     }
 

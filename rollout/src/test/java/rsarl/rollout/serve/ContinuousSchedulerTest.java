@@ -45,8 +45,8 @@ class ContinuousSchedulerTest {
                 Completion firstDone = first.get(60, TimeUnit.SECONDS);
                 assertArrayEquals(lateSolo.tokenIds(), lateDone.tokenIds());
                 assertArrayEquals(longSolo.tokenIds(), firstDone.tokenIds());
-                assertEquals(1, s.batches(), "one batch: the late row joined it");
-                assertEquals(2, s.largestBatch());
+                assertEquals(1, s.stats().batches(), "one batch: the late row joined it");
+                assertEquals(2, s.stats().largestBatch());
             }
         }
     }
@@ -91,8 +91,8 @@ class ContinuousSchedulerTest {
                 for (int r = 0; r < 6; r++) {
                     assertArrayEquals(solo.get(r).tokenIds(), out.get(r).get(60, TimeUnit.SECONDS).tokenIds());
                 }
-                assertEquals(1, s.batches(), "the later chunks joined the running batch");
-                assertEquals(6, s.largestBatch());
+                assertEquals(1, s.stats().batches(), "the later chunks joined the running batch");
+                assertEquals(6, s.stats().largestBatch());
             }
             // Rows 0-3 start together (the second chunk joins before the first step); rows 4-5 a step later.
             assertTrue(events.indexOf("0:1") < events.indexOf("5:0"), events.toString());

@@ -71,7 +71,7 @@ class OpenAiServerTest {
         List<ChatRequest> requests = new ArrayList<>();
         for (int i = 0; i < 16; i++) requests.add(question(i));
         List<BackendResult> expected = local.generate(requests);
-        long rowsBefore = server.scheduler().rows();
+        long rowsBefore = server.scheduler().stats().rows();
         List<BackendResult> got;
         try (OpenAiBackend remote = new OpenAiBackend(new OpenAiBackend.Options(server.baseUrl(), "tiny-chat", null,
                 8, Duration.ofSeconds(120), 0, Duration.ofMillis(10)))) {
@@ -79,7 +79,7 @@ class OpenAiServerTest {
             assertEquals(16, remote.attempts());
         }
         assertEquals(expected, got);
-        assertEquals(16, server.scheduler().rows() - rowsBefore);
+        assertEquals(16, server.scheduler().stats().rows() - rowsBefore);
         for (int i = 0; i < 16; i++) {
             BackendResult r = got.get(i);
             String rendered = ChatTemplate.render(requests.get(i).messages(), true);
