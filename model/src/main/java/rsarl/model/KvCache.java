@@ -66,20 +66,26 @@ public final class KvCache implements AutoCloseable {
     private void grow(long needed) {
         long cap = Math.max(needed, capacity * 2);
         for (int l = 0; l < keys.length; l++) {
-            keys[l] = regrow(keys[l], cap);
-            values[l] = regrow(values[l], cap);
+            keys[l] = moved(keys[l], cap, 0, 0, length);
+            values[l] = moved(values[l], cap, 0, 0, length);
         }
         capacity = cap;
     }
 
-    private NDArray regrow(NDArray old, long cap) {
+    /**
+     * A fresh {@code [B, kvHeads, cap, headDim]} buffer holding {@code old}'s slots {@code [from, from + count)} at
+     * {@code [to, to + count)}, the rest zero; {@code old} is closed. Growing, aligning and dropping padding all move
+     * slots this way.
+     */
+    private NDArray moved(NDArray old, long cap, long from, long to, long count) {
         Shape s = old.getShape();
         NDArray fresh = manager.zeros(new Shape(s.get(0), s.get(1), cap, s.get(3)), old.getDataType());
-        // grown inside a layer of a generation forward, whose NDScope closes what it made (QwenForward)
+        // may be made inside a layer of a generation forward, whose NDScope closes what it made (QwenForward)
         ai.djl.ndarray.NDScope.unregister(fresh);
-        if (length > 0) {
+        if (count > 0) {
             try (NDManager scratch = manager.newSubManager()) {
-                fresh.set(new NDIndex(":, :, 0:{}", length), old.get(scratch, new NDIndex(":, :, 0:{}", length)));
+                fresh.set(new NDIndex().addAllDim(2).addSliceDim(to, to + count),
+                        old.get(scratch, new NDIndex().addAllDim(2).addSliceDim(from, from + count)));
             }
         }
         old.close();
@@ -94,26 +100,11 @@ public final class KvCache implements AutoCloseable {
         if (n <= 0) return;
         long cap = Math.max(capacity, length + n + 1);
         for (int l = 0; l < keys.length; l++) {
-            keys[l] = shifted(keys[l], n, cap);
-            values[l] = shifted(values[l], n, cap);
+            keys[l] = moved(keys[l], cap, 0, n, length);
+            values[l] = moved(values[l], cap, 0, n, length);
         }
         capacity = cap;
         length += n;
-    }
-
-    private NDArray shifted(NDArray old, long n, long cap) {
-        Shape s = old.getShape();
-        NDArray fresh = manager.zeros(new Shape(s.get(0), s.get(1), cap, s.get(3)), old.getDataType());
-        // grown inside a layer of a generation forward, whose NDScope closes what it made (QwenForward)
-        ai.djl.ndarray.NDScope.unregister(fresh);
-        if (length > 0) {
-            try (NDManager scratch = manager.newSubManager()) {
-                fresh.set(new NDIndex().addAllDim(2).addSliceDim(n, n + length),
-                        old.get(scratch, new NDIndex().addAllDim(2).addSliceDim(0, length)));
-            }
-        }
-        old.close();
-        return fresh;
     }
 
     /**
@@ -125,24 +116,10 @@ public final class KvCache implements AutoCloseable {
         if (n <= 0) return;
         if (n > length) throw new IllegalArgumentException("drop " + n + " of " + length + " cached slots");
         for (int l = 0; l < keys.length; l++) {
-            keys[l] = unshifted(keys[l], n);
-            values[l] = unshifted(values[l], n);
+            keys[l] = moved(keys[l], capacity, n, 0, length - n);
+            values[l] = moved(values[l], capacity, n, 0, length - n);
         }
         length -= n;
-    }
-
-    private NDArray unshifted(NDArray old, long n) {
-        Shape s = old.getShape();
-        NDArray fresh = manager.zeros(s, old.getDataType());
-        ai.djl.ndarray.NDScope.unregister(fresh); // as regrow: the cache's buffers outlive any forward's scope
-        if (length > n) {
-            try (NDManager scratch = manager.newSubManager()) {
-                fresh.set(new NDIndex().addAllDim(2).addSliceDim(0, length - n),
-                        old.get(scratch, new NDIndex().addAllDim(2).addSliceDim(n, length)));
-            }
-        }
-        old.close();
-        return fresh;
     }
 
     /** Appends the rows of {@code other} (same length) after this cache's and closes {@code other}. */
