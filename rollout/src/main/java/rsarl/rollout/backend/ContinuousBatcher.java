@@ -130,11 +130,11 @@ final class ContinuousBatcher {
     /** Waiting rows, in order, that fit beside {@code rows} running ones (and {@code into}'s window when not null). */
     private List<Queued> take(int rows, long reserved, Batch into) {
         List<Queued> out = new ArrayList<>();
+        long length = into == null ? 0 : into.running.cachedLength(); // the running cache's slots, before the join
         while (!waiting.isEmpty() && rows + out.size() < maxBatch) {
             Queued q = waiting.peek();
             boolean alone = rows == 0 && out.isEmpty();
             if (!alone && reserved + q.tokens() > tokenBudget) break;
-            long length = into == null ? 0 : into.running.cachedLength();
             if (into != null && q.end(Math.max(length, longestPrompt(out))) > into.window) break;
             reserved += q.tokens();
             out.add(waiting.poll());

@@ -1,5 +1,6 @@
 package rsarl.rollout.config;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -58,14 +59,14 @@ public final class ConfigErrors {
 
     /** Adds "file not found: PATH" at {@code key} unless {@code path} is blank, {@code key} was set aside or the file is there. */
     public void requireFile(String key, String path) {
-        if (path != null && !path.isBlank() && !covered(key) && !java.nio.file.Files.isRegularFile(Path.of(path))) {
+        if (path != null && !path.isBlank() && !covered(key) && !Files.isRegularFile(Path.of(path))) {
             add(key, "file not found: " + path);
         }
     }
 
     /** Adds "folder not found: PATH" at {@code key} unless {@code path} is blank, {@code key} was set aside or it is there. */
     public void requireFolder(String key, String path) {
-        if (path != null && !path.isBlank() && !covered(key) && !java.nio.file.Files.isDirectory(Path.of(path))) {
+        if (path != null && !path.isBlank() && !covered(key) && !Files.isDirectory(Path.of(path))) {
             add(key, "folder not found: " + path);
         }
     }
