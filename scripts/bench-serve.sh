@@ -21,7 +21,6 @@ if [[ $# -lt 1 ]]; then
 fi
 export DJL_OFFLINE=true
 export OPT_OUT_TRACKING=true
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 if [[ -z "${RSA_JAR:-}" ]] && { [[ ! -f "$jar" ]] || [[ -n "$(find "$root" -path "$root/build" -prune -o \( -name '*.java' -o -name 'pom.xml' \) -newer "$jar" -print -quit)" ]]; }; then
   echo "bench-serve: building $jar ..." >&2
   (cd "$root" && mvn -B -q -DskipTests package >&2)

@@ -11,16 +11,17 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Inference-only copies of the decoder layers' weights laid out for the cached forward ({@link CachedForward}):
- * q, k and v stacked into one pre-transposed {@code [hidden, (nh + 2 kv) d]} matrix, gate and up into one
- * {@code [hidden, 2 I]}, o and down pre-transposed, and one q/k norm weight {@code [nh + kv, d]} whose q rows carry
- * attention's 1/sqrt(d). Four matrix products per layer instead of seven, each a plain {@code x @ W} (MKL's
- * non-transposed kernels run these small products 20-40% faster here than {@code linear}'s {@code x @ W^T}).
+ * The decoder layers' weights laid out for the cached forward ({@link CachedForward}): q, k and v stacked into one
+ * {@code [(nh + 2 kv) d, hidden]} matrix, gate and up into one {@code [2 I, hidden]}, and one q/k norm weight
+ * {@code [nh + kv, d]} whose q rows carry attention's 1/sqrt(d): four matrix products per layer instead of seven.
+ * Matrices keep the checkpoint's {@code [out, in]} layout, the one both of CachedForward's kernels want: {@code linear}
+ * for several rows and a matrix-vector product {@code W @ x} for one row (2-4x faster than a one-row GEMM with MKL's
+ * Intel kernels, docs/generation-performance.md round 4).
  *
- * <p>Memory: a second copy of every layer matrix (embeddings and lm head are not copied) for as long as a
- * generation batch decodes; each batch builds it from the current parameters at its first decode step, so weights
- * changed in place between batches (an optimizer step, {@link QwenModel#loadWeightsFrom}) are always picked up. See
- * {@link #enabledFor} for when it is on.
+ * <p>Memory: a second copy of the q/k/v and gate/up matrices (o and down are the model's own arrays, copied only
+ * where LoRA adapters are folded in; embeddings and lm head never) for as long as a generation batch decodes; each
+ * batch builds it from the current parameters at its first decode step, so weights changed between batches (an
+ * optimizer step, {@link QwenModel#loadWeightsFrom}) are always picked up. See {@link #enabledFor} for when it is on.
  */
 final class FusedWeights implements AutoCloseable {
     /** System property: {@code on}, {@code off} or {@code auto} (on while the copy is at most {@link #AUTO_MAX_BYTES}). */
@@ -28,8 +29,8 @@ final class FusedWeights implements AutoCloseable {
     static final long AUTO_MAX_BYTES = 1L << 30;
 
     /** One layer; biases are null where the architecture has none, qkNorm where it has no q/k norm. */
-    record Layer(NDArray inputNorm, NDArray qkvT, NDArray qkvBias, NDArray oT, NDArray oBias, NDArray qkNorm,
-                 NDArray postNorm, NDArray gateUpT, NDArray downT) {
+    record Layer(NDArray inputNorm, NDArray qkv, NDArray qkvBias, NDArray o, NDArray oBias, NDArray qkNorm,
+                 NDArray postNorm, NDArray gateUp, NDArray down) {
     }
 
     private final NDManager manager;
@@ -40,12 +41,11 @@ final class FusedWeights implements AutoCloseable {
         this.layers = layers;
     }
 
-    /** Bytes the copy takes for this config and compute type. */
+    /** Bytes the copy takes for this config and compute type (without adapters: o and down are not copied). */
     static long bytes(QwenConfig c, DataType type) {
         long d = c.headDim();
         long perLayer = c.hiddenSize() * (c.numHeads() + 2L * c.numKvHeads()) * d // q, k, v
-                + (long) c.numHeads() * d * c.hiddenSize()                          // o
-                + 3L * c.hiddenSize() * c.intermediateSize();                       // gate, up, down
+                + 2L * c.hiddenSize() * c.intermediateSize();                       // gate, up
         return perLayer * c.numLayers() * type.getNumOfBytes();
     }
 
@@ -75,6 +75,8 @@ final class FusedWeights implements AutoCloseable {
         NDManager m = model.manager().newSubManager();
         // every intermediate (made on the parameters' manager) is closed with the scope; the results are kept
         try (NoGrad ng = NoGrad.enter(); NDScope scope = new NDScope()) {
+            // the model's own arrays are used as they are; arrays made here (adapters folded in) are kept on m
+            Map<String, NDArray> own = Map.copyOf(p);
             model.adapters().forEach((name, lora) -> p.put(name, lora.effective(p.get(name))));
             Layer[] layers = new Layer[c.numLayers()];
             float scale = (float) (1.0 / Math.sqrt(c.headDim()));
@@ -94,11 +96,11 @@ final class FusedWeights implements AutoCloseable {
                     qkNorm = keep(m, q.concat(k, 0));
                 }
                 layers[i] = new Layer(p.get(n + "input_layernorm.weight"),
-                        transposed(m, p.get(a + "q_proj.weight"), p.get(a + "k_proj.weight"), p.get(a + "v_proj.weight")),
-                        qkvBias, transposed(m, p.get(a + "o_proj.weight")), p.get(a + "o_proj.bias"), qkNorm,
+                        stacked(m, p.get(a + "q_proj.weight"), p.get(a + "k_proj.weight"), p.get(a + "v_proj.weight")),
+                        qkvBias, reused(m, p, own, a + "o_proj.weight"), p.get(a + "o_proj.bias"), qkNorm,
                         p.get(n + "post_attention_layernorm.weight"),
-                        transposed(m, p.get(f + "gate_proj.weight"), p.get(f + "up_proj.weight")),
-                        transposed(m, p.get(f + "down_proj.weight")));
+                        stacked(m, p.get(f + "gate_proj.weight"), p.get(f + "up_proj.weight")),
+                        reused(m, p, own, f + "down_proj.weight"));
             }
             return new FusedWeights(m, layers);
         } catch (RuntimeException e) {
@@ -107,11 +109,15 @@ final class FusedWeights implements AutoCloseable {
         }
     }
 
-    /** The matrices stacked along their output axis and transposed, row-major {@code [in, sum of outs]}, on {@code m}. */
-    private static NDArray transposed(NDManager m, NDArray... weights) {
-        NDArray w = weights.length == 1 ? weights[0] : NDArrays.concat(new NDList(weights), 0);
-        // flatten copies the transposed view into row-major order; reshape is a view of that copy
-        return keep(m, w.transpose().flatten().reshape(w.getShape().get(1), w.getShape().get(0)));
+    /** The matrices stacked along their output axis, row-major {@code [sum of outs, in]}, on {@code m}. */
+    private static NDArray stacked(NDManager m, NDArray... weights) {
+        return keep(m, NDArrays.concat(new NDList(weights), 0));
+    }
+
+    /** The model's own array where it is one (never attached to m: closing the copy must not close it), else kept. */
+    private static NDArray reused(NDManager m, Map<String, NDArray> p, Map<String, NDArray> own, String name) {
+        NDArray a = p.get(name);
+        return a == own.get(name) ? a : keep(m, a);
     }
 
     private static NDArray keep(NDManager m, NDArray a) {

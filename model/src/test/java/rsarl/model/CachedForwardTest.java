@@ -94,6 +94,40 @@ class CachedForwardTest {
         }
     }
 
+    /**
+     * o and down are the model's own arrays (closing the copy leaves them usable), unless an adapter is folded into
+     * them; q/k/v and gate/up are stacked copies in the checkpoint's [out, in] layout.
+     */
+    @Test
+    void theCopyReusesUnadaptedMatricesAndOwnsTheRest() {
+        try (QwenModel model = QwenModel.load(Fixtures.dir(Fixtures.QWEN3));
+             NDManager m = model.manager().newSubManager()) {
+            var p = model.parameters();
+            QwenConfig c = model.config();
+            try (FusedWeights w = FusedWeights.of(model)) {
+                FusedWeights.Layer l = w.layer(1);
+                assertTrue(l.o() == p.get("model.layers.1.self_attn.o_proj.weight"));
+                assertTrue(l.down() == p.get("model.layers.1.mlp.down_proj.weight"));
+                assertEquals(new Shape((long) (c.numHeads() + 2 * c.numKvHeads()) * c.headDim(), c.hiddenSize()),
+                        l.qkv().getShape());
+                assertEquals(new Shape(2L * c.intermediateSize(), c.hiddenSize()), l.gateUp().getShape());
+                float[] up = p.get("model.layers.1.mlp.up_proj.weight").toFloatArray();
+                float[] stacked = l.gateUp().get(c.intermediateSize() + ":").toFloatArray();
+                assertArrayEquals(up, stacked, 0f);
+            }
+            String name = "model.layers.0.mlp.down_proj.weight";
+            NDArray down = p.get(name);
+            LowRank lora = new LowRank(m.randomNormal(0, 0.5f, new Shape(2, down.getShape().get(1)), DataType.FLOAT32),
+                    m.randomNormal(0, 0.5f, new Shape(down.getShape().get(0), 2), DataType.FLOAT32), 2f);
+            try (FusedWeights w = FusedWeights.of(model.withAdapters(java.util.Map.of(name, lora)))) {
+                assertFalse(w.layer(0).down() == down);
+            }
+            // both copies closed: the model's own o and down still work
+            List<Completion> out = new Generator(model).withFusedWeights(false).generate(requests(SamplingParams.greedy(4)));
+            assertEquals(4, out.get(0).tokenIds().length);
+        }
+    }
+
     /** Each batch builds its copy from the weights as they are: an in-place update between batches is seen. */
     @Test
     void weightsChangedInPlaceBetweenBatchesAreUsed() {
@@ -135,8 +169,8 @@ class CachedForwardTest {
     @Test
     void switchAndSize() {
         QwenConfig c = QwenConfig.read(Fixtures.dir(Fixtures.QWEN3).resolve("config.json"));
-        // layers x (hidden x (nh + 2 kv) d + nh d x hidden + 3 hidden x I) x 4 bytes
-        long perLayer = 64L * (4 + 2 * 2) * 32 + 4L * 32 * 64 + 3L * 64 * 160;
+        // layers x (hidden x (nh + 2 kv) d + 2 hidden x I) x 4 bytes: o and down are the model's own arrays
+        long perLayer = 64L * (4 + 2 * 2) * 32 + 2L * 64 * 160;
         assertEquals(2 * perLayer * 4, FusedWeights.bytes(c, DataType.FLOAT32));
         String old = System.getProperty(FusedWeights.PROPERTY);
         try {
