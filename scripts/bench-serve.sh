@@ -9,7 +9,6 @@
 # Torch threads: RSA_THREADS (default 2).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-jar="${RSA_JAR:-$root/build/rsa.jar}"
 main=rsarl.rollout.serve.ServeLoadBenchmark
 if [[ "${1:-}" == --throughput ]]; then
   main=rsarl.rollout.serve.ServeBenchmark
@@ -19,13 +18,6 @@ if [[ $# -lt 1 ]]; then
   sed -n '2,10p' "$0" >&2
   exit 2
 fi
-export DJL_OFFLINE=true
-export OPT_OUT_TRACKING=true
-if [[ -z "${RSA_JAR:-}" ]] && { [[ ! -f "$jar" ]] || [[ -n "$(find "$root" -path "$root/build" -prune -o \( -name '*.java' -o -name 'pom.xml' \) -newer "$jar" -print -quit)" ]]; }; then
-  echo "bench-serve: building $jar ..." >&2
-  (cd "$root" && mvn -B -q -DskipTests package >&2)
-fi
-threads="${RSA_THREADS:-2}"
-exec java ${RSA_JAVA_OPTS:--Xmx8g} -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$threads" \
-  -Dai.djl.pytorch.num_interop_threads=1 -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-  -cp "$jar" "$main" "$@"
+# scripts/rsa's environment (offline, MKL override, malloc settings), this benchmark's main class, 2 threads by default
+RSA_THREADS="${RSA_THREADS:-2}" RSA_MAIN="$main" RSA_JAVA_OPTS="${RSA_JAVA_OPTS:--Xmx8g} -Dorg.slf4j.simpleLogger.defaultLogLevel=warn" \
+  exec "$root/scripts/rsa" "$@"

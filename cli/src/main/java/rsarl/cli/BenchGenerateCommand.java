@@ -51,7 +51,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
             description = "timed runs; the fastest decode is reported, default ${DEFAULT-VALUE}")
     int repeat;
 
-    @Option(names = "--warmup-steps", defaultValue = "504",
+    @Option(names = "--warmup-steps", defaultValue = "252",
             description = "one-row decode steps run first so the JIT has compiled the decode loop, default ${DEFAULT-VALUE}")
     int warmupSteps;
 
@@ -65,10 +65,9 @@ final class BenchGenerateCommand implements Callable<Integer> {
         try (QwenModel m = model.load()) {
             Generator gen = new Generator(m).withMaxBatch(Math.max(1, batch));
             int vocab = m.config().vocabSize();
-            // warm-up, JIT first: the per-op Java code of a decode step (the same at any batch) runs interpreted or
-            // half-compiled for a few hundred steps, which made one timed run up to 1.5-2x slower than the next at
-            // batch 1; cheap one-row steps get it compiled. Then the timed shapes (first calls of a shape allocate
-            // and pick kernels).
+            // warm-up, JIT first: the per-op Java code of a decode step (the same at any batch) is compiled after a
+            // few hundred steps; cheap one-row steps get it there (alternated runs at batch 1: within noise to +20%).
+            // Then the timed shapes (first calls of a shape allocate and pick kernels).
             for (int steps = 0; steps < warmupSteps; steps += 63) gen.generate(requests(vocab, 1, 16, 64, seed + 2));
             for (int i = 0; i < 2; i++) gen.generate(requests(vocab, batch, promptLen, Math.min(newTokens, 16), seed + 1));
             List<Completion> out = null;

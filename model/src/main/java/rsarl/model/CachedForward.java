@@ -69,11 +69,6 @@ final class CachedForward {
             cache.advance(len);
             NDArray last = len == 1 ? h.reshape(b, config.hiddenSize()) : h.get(":, -1");
             NDArray normed = base.finalNorm(last);
-            // one row on one thread: MKL's matrix-vector product reads the head at least as fast as a GEMM (1.7x at
-            // width 768); it does not use a second thread, a GEMM does
-            if (b == 1 && ai.djl.pytorch.jni.JniUtils.getNumThreads() == 1) {
-                return Casts.to(matVec(base.lmHead(), normed, m), DataType.FLOAT32).reshape(1, -1);
-            }
             // MKL's Intel kernels (an Intel CPU or scripts/rsa's override on AMD) run the plain linear fastest
             if (b < 2 || MklKernels.INTEL_PATH) return base.logits(normed);
             return b <= HEAD_AS_WX_MAX_ROWS ? headAsWx(normed, m) : Casts.to(headInBlocks(base.lmHead(), normed, m),
@@ -143,22 +138,8 @@ final class CachedForward {
         return h.addi(product(act, w.down()));
     }
 
-    /**
-     * {@code x @ w^T} for x {@code [b, len, in]} and w {@code [out, in]}: a matrix-vector product {@code w @ x} at one
-     * row, where MKL's Intel kernels run a one-row GEMM 2-4x slower (and its generic kernels no faster), else
-     * {@code linear}.
-     */
     private static NDArray product(NDArray x, NDArray w) {
-        Shape s = x.getShape();
-        if (s.get(0) * s.get(1) != 1) return QwenForward.linear(x, w, null);
-        return matVec(w, x, x.getManager()).reshape(1, 1, w.getShape().get(0));
-    }
-
-    /** {@code w @ x} for w {@code [out, in]} and any x of {@code in} elements, as {@code [out]} on {@code m}. */
-    private static NDArray matVec(NDArray w, NDArray x, NDManager m) {
-        NDArray y = w.matMul(x.reshape(w.getShape().get(1)));
-        y.attach(m); // made on the weight's (the model's) manager
-        return y;
+        return QwenForward.product(x, w, null);
     }
 
     private static NDArray plus(NDArray x, NDArray bias) {

@@ -255,7 +255,7 @@ final class QwenForward {
 
     /** A decoder layer's linear map {@code x W^T + bias}, plus its LoRA update {@code s (x A^T) B^T} if any. */
     NDArray project(NDArray x, NDArray weight, NDArray bias) {
-        NDArray y = linear(x, weight, bias);
+        NDArray y = product(x, weight, bias);
         LowRank lora = adapters.isEmpty() ? null : adapters.get(weight);
         return lora == null ? y : y.add(lora.apply(x));
     }
@@ -267,7 +267,11 @@ final class QwenForward {
 
     /** {@code [..., vocab]} float32 logits of final-normed hidden states. */
     NDArray logits(NDArray normed) {
-        NDArray logits = linear(normed, lmHead, null);
+        // one row on one thread: MKL's matrix-vector product reads the head at least as fast as a GEMM (1.7x at
+        // width 768); it uses one thread where a GEMM uses all
+        boolean matVec = normed.getShape().size() == normed.getShape().get(normed.getShape().dimension() - 1)
+                && ai.djl.pytorch.jni.JniUtils.getNumThreads() == 1;
+        NDArray logits = matVec ? product(normed, lmHead, null) : linear(normed, lmHead, null);
         return Casts.to(logits, DataType.FLOAT32);
     }
 
@@ -303,6 +307,23 @@ final class QwenForward {
     static NDArray rope(NDArray x, NDArray cos, NDArray signedSin) {
         NDList halves = x.split(2, 3);
         return x.mul(cos).add(halves.get(1).concat(halves.get(0), -1).mul(signedSin));
+    }
+
+    /**
+     * {@code x @ weight^T + bias} for x {@code [..., in]} and weight {@code [out, in]}: at one row a matrix-vector
+     * product {@code weight @ x}, where MKL's Intel kernels run a one-row GEMM 2-4x slower (its generic kernels no
+     * faster: docs/generation-performance.md, round 4), else {@code linear}. The result is on x's manager.
+     */
+    static NDArray product(NDArray x, NDArray weight, NDArray bias) {
+        Shape s = x.getShape();
+        long in = s.get(s.dimension() - 1);
+        if (s.size() != in || s.dimension() == 0) return linear(x, weight, bias);
+        NDArray y = weight.matMul(x.reshape(in));
+        y.attach(x.getManager()); // made on the weight's (the model's) manager
+        if (bias != null) y = y.add(bias);
+        long[] out = s.getShape().clone(); // getShape() is the Shape's own array
+        out[out.length - 1] = weight.getShape().get(0);
+        return y.reshape(new Shape(out));
     }
 
     static NDArray linear(NDArray x, NDArray weight, NDArray bias) {

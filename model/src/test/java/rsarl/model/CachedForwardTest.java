@@ -149,6 +149,27 @@ class CachedForwardTest {
         }
     }
 
+    /** One row takes the matrix-vector product, more rows linear: both equal x W^T + b, in x's shape and manager. */
+    @Test
+    void oneRowProductEqualsLinear() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray w = m.randomNormal(0, 0.1f, new Shape(48, 32), DataType.FLOAT32);
+            NDArray bias = m.randomNormal(new Shape(48));
+            for (Shape s : new Shape[] {new Shape(1, 1, 32), new Shape(1, 32), new Shape(3, 1, 32)}) {
+                try (NDManager step = m.newSubManager()) {
+                    NDArray x = step.randomNormal(s);
+                    for (NDArray b : new NDArray[] {null, bias}) {
+                        NDArray expected = QwenForward.linear(x, w, b);
+                        NDArray y = QwenForward.product(x, w, b);
+                        assertEquals(expected.getShape(), y.getShape(), s.toString());
+                        assertArrayEquals(expected.toFloatArray(), y.toFloatArray(), 1e-5f, s.toString());
+                        assertEquals(step, y.getManager());
+                    }
+                }
+            }
+        }
+    }
+
     /** Batches above 8 rows run the lm head in blocks of vocabulary rows: the same logits as one linear. */
     @Test
     void headInBlocksEqualsOneLinear() {
