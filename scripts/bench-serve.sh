@@ -2,7 +2,7 @@
 # `rsa serve` under load: streamed chat requests of mixed lengths from 1, 8 and 64 closed-loop clients; reports
 # completion tokens/s (and vs the same requests as one offline batch), time to first token and latency p50/p99.
 # Usage: scripts/bench-serve.sh MODEL_DIR [--requests R] [--in-flight 1,8,64] [--max-tokens M] [--max-batch B]
-#        [--batch-wait-ms W] [--fill-wait-ms F] [--device D]
+#        [--batch-wait-ms W] [--fill-wait-ms F] [--prefill-chunk-tokens C] [--device D]
 #        scripts/bench-serve.sh --throughput MODEL_DIR [--requests R] [--concurrency C] [--max-tokens M]
 #        [--max-batch B] [--batch-wait-ms W] [--fill-wait-ms F] [--repeat K] [--device D]
 #        (non-streamed throughput through the openai backend vs the Generator called directly)

@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * requests of mixed prompt and reply lengths until all are answered; reports completion tokens/s, time to first
  * token and latency (p50/p99), beside the same requests generated directly as one offline batch.
  * Usage: {@code ServeLoadBenchmark MODEL_DIR [--requests R] [--in-flight 1,8,64] [--max-tokens M] [--max-batch B]
- * [--batch-wait-ms W] [--fill-wait-ms F] [--device D]}. Prints a table and one JSON line per level.
+ * [--batch-wait-ms W] [--fill-wait-ms F] [--prefill-chunk-tokens C] [--device D]}. Prints a table and one JSON line per level.
  */
 public final class ServeLoadBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -42,7 +42,7 @@ public final class ServeLoadBenchmark {
     public static void main(String[] args) throws Exception {
         if (args.length < 1 || args[0].startsWith("--")) {
             throw new IllegalArgumentException("usage: ServeLoadBenchmark MODEL_DIR [--requests R] [--in-flight 1,8,64] "
-                    + "[--max-tokens M] [--max-batch B] [--batch-wait-ms W] [--fill-wait-ms F] [--device D]");
+                    + "[--max-tokens M] [--max-batch B] [--batch-wait-ms W] [--fill-wait-ms F] [--prefill-chunk-tokens C] [--device D]");
         }
         Path dir = Path.of(args[0]);
         int requests = 64;
@@ -52,6 +52,7 @@ public final class ServeLoadBenchmark {
         int waitMs = 5;
         int fillWaitMs = 50;
         String device = "cpu";
+        int prefillChunk = 0; // 0: the server's default
         for (int i = 1; i < args.length; i += 2) {
             if (i + 1 >= args.length) throw new IllegalArgumentException(args[i] + ": missing value");
             String v = args[i + 1];
@@ -63,6 +64,7 @@ public final class ServeLoadBenchmark {
                 case "--max-batch" -> maxBatch = ServeBenchmark.positive(args[i], v);
                 case "--batch-wait-ms" -> waitMs = Integer.parseInt(v);
                 case "--fill-wait-ms" -> fillWaitMs = Integer.parseInt(v);
+                case "--prefill-chunk-tokens" -> prefillChunk = ServeBenchmark.positive(args[i], v);
                 case "--device" -> device = v;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
@@ -93,6 +95,7 @@ public final class ServeLoadBenchmark {
             for (int level : levels) {
                 ServeOptions options = ServeOptions.defaults(engine.name(), 0).withMaxBatch(maxBatch)
                         .withWaits(Duration.ofMillis(waitMs), Duration.ofMillis(fillWaitMs));
+                if (prefillChunk > 0) options = options.withPrefillChunkTokens(prefillChunk);
                 try (OpenAiServer server = OpenAiServer.start(engine, options)) {
                     long s0 = System.nanoTime();
                     List<Sample> samples = load(server, bodies, level);
