@@ -75,8 +75,6 @@ final class FusedWeights implements AutoCloseable {
         NDManager m = model.manager().newSubManager();
         // every intermediate (made on the parameters' manager) is closed with the scope; the results are kept
         try (NoGrad ng = NoGrad.enter(); NDScope scope = new NDScope()) {
-            // the model's own arrays are used as they are; arrays made here (adapters folded in) are kept on m
-            Map<String, NDArray> own = Map.copyOf(p);
             model.adapters().forEach((name, lora) -> p.put(name, lora.effective(p.get(name))));
             Layer[] layers = new Layer[c.numLayers()];
             float scale = (float) (1.0 / Math.sqrt(c.headDim()));
@@ -97,10 +95,10 @@ final class FusedWeights implements AutoCloseable {
                 }
                 layers[i] = new Layer(p.get(n + "input_layernorm.weight"),
                         stacked(m, p.get(a + "q_proj.weight"), p.get(a + "k_proj.weight"), p.get(a + "v_proj.weight")),
-                        qkvBias, reused(m, p, own, a + "o_proj.weight"), p.get(a + "o_proj.bias"), qkNorm,
+                        qkvBias, reused(m, p, model, a + "o_proj.weight"), p.get(a + "o_proj.bias"), qkNorm,
                         p.get(n + "post_attention_layernorm.weight"),
                         stacked(m, p.get(f + "gate_proj.weight"), p.get(f + "up_proj.weight")),
-                        reused(m, p, own, f + "down_proj.weight"));
+                        reused(m, p, model, f + "down_proj.weight"));
             }
             return new FusedWeights(m, layers);
         } catch (RuntimeException e) {
@@ -114,10 +112,12 @@ final class FusedWeights implements AutoCloseable {
         return keep(m, NDArrays.concat(new NDList(weights), 0));
     }
 
-    /** The model's own array where it is one (never attached to m: closing the copy must not close it), else kept. */
-    private static NDArray reused(NDManager m, Map<String, NDArray> p, Map<String, NDArray> own, String name) {
-        NDArray a = p.get(name);
-        return a == own.get(name) ? a : keep(m, a);
+    /**
+     * The model's own array (never attached to m: closing the copy must not close it), or the one made here with an
+     * adapter folded in, kept on m.
+     */
+    private static NDArray reused(NDManager m, Map<String, NDArray> p, QwenModel model, String name) {
+        return model.adapters().containsKey(name) ? keep(m, p.get(name)) : p.get(name);
     }
 
     private static NDArray keep(NDManager m, NDArray a) {
