@@ -3,6 +3,7 @@ package rsarl.rollout.serve;
 import rsarl.model.Completion;
 import rsarl.model.GenerationRequest;
 import rsarl.model.Generator;
+import rsarl.model.OpenMpTeam;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -200,6 +201,8 @@ public final class BatchScheduler implements AutoCloseable {
         while (!ending) {
             List<Pending> batch = new ArrayList<>();
             try {
+                // Idle: free this thread's OpenMP workers so the other torch threads' workers keep spinning (OpenMpTeam).
+                if (queue.isEmpty()) OpenMpTeam.release();
                 Pending first = queue.take();
                 if (first == END) break;
                 batch.add(first);

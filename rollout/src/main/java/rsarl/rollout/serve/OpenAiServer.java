@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import rsarl.model.Completion;
 import rsarl.model.GenerationRequest;
+import rsarl.model.OpenMpTeam;
 import rsarl.rollout.backend.LocalEngine;
 
 import java.io.IOException;
@@ -76,6 +77,9 @@ public final class OpenAiServer implements AutoCloseable {
     public static OpenAiServer start(LocalEngine engine, ServeOptions options) throws IOException {
         HttpServer http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 1024);
         OpenAiServer server = new OpenAiServer(engine, options, http);
+        // The scheduler threads decode from now on: the caller's OpenMP workers (from loading) would make theirs
+        // sleep between ops (OpenMpTeam).
+        OpenMpTeam.release();
         http.start();
         return server;
     }
@@ -129,6 +133,7 @@ public final class OpenAiServer implements AutoCloseable {
         } finally {
             ex.close();
             inFlight.decrementAndGet();
+            OpenMpTeam.release(); // after torch work here (echo scoring, weight loads): see OpenMpTeam
         }
     }
 

@@ -1,5 +1,6 @@
 package rsarl.trainer.grpo;
 
+import rsarl.model.OpenMpTeam;
 import rsarl.trainer.config.TrainConfig;
 
 import java.io.IOException;
@@ -73,8 +74,14 @@ final class RolloutsAhead implements AutoCloseable {
             long c = plannedCursor;
             plannedCursor = planner.advance(c);
             long seed = GrpoTrainer.stepSeed(cfg.seed(), t);
-            pending.addLast(thread.submit(() -> FilterGroups.collect(planner, rollouts, t, c, cfg.numGenerations(),
-                    seed, false, 1)));
+            pending.addLast(thread.submit(() -> {
+                try {
+                    return FilterGroups.collect(planner, rollouts, t, c, cfg.numGenerations(), seed, false, 1);
+                } finally {
+                    // between steps ahead: the training thread's OpenMP workers may spin again (OpenMpTeam)
+                    OpenMpTeam.release();
+                }
+            }));
         }
     }
 
