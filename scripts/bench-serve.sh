@@ -2,7 +2,10 @@
 # `rsa serve` under load: streamed chat requests of mixed lengths from 1, 8 and 64 closed-loop clients; reports
 # completion tokens/s (and vs the same requests as one offline batch), time to first token and latency p50/p99.
 # Usage: scripts/bench-serve.sh MODEL_DIR [--requests R] [--in-flight 1,8,64] [--max-tokens M] [--max-batch B]
-#        [--batch-wait-ms W] [--fill-wait-ms F] [--prefill-chunk-tokens C] [--device D]
+#        [--batch-wait-ms W] [--fill-wait-ms F] [--prefill-chunk-tokens C] [--rounds N] [--warmup W] [--no-stream]
+#        [--device D]
+#        (--rounds alternates the offline batch and the levels N times, best of each side; --warmup: rounds of 32
+#        requests that warm the serving path first, default 10)
 #        scripts/bench-serve.sh --throughput MODEL_DIR [--requests R] [--concurrency C] [--max-tokens M]
 #        [--max-batch B] [--batch-wait-ms W] [--fill-wait-ms F] [--repeat K] [--device D]
 #        (non-streamed throughput through the openai backend vs the Generator called directly)
@@ -15,7 +18,7 @@ if [[ "${1:-}" == --throughput ]]; then
   shift
 fi
 if [[ $# -lt 1 ]]; then
-  sed -n '2,10p' "$0" >&2
+  sed -n '2,13p' "$0" >&2
   exit 2
 fi
 # scripts/rsa's environment (offline, MKL override, malloc settings), this benchmark's main class, 2 threads by default

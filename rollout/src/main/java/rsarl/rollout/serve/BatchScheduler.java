@@ -278,7 +278,9 @@ public final class BatchScheduler implements AutoCloseable {
         try {
             Generator.Running started;
             synchronized (stepLock) {
+                long p0 = System.nanoTime();
                 started = continuous.begin(requests(first), listener(members, 0));
+                stats.prefilled(System.nanoTime() - p0);
             }
             try (Generator.Running running = started) {
                 stats.batchStarted(first.size());
@@ -307,13 +309,18 @@ public final class BatchScheduler implements AutoCloseable {
                         int base = members.size();
                         members.addAll(joining);
                         synchronized (stepLock) {
+                            long p0 = System.nanoTime();
                             running.join(requests(joining), listener(members, base));
+                            stats.prefilled(System.nanoTime() - p0);
                         }
                         stats.rowsJoined(joining.size(), running.rows());
                     }
                     boolean more;
                     synchronized (stepLock) {
+                        int rows = running.rows();
+                        long s0 = System.nanoTime();
                         more = running.step();
+                        stats.stepped(rows, System.nanoTime() - s0);
                     }
                     if (!more) break;
                 }

@@ -12,6 +12,10 @@ public final class BatchStats {
     private final AtomicLong rows = new AtomicLong();
     private final AtomicLong largest = new AtomicLong();
     private final AtomicLong busyNanos = new AtomicLong();
+    private final AtomicLong prefillNanos = new AtomicLong();
+    private final AtomicLong decodeNanos = new AtomicLong();
+    private final AtomicLong steps = new AtomicLong();
+    private final AtomicLong rowSteps = new AtomicLong();
     private final ArrayDeque<Integer> recent = new ArrayDeque<>();
 
     /** A batch began with {@code size} rows. */
@@ -33,6 +37,38 @@ public final class BatchStats {
 
     void busy(long nanos) {
         busyNanos.addAndGet(nanos);
+    }
+
+    /** A batch start or join prefilled its rows in {@code nanos}. */
+    void prefilled(long nanos) {
+        prefillNanos.addAndGet(nanos);
+    }
+
+    /** One continuous-batching decode step over {@code rows} rows took {@code nanos}. */
+    void stepped(int rows, long nanos) {
+        steps.incrementAndGet();
+        rowSteps.addAndGet(rows);
+        decodeNanos.addAndGet(nanos);
+    }
+
+    /** Time continuous batching spent prefilling (batch starts and joins), in nanoseconds. */
+    public long prefillNanos() {
+        return prefillNanos.get();
+    }
+
+    /** Time continuous batching spent in decode steps, in nanoseconds. */
+    public long decodeNanos() {
+        return decodeNanos.get();
+    }
+
+    /** Continuous-batching decode steps run so far. */
+    public long steps() {
+        return steps.get();
+    }
+
+    /** Rows summed over those steps (their mean batch size times their count). */
+    public long rowSteps() {
+        return rowSteps.get();
     }
 
     /** Mean time of a batch so far in seconds ({@code fallback} before the first). */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import rsarl.model.Completion;
+import rsarl.model.Detokenizer;
 import rsarl.model.GenerationRequest;
 import rsarl.model.Generator;
 import rsarl.rollout.backend.LocalEngine;
@@ -46,8 +47,11 @@ final class SseStream {
     private final LocalEngine engine;
     private final List<GenerationRequest> rows;
     private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
-    private final List<List<Integer>> ids = new ArrayList<>();
-    private final String[] sent;
+    /** Per choice: its text so far, decoded a few tokens at a time (not the whole row again per token). */
+    private final Detokenizer[] text;
+    /** Per choice: text decoded but not sent yet (it may be the start of a stop string). */
+    private final StringBuilder[] held;
+    private final StringBuilder[] sent;
     private final int holdBack;
     private OutputStream out;
 
@@ -61,13 +65,16 @@ final class SseStream {
         this.request = request;
         this.engine = engine;
         this.rows = rows;
-        this.sent = new String[rows.size()];
+        this.text = new Detokenizer[rows.size()];
+        this.held = new StringBuilder[rows.size()];
+        this.sent = new StringBuilder[rows.size()];
         int longest = 0;
         for (String s : request.params().stopStrings()) longest = Math.max(longest, s.length());
         this.holdBack = Math.max(0, longest - 1);
         for (int i = 0; i < rows.size(); i++) {
-            ids.add(new ArrayList<>());
-            sent[i] = "";
+            text[i] = new Detokenizer(ids -> engine.tokenizer().decode(ids, true));
+            held[i] = new StringBuilder();
+            sent[i] = new StringBuilder();
         }
     }
 
@@ -99,26 +106,36 @@ final class SseStream {
                 choice.putNull("logprobs").putNull("finish_reason");
                 write(c);
             }
+            out.flush();
         }
         int open = rows.size();
         long completionTokens = 0;
+        List<Event> ready = new ArrayList<>();
         try {
             while (open > 0) {
-                Event e = events.poll(100, TimeUnit.MILLISECONDS);
-                if (e instanceof Token t) {
-                    token(t);
-                } else if (e instanceof Done d) {
-                    open--;
-                    if (d.error() != null) {
-                        ObjectNode err = json.createObjectNode();
-                        err.putObject("error").put("message", "generation failed: " + d.error())
-                                .put("type", "server_error");
-                        write(err);
-                        continue;
+                Event first = events.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) continue;
+                // everything queued since the last write goes out with one flush
+                ready.clear();
+                ready.add(first);
+                events.drainTo(ready);
+                for (Event e : ready) {
+                    if (e instanceof Token t) {
+                        token(t);
+                    } else if (e instanceof Done d) {
+                        open--;
+                        if (d.error() != null) {
+                            ObjectNode err = json.createObjectNode();
+                            err.putObject("error").put("message", "generation failed: " + d.error())
+                                    .put("type", "server_error");
+                            write(err);
+                        } else {
+                            completionTokens += d.completion().tokenIds().length;
+                            finish(d);
+                        }
                     }
-                    completionTokens += d.completion().tokenIds().length;
-                    finish(d);
                 }
+                out.flush();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -136,19 +153,18 @@ final class SseStream {
     }
 
     private void token(Token t) throws IOException {
-        List<Integer> mine = ids.get(t.choice());
-        mine.add(t.id());
-        String text = engine.tokenizer().decode(mine.stream().mapToInt(Integer::intValue).toArray(), true);
-        int safe = text.length();
+        StringBuilder pending = held[t.choice()].append(text[t.choice()].append(t.id()));
+        // send up to a stop string, and otherwise all but the last characters that could still begin one
+        int safe = pending.length();
         for (String stop : request.params().stopStrings()) {
-            int at = text.indexOf(stop);
+            int at = pending.indexOf(stop);
             if (at >= 0) safe = Math.min(safe, at);
         }
-        if (safe == text.length()) safe = Math.max(0, safe - holdBack);
-        while (safe > 0 && text.charAt(safe - 1) == '\uFFFD') safe--;
-        String delta = safe > sent[t.choice()].length() && text.startsWith(sent[t.choice()])
-                ? text.substring(sent[t.choice()].length(), safe) : "";
-        sent[t.choice()] += delta;
+        if (safe == pending.length()) safe = Math.max(0, safe - holdBack);
+        String delta = pending.substring(0, safe);
+        pending.delete(0, safe);
+        int offset = sent[t.choice()].length();
+        sent[t.choice()].append(delta);
         ObjectNode c = chunk();
         ObjectNode choice = ((ArrayNode) c.get("choices")).addObject().put("index", t.choice());
         if (chat) choice.putObject("delta").put("content", delta); else choice.put("text", delta);
@@ -161,7 +177,7 @@ final class SseStream {
             } else {
                 LogprobsJson.appendLegacy(LogprobsJson.legacy(choice.putObject("logprobs")), engine,
                         new int[] {t.id()}, new float[] {t.logprob()}, top, topLp, request.output().topLogprobs(),
-                        sent[t.choice()].length() - delta.length());
+                        offset);
             }
         } else {
             choice.putNull("logprobs");
@@ -173,7 +189,8 @@ final class SseStream {
     /** The rest of the final text (what was held back), and the finish reason. */
     private void finish(Done d) throws IOException {
         TextCompletion t = engine.text(rows.get(d.choice()), d.completion());
-        String rest = t.text().startsWith(sent[d.choice()]) ? t.text().substring(sent[d.choice()].length()) : "";
+        String sentText = sent[d.choice()].toString();
+        String rest = t.text().startsWith(sentText) ? t.text().substring(sentText.length()) : "";
         ObjectNode c = chunk();
         ObjectNode choice = ((ArrayNode) c.get("choices")).addObject().put("index", d.choice());
         if (chat) {
@@ -193,8 +210,8 @@ final class SseStream {
         return c;
     }
 
+    /** Queues one event; the run loop flushes after each batch of events (and the headers' chunks). */
     private void write(ObjectNode chunk) throws IOException {
         out.write(("data: " + json.writeValueAsString(chunk) + "\n\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
     }
 }
