@@ -1,6 +1,5 @@
 package rsarl.rollout.serve;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import rsarl.model.ChatMessage;
@@ -8,17 +7,15 @@ import rsarl.model.GenerationRequest;
 import rsarl.model.Generator;
 import rsarl.model.SamplingParams;
 import rsarl.rollout.backend.LocalEngine;
+import rsarl.rollout.serve.LoadClient.Sample;
 
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code rsa serve} under load: for each number of requests in flight, closed-loop clients send streamed chat
@@ -32,9 +29,6 @@ public final class ServeLoadBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ServeLoadBenchmark() {
-    }
-
-    private record Sample(double ttftMs, double latencyMs, long tokens) {
     }
 
     /** One level's run: completion tokens/s, its samples and what the scheduler did. */
@@ -168,70 +162,10 @@ public final class ServeLoadBenchmark {
         }
     }
 
-    /** {@code inFlight} closed-loop clients share the requests; each sample is one streamed request. */
-    private static List<Sample> load(OpenAiServer server, List<String> bodies, int inFlight) throws Exception {
-        URI uri = URI.create(server.baseUrl() + "/chat/completions");
-        AtomicInteger next = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(inFlight);
-        try {
-            List<Future<List<Sample>>> parts = new ArrayList<>();
-            for (int c = 0; c < inFlight; c++) {
-                parts.add(pool.submit(() -> {
-                    List<Sample> mine = new ArrayList<>();
-                    for (int i = next.getAndIncrement(); i < bodies.size(); i = next.getAndIncrement()) {
-                        mine.add(one(uri, bodies.get(i)));
-                    }
-                    return mine;
-                }));
-            }
-            List<Sample> all = new ArrayList<>();
-            for (Future<List<Sample>> f : parts) all.addAll(f.get());
-            return all;
-        } finally {
-            pool.shutdown();
-        }
-    }
-
-    /**
-     * One request over {@link java.net.HttpURLConnection}: it reads the socket on the calling thread, one wake-up per
-     * chunk. (The JDK's HttpClient hands each chunk through its selector and worker threads first: more wake-ups per
-     * token on the cores the engine decodes on, which a remote client would not add.)
-     */
-    private static Sample one(URI uri, String body) throws Exception {
-        long t0 = System.nanoTime();
-        java.net.HttpURLConnection c = (java.net.HttpURLConnection) uri.toURL().openConnection();
-        c.setRequestMethod("POST");
-        c.setDoOutput(true);
-        c.setRequestProperty("Content-Type", "application/json");
-        byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        c.setFixedLengthStreamingMode(bytes.length);
-        try (java.io.OutputStream out = c.getOutputStream()) {
-            out.write(bytes);
-        }
-        if (c.getResponseCode() != 200) throw new IllegalStateException("HTTP " + c.getResponseCode());
-        try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(c.getInputStream(),
-                java.nio.charset.StandardCharsets.UTF_8))) {
-            if (!body.contains("\"stream\":true")) { // one JSON reply: time to first token is its latency
-                JsonNode reply = JSON.readTree(in);
-                double latency = (System.nanoTime() - t0) / 1e6;
-                return new Sample(latency, latency, reply.get("usage").get("completion_tokens").asLong());
-            }
-            double ttft = -1;
-            long tokens = 0;
-            for (String line = in.readLine(); line != null; line = in.readLine()) {
-                if (!line.startsWith("data: {")) continue;
-                // the first chunk with content that is neither the role chunk nor a last one: the first token
-                if (ttft < 0 && line.contains("\"content\":") && !line.contains("\"role\":")
-                        && line.contains("\"finish_reason\":null")) {
-                    ttft = (System.nanoTime() - t0) / 1e6;
-                }
-                if (line.contains("\"usage\":{")) {
-                    tokens = JSON.readTree(line.substring(6)).get("usage").get("completion_tokens").asLong();
-                }
-            }
-            double latency = (System.nanoTime() - t0) / 1e6;
-            return new Sample(ttft < 0 ? latency : ttft, latency, tokens);
-        }
+    /** {@code inFlight} closed-loop clients share the requests (one streamed or plain request each). */
+    private static List<Sample> load(OpenAiServer server, List<String> bodies, int inFlight) throws IOException {
+        URI base = URI.create(server.baseUrl());
+        return LoadClient.run(base.getHost(), server.port(), base.getPath() + "/chat/completions", bodies, inFlight);
     }
 
     private static double pct(double[] sorted, double p) {
