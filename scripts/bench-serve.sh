@@ -2,8 +2,8 @@
 # `rsa serve` under load: streamed chat requests of mixed lengths from 1, 8 and 64 closed-loop clients; reports
 # completion tokens/s (and vs the same requests as one offline batch), time to first token and latency p50/p99.
 # Usage: scripts/bench-serve.sh MODEL_DIR [--requests R] [--in-flight 1,8,64] [--max-tokens M] [--max-batch B]
-#        [--batch-wait-ms W] [--fill-wait-ms F] [--prefill-chunk-tokens C] [--rounds N] [--warmup W] [--no-stream]
-#        [--device D]
+#        [--batch-wait-ms W] [--fill-wait-ms F] [--prefill-chunk-tokens C] [--stream-interval S] [--rounds N]
+#        [--warmup W] [--no-stream] [--device D]
 #        (--rounds alternates the offline batch and the levels N times, best of each side; --warmup: rounds of 32
 #        requests that warm the serving path first, default 10)
 #        scripts/bench-serve.sh --throughput MODEL_DIR [--requests R] [--concurrency C] [--max-tokens M]

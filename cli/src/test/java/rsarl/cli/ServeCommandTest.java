@@ -135,6 +135,12 @@ class ServeCommandTest {
         chunk.setExecutionExceptionHandler(new OneLineErrors());
         assertEquals(1, chunk.execute("--model", tmp.resolve("missing").toString(), "--prefill-chunk-tokens", "0"));
         assertTrue(chunkErr.toString().contains("--prefill-chunk-tokens must be >= 1"), chunkErr.toString());
+        StringWriter intervalErr = new StringWriter();
+        CommandLine interval = new CommandLine(new ServeCommand());
+        interval.setErr(new PrintWriter(intervalErr, true));
+        interval.setExecutionExceptionHandler(new OneLineErrors());
+        assertEquals(1, interval.execute("--model", tmp.resolve("missing").toString(), "--stream-interval", "0"));
+        assertTrue(intervalErr.toString().contains("--stream-interval must be >= 1"), intervalErr.toString());
     }
 
     @Test

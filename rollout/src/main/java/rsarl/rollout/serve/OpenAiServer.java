@@ -238,7 +238,7 @@ public final class OpenAiServer implements AutoCloseable {
         if (request.output().echo()) throw ApiError.badField("echo", "not supported with stream");
         List<GenerationRequest> rows = rows(request);
         SseStream s = new SseStream(ex, JSON, chat ? head("chatcmpl-", "chat.completion.chunk")
-                : head("cmpl-", "text_completion"), chat, request, engine, rows);
+                : head("cmpl-", "text_completion"), chat, request, engine, rows, options.streamInterval());
         s.run(submit(scheduler, rows, s.listeners()));
         return null;
     }

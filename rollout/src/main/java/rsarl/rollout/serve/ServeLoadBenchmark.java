@@ -37,7 +37,7 @@ public final class ServeLoadBenchmark {
 
     private static final String USAGE = "usage: ServeLoadBenchmark MODEL_DIR [--requests R] [--in-flight 1,8,64] "
             + "[--max-tokens M] [--max-batch B] [--batch-wait-ms W] [--fill-wait-ms F] [--prefill-chunk-tokens C] "
-            + "[--rounds N] [--warmup W] [--no-stream] [--device D]";
+            + "[--stream-interval S] [--rounds N] [--warmup W] [--no-stream] [--device D]";
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1 || args[0].startsWith("--")) throw new IllegalArgumentException(USAGE);
@@ -50,6 +50,7 @@ public final class ServeLoadBenchmark {
         int fillWaitMs = 50;
         String device = "cpu";
         int prefillChunk = 0; // 0: the server's default
+        int streamInterval = 1;
         int rounds = 1;
         int warmup = 10;
         boolean stream = true;
@@ -71,6 +72,7 @@ public final class ServeLoadBenchmark {
                 case "--fill-wait-ms" -> fillWaitMs = Integer.parseInt(v);
                 case "--prefill-chunk-tokens" -> prefillChunk = ServeBenchmark.positive(args[i], v);
                 case "--rounds" -> rounds = ServeBenchmark.positive(args[i], v);
+                case "--stream-interval" -> streamInterval = ServeBenchmark.positive(args[i], v);
                 case "--warmup" -> warmup = Integer.parseInt(v);
                 case "--device" -> device = v;
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + "\n" + USAGE);
@@ -113,6 +115,7 @@ public final class ServeLoadBenchmark {
                     ServeOptions options = ServeOptions.defaults(engine.name(), 0).withMaxBatch(maxBatch)
                             .withWaits(Duration.ofMillis(waitMs), Duration.ofMillis(fillWaitMs));
                     if (prefillChunk > 0) options = options.withPrefillChunkTokens(prefillChunk);
+                    options = options.withStreamInterval(streamInterval);
                     Run run = level(engine, options, bodies, levels[l]);
                     BatchStats st = run.stats();
                     System.err.printf("round %d: %d in flight %.1f tokens/s (prefill %.0f ms, %d decode steps of %.1f "

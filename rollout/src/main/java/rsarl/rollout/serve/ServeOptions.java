@@ -21,10 +21,12 @@ import java.time.Duration;
  *                         instead of the raw model's ({@code raw_logprobs}, the default)
  * @param prefillChunkTokens most prompt tokens a continuous batch prefills per decode step (chunked admission;
  *                         one prompt longer than this still goes in whole)
+ * @param streamInterval   tokens per streamed chunk (vLLM's and SGLang's {@code --stream-interval}): 1 sends every
+ *                         token as it is picked; more wake each stream's writer (and client) that many times less
  */
 public record ServeOptions(String host, int port, String servedModelName, int maxBatch, Duration batchWait,
                            Duration fillWait, int defaultMaxTokens, Duration shutdownGrace, int maxQueuedRows,
-                           long tokenBudget, boolean processedLogprobs, int prefillChunkTokens) {
+                           long tokenBudget, boolean processedLogprobs, int prefillChunkTokens, int streamInterval) {
     /** Default queue bound, token budget and prefill chunk. */
     public static final int DEFAULT_MAX_QUEUED_ROWS = 1024;
     public static final long DEFAULT_TOKEN_BUDGET = 1L << 20;
@@ -38,7 +40,7 @@ public record ServeOptions(String host, int port, String servedModelName, int ma
     public ServeOptions(String host, int port, String servedModelName, int maxBatch, Duration batchWait,
                         Duration fillWait, int defaultMaxTokens, Duration shutdownGrace) {
         this(host, port, servedModelName, maxBatch, batchWait, fillWait, defaultMaxTokens, shutdownGrace,
-                DEFAULT_MAX_QUEUED_ROWS, DEFAULT_TOKEN_BUDGET, false, DEFAULT_PREFILL_CHUNK_TOKENS);
+                DEFAULT_MAX_QUEUED_ROWS, DEFAULT_TOKEN_BUDGET, false, DEFAULT_PREFILL_CHUNK_TOKENS, 1);
     }
 
     public ServeOptions {
@@ -46,6 +48,9 @@ public record ServeOptions(String host, int port, String servedModelName, int ma
         if (tokenBudget < 1) throw new IllegalArgumentException("token budget: must be >= 1, got " + tokenBudget);
         if (prefillChunkTokens < 1) {
             throw new IllegalArgumentException("prefill chunk tokens: must be >= 1, got " + prefillChunkTokens);
+        }
+        if (streamInterval < 1) {
+            throw new IllegalArgumentException("stream interval: must be >= 1, got " + streamInterval);
         }
         if (host == null || host.isBlank()) throw new IllegalArgumentException("host: required");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port: must be in [0, 65535], got " + port);
@@ -70,29 +75,36 @@ public record ServeOptions(String host, int port, String servedModelName, int ma
 
     public ServeOptions withMaxBatch(int rows) {
         return new ServeOptions(host, port, servedModelName, rows, batchWait, fillWait, defaultMaxTokens, shutdownGrace,
-                maxQueuedRows, tokenBudget, processedLogprobs, prefillChunkTokens);
+                maxQueuedRows, tokenBudget, processedLogprobs, prefillChunkTokens, streamInterval);
     }
 
     /** Sets the queue bound and the per-batch token budget. */
     public ServeOptions withLimits(int queuedRows, long budget) {
         return new ServeOptions(host, port, servedModelName, maxBatch, batchWait, fillWait, defaultMaxTokens,
-                shutdownGrace, queuedRows, budget, processedLogprobs, prefillChunkTokens);
+                shutdownGrace, queuedRows, budget, processedLogprobs, prefillChunkTokens, streamInterval);
     }
 
     public ServeOptions withProcessedLogprobs(boolean processed) {
         return new ServeOptions(host, port, servedModelName, maxBatch, batchWait, fillWait, defaultMaxTokens,
-                shutdownGrace, maxQueuedRows, tokenBudget, processed, prefillChunkTokens);
+                shutdownGrace, maxQueuedRows, tokenBudget, processed, prefillChunkTokens, streamInterval);
     }
 
     /** Sets both waits (the fill wait is raised to the batch wait when below it). */
     public ServeOptions withWaits(Duration batch, Duration fill) {
         return new ServeOptions(host, port, servedModelName, maxBatch, batch, fill.compareTo(batch) < 0 ? batch : fill,
-                defaultMaxTokens, shutdownGrace, maxQueuedRows, tokenBudget, processedLogprobs, prefillChunkTokens);
+                defaultMaxTokens, shutdownGrace, maxQueuedRows, tokenBudget, processedLogprobs, prefillChunkTokens,
+                streamInterval);
     }
 
     /** Sets the prompt tokens a continuous batch prefills per decode step. */
     public ServeOptions withPrefillChunkTokens(int tokens) {
         return new ServeOptions(host, port, servedModelName, maxBatch, batchWait, fillWait, defaultMaxTokens,
-                shutdownGrace, maxQueuedRows, tokenBudget, processedLogprobs, tokens);
+                shutdownGrace, maxQueuedRows, tokenBudget, processedLogprobs, tokens, streamInterval);
+    }
+
+    /** Sets the tokens per streamed chunk. */
+    public ServeOptions withStreamInterval(int tokens) {
+        return new ServeOptions(host, port, servedModelName, maxBatch, batchWait, fillWait, defaultMaxTokens,
+                shutdownGrace, maxQueuedRows, tokenBudget, processedLogprobs, prefillChunkTokens, tokens);
     }
 }

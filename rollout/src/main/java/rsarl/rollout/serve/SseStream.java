@@ -25,15 +25,20 @@ import java.util.concurrent.TimeUnit;
  * {@code text_completion}) per new token with the text it adds, a last chunk per choice with its finish reason,
  * the usage chunk when {@code stream_options.include_usage}, then {@code data: [DONE]}.
  *
- * <p>Tokens arrive on the scheduler thread and are queued; the handler thread turns them into text and writes,
- * so a slow client never stalls the batch. Text is held back while it ends in an unfinished UTF-8 character or
+ * <p>Tokens arrive on the scheduler thread and are queued, {@code streamInterval} at a time (and the rest when a
+ * choice ends); the handler thread turns them into text and writes one chunk per group, so a slow client never
+ * stalls the batch. Text is held back while it ends in an unfinished UTF-8 character or
  * could be the start of a stop string, and is cut before a stop string, as the non-streamed reply is.
  */
 final class SseStream {
-    private sealed interface Event permits Token, Done {
+    private sealed interface Event permits Tokens, Done {
     }
 
-    private record Token(int choice, int id, float logprob, int[] topIds, float[] topLogprobs) implements Event {
+    private record Token(int id, float logprob, int[] topIds, float[] topLogprobs) {
+    }
+
+    /** The next tokens of one choice, sent as one chunk. */
+    private record Tokens(int choice, List<Token> tokens) implements Event {
     }
 
     private record Done(int choice, Completion completion, Throwable error) implements Event {
@@ -53,11 +58,14 @@ final class SseStream {
     private final StringBuilder[] held;
     private final StringBuilder[] sent;
     private final int holdBack;
+    private final int streamInterval;
+    /** Per choice: tokens picked but not yet queued (fewer than streamInterval); the scheduler thread fills them. */
+    private final List<List<Token>> picked = new ArrayList<>();
     private OutputStream out;
 
     /** @param head id, object, created and model of every chunk */
     SseStream(HttpExchange ex, ObjectMapper json, ObjectNode head, boolean chat, ApiRequest request,
-              LocalEngine engine, List<GenerationRequest> rows) {
+              LocalEngine engine, List<GenerationRequest> rows, int streamInterval) {
         this.ex = ex;
         this.json = json;
         this.head = head;
@@ -71,7 +79,9 @@ final class SseStream {
         int longest = 0;
         for (String s : request.params().stopStrings()) longest = Math.max(longest, s.length());
         this.holdBack = Math.max(0, longest - 1);
+        this.streamInterval = streamInterval;
         for (int i = 0; i < rows.size(); i++) {
+            picked.add(new ArrayList<>());
             text[i] = new Detokenizer(ids -> engine.tokenizer().decode(ids, true));
             held[i] = new StringBuilder();
             sent[i] = new StringBuilder();
@@ -83,16 +93,36 @@ final class SseStream {
         List<Generator.TokenListener> out = new ArrayList<>();
         for (int i = 0; i < rows.size(); i++) {
             int choice = i;
-            out.add((req, index, token, lp, ti, tl) -> events.add(new Token(choice, token, lp, ti, tl)));
+            out.add((req, index, token, lp, ti, tl) -> {
+                List<Token> mine = picked.get(choice);
+                synchronized (mine) {
+                    mine.add(new Token(token, lp, ti, tl));
+                    if (mine.size() >= streamInterval) queuePicked(choice);
+                }
+            });
         }
         return out;
+    }
+
+    /** Queues choice {@code choice}'s picked tokens as one chunk (hold its list's lock). */
+    private void queuePicked(int choice) {
+        List<Token> mine = picked.get(choice);
+        if (mine.isEmpty()) return;
+        events.add(new Tokens(choice, List.copyOf(mine)));
+        mine.clear();
     }
 
     /** Sends the headers, then chunks until every row's future completes. */
     void run(List<CompletableFuture<Completion>> futures) throws IOException {
         for (int i = 0; i < futures.size(); i++) {
             int choice = i;
-            futures.get(i).whenComplete((c, e) -> events.add(new Done(choice, c, e)));
+            futures.get(i).whenComplete((c, e) -> {
+                List<Token> mine = picked.get(choice);
+                synchronized (mine) {
+                    queuePicked(choice); // the last tokens go before the finish
+                }
+                events.add(new Done(choice, c, e));
+            });
         }
         ex.getResponseHeaders().set("Content-Type", "text/event-stream");
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
@@ -120,8 +150,8 @@ final class SseStream {
                 ready.add(first);
                 events.drainTo(ready);
                 for (Event e : ready) {
-                    if (e instanceof Token t) {
-                        token(t);
+                    if (e instanceof Tokens t) {
+                        tokens(t);
                     } else if (e instanceof Done d) {
                         open--;
                         if (d.error() != null) {
@@ -152,8 +182,10 @@ final class SseStream {
         out.flush();
     }
 
-    private void token(Token t) throws IOException {
-        StringBuilder pending = held[t.choice()].append(text[t.choice()].append(t.id()));
+    private void tokens(Tokens t) throws IOException {
+        int n = t.tokens().size();
+        StringBuilder pending = held[t.choice()];
+        for (Token k : t.tokens()) pending.append(text[t.choice()].append(k.id()));
         // send up to a stop string, and otherwise all but the last characters that could still begin one
         int safe = pending.length();
         for (String stop : request.params().stopStrings()) {
@@ -169,15 +201,25 @@ final class SseStream {
         ObjectNode choice = ((ArrayNode) c.get("choices")).addObject().put("index", t.choice());
         if (chat) choice.putObject("delta").put("content", delta); else choice.put("text", delta);
         if (request.logprobs()) {
-            int[][] top = t.topIds() == null ? null : new int[][] {t.topIds()};
-            float[][] topLp = t.topLogprobs() == null ? null : new float[][] {t.topLogprobs()};
+            int[] ids = new int[n];
+            float[] lps = new float[n];
+            boolean withTop = t.tokens().get(0).topIds() != null;
+            int[][] top = withTop ? new int[n][] : null;
+            float[][] topLp = withTop ? new float[n][] : null;
+            for (int k = 0; k < n; k++) {
+                Token tok = t.tokens().get(k);
+                ids[k] = tok.id();
+                lps[k] = tok.logprob();
+                if (withTop) {
+                    top[k] = tok.topIds();
+                    topLp[k] = tok.topLogprobs();
+                }
+            }
             if (chat) {
-                LogprobsJson.chat(choice.putObject("logprobs").putArray("content"), engine, new int[] {t.id()},
-                        new float[] {t.logprob()}, top, topLp, 0, 1);
+                LogprobsJson.chat(choice.putObject("logprobs").putArray("content"), engine, ids, lps, top, topLp, 0, n);
             } else {
-                LogprobsJson.appendLegacy(LogprobsJson.legacy(choice.putObject("logprobs")), engine,
-                        new int[] {t.id()}, new float[] {t.logprob()}, top, topLp, request.output().topLogprobs(),
-                        offset);
+                LogprobsJson.appendLegacy(LogprobsJson.legacy(choice.putObject("logprobs")), engine, ids, lps, top,
+                        topLp, request.output().topLogprobs(), offset);
             }
         } else {
             choice.putNull("logprobs");

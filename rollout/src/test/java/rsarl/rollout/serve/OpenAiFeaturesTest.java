@@ -98,6 +98,42 @@ class OpenAiFeaturesTest {
         assertEquals(whole.get("usage"), last.get("usage"));
     }
 
+    /** {@code --stream-interval 3}: a chunk per 3 tokens (the last holds the rest), the same text and log-probs. */
+    @Test
+    void aStreamIntervalGroupsTokensIntoFewerChunks() throws Exception {
+        String body = "{\"prompt\":\"one two\",\"max_tokens\":10,\"seed\":4,\"logprobs\":2";
+        List<JsonNode> every = events(post("/v1/completions", body + ",\"stream\":true}"));
+        try (OpenAiServer grouped = OpenAiServer.start(engine, ServeOptions.defaults("tiny-chat", 0).withMaxBatch(8)
+                .withWaits(Duration.ofMillis(5), Duration.ofMillis(20)).withStreamInterval(3))) {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(grouped.baseUrl() + "/completions"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body + ",\"stream\":true}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            List<JsonNode> chunks = events(r);
+            StringBuilder[] text = {new StringBuilder(), new StringBuilder()};
+            List<Double> lp = new ArrayList<>();
+            List<Double> lpEvery = new ArrayList<>();
+            int withTokens = 0;
+            for (JsonNode c : chunks) {
+                JsonNode choice = c.get("choices").get(0);
+                text[0].append(choice.get("text").asText());
+                JsonNode values = choice.path("logprobs").path("token_logprobs");
+                if (values.size() > 0) withTokens++;
+                assertTrue(values.size() <= 3, c.toString());
+                values.forEach(v -> lp.add(v.asDouble()));
+            }
+            for (JsonNode c : every) {
+                JsonNode choice = c.get("choices").get(0);
+                text[1].append(choice.get("text").asText());
+                choice.path("logprobs").path("token_logprobs").forEach(v -> lpEvery.add(v.asDouble()));
+            }
+            assertEquals(text[1].toString(), text[0].toString());
+            assertEquals(lpEvery, lp);
+            assertTrue(lp.size() > 3, "a reply long enough to group: " + lp.size());
+            assertEquals((lp.size() + 2) / 3, withTokens, "chunks of 3 tokens, the last with the rest");
+        }
+    }
+
     @Test
     void streamedCompletionsCarryEveryChoice() throws Exception {
         String body = "{\"prompt\":\"one two\",\"max_tokens\":10,\"n\":2,\"seed\":8";
