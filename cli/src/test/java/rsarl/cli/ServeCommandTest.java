@@ -118,29 +118,29 @@ class ServeCommandTest {
         assertTrue(refused != null, "the port is closed after shutdown");
     }
 
-    @Test
-    void badModelFolderFailsWithOneLine() {
+    /** {@code rsa serve ARGS}'s exit code and its error output (one line per error, as the CLI prints them). */
+    private static String[] serveErrors(String... args) {
         StringWriter err = new StringWriter();
         CommandLine cl = new CommandLine(new ServeCommand());
         cl.setErr(new PrintWriter(err, true));
         cl.setExecutionExceptionHandler(new OneLineErrors());
-        int code = cl.execute("--model", tmp.resolve("missing").toString(), "--port", "0");
-        assertEquals(1, code);
-        assertTrue(err.toString().contains("--model") && err.toString().contains("missing"), err.toString());
-        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        return new String[] {Integer.toString(cl.execute(args)), err.toString()};
+    }
+
+    @Test
+    void badModelFolderFailsWithOneLine() {
+        String missing = tmp.resolve("missing").toString();
+        String[] r = serveErrors("--model", missing, "--port", "0");
+        assertEquals("1", r[0]);
+        assertTrue(r[1].contains("--model") && r[1].contains("missing"), r[1]);
+        assertEquals(1, r[1].strip().lines().count(), r[1]);
         assertEquals(0, Rsa.run("serve", "--help"));
-        StringWriter chunkErr = new StringWriter();
-        CommandLine chunk = new CommandLine(new ServeCommand());
-        chunk.setErr(new PrintWriter(chunkErr, true));
-        chunk.setExecutionExceptionHandler(new OneLineErrors());
-        assertEquals(1, chunk.execute("--model", tmp.resolve("missing").toString(), "--prefill-chunk-tokens", "0"));
-        assertTrue(chunkErr.toString().contains("--prefill-chunk-tokens must be >= 1"), chunkErr.toString());
-        StringWriter intervalErr = new StringWriter();
-        CommandLine interval = new CommandLine(new ServeCommand());
-        interval.setErr(new PrintWriter(intervalErr, true));
-        interval.setExecutionExceptionHandler(new OneLineErrors());
-        assertEquals(1, interval.execute("--model", tmp.resolve("missing").toString(), "--stream-interval", "0"));
-        assertTrue(intervalErr.toString().contains("--stream-interval must be >= 1"), intervalErr.toString());
+        r = serveErrors("--model", missing, "--prefill-chunk-tokens", "0");
+        assertEquals("1", r[0]);
+        assertTrue(r[1].contains("--prefill-chunk-tokens must be >= 1"), r[1]);
+        r = serveErrors("--model", missing, "--stream-interval", "0");
+        assertEquals("1", r[0]);
+        assertTrue(r[1].contains("--stream-interval must be >= 1"), r[1]);
     }
 
     @Test
