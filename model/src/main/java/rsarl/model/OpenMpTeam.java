@@ -37,7 +37,13 @@ public final class OpenMpTeam {
      */
     public static boolean release() {
         boolean done = false;
-        for (Function f : PAUSE) done |= f.invokeInt(new Object[] {OMP_PAUSE_SOFT}) == 0;
+        for (Function f : PAUSE) {
+            try {
+                done |= f.invokeInt(new Object[] {OMP_PAUSE_SOFT}) == 0;
+            } catch (RuntimeException | LinkageError e) {
+                // callers run this in finally blocks: a failed release must never fail their work
+            }
+        }
         return done;
     }
 
@@ -57,7 +63,7 @@ public final class OpenMpTeam {
                 if (name.startsWith("libgomp") && name.contains(".so")) libs.add(path);
             }
             for (String lib : libs) out.add(NativeLibrary.getInstance(lib).getFunction("omp_pause_resource_all"));
-        } catch (IOException | UnsatisfiedLinkError | RuntimeException e) {
+        } catch (IOException | LinkageError | RuntimeException e) {
             // no libgomp, or one without OpenMP 5.0's pause: nothing to release
             out.clear();
         }
