@@ -39,9 +39,9 @@ final class LoadClient {
         try (Selector selector = Selector.open()) {
             for (; next < Math.min(inFlight, bodies.size()); next++) open(selector, host, port, path, bodies.get(next));
             ByteBuffer buf = ByteBuffer.allocate(1 << 16);
-            int open = next;
-            // (not selector.keys(): a cancelled key stays in it until the next select, which would then wait)
-            while (open > 0) {
+            // requests open = sent - answered (not selector.keys(): a cancelled key stays there until the next
+            // select, which would then wait)
+            while (out.size() < next) {
                 selector.select(1000);
                 Iterator<SelectionKey> it = selector.selectedKeys().iterator();
                 while (it.hasNext()) {
@@ -62,11 +62,7 @@ final class LoadClient {
                             key.cancel();
                             ch.close();
                             out.add(ex.sample());
-                            open--;
-                            if (next < bodies.size()) {
-                                open(selector, host, port, path, bodies.get(next++));
-                                open++;
-                            }
+                            if (next < bodies.size()) open(selector, host, port, path, bodies.get(next++));
                         }
                     }
                 }

@@ -32,7 +32,7 @@ public final class ServeLoadBenchmark {
     }
 
     /** One level's run: completion tokens/s, its samples and what the scheduler did. */
-    private record Run(double tokensPerS, double wallS, List<Sample> samples, BatchStats stats, double cores) {
+    private record Run(double tokensPerS, List<Sample> samples, BatchStats stats, double cores) {
     }
 
     private static final String USAGE = "usage: ServeLoadBenchmark MODEL_DIR [--requests R] [--in-flight 1,8,64] "
@@ -101,6 +101,10 @@ public final class ServeLoadBenchmark {
             }
             // Rounds alternate the offline batch and every level; each side's best round is reported (a noisy
             // machine's slow rounds then do not decide the ratio).
+            ServeOptions options = ServeOptions.defaults(engine.name(), 0).withMaxBatch(maxBatch)
+                    .withWaits(Duration.ofMillis(waitMs), Duration.ofMillis(fillWaitMs))
+                    .withStreamInterval(streamInterval);
+            if (prefillChunk > 0) options = options.withPrefillChunkTokens(prefillChunk);
             double offlineBest = 0;
             Run[] best = new Run[levels.length];
             for (int r = 0; r < rounds; r++) {
@@ -112,10 +116,6 @@ public final class ServeLoadBenchmark {
                         r + 1, tps, os.prefillMs(), os.decodeSteps(), os.decodeMs() / Math.max(1, os.decodeSteps()));
                 offlineBest = Math.max(offlineBest, tps);
                 for (int l = 0; l < levels.length; l++) {
-                    ServeOptions options = ServeOptions.defaults(engine.name(), 0).withMaxBatch(maxBatch)
-                            .withWaits(Duration.ofMillis(waitMs), Duration.ofMillis(fillWaitMs));
-                    if (prefillChunk > 0) options = options.withPrefillChunkTokens(prefillChunk);
-                    options = options.withStreamInterval(streamInterval);
                     Run run = level(engine, options, bodies, levels[l]);
                     BatchStats st = run.stats();
                     System.err.printf("round %d: %d in flight %.1f tokens/s (prefill %.0f ms, %d decode steps of %.1f "
@@ -161,7 +161,7 @@ public final class ServeLoadBenchmark {
             double wall = (System.nanoTime() - s0) / 1e9;
             double cores = (os.getProcessCpuTime() - c0) / 1e9 / wall;
             long tokens = samples.stream().mapToLong(Sample::tokens).sum();
-            return new Run(tokens / wall, wall, samples, server.scheduler().stats(), cores);
+            return new Run(tokens / wall, samples, server.scheduler().stats(), cores);
         }
     }
 

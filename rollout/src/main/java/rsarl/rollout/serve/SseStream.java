@@ -104,12 +104,14 @@ final class SseStream {
         return out;
     }
 
-    /** Queues choice {@code choice}'s picked tokens as one chunk (hold its list's lock). */
+    /** Queues choice {@code choice}'s picked tokens, if any, as one chunk. */
     private void queuePicked(int choice) {
         List<Token> mine = picked.get(choice);
-        if (mine.isEmpty()) return;
-        events.add(new Tokens(choice, List.copyOf(mine)));
-        mine.clear();
+        synchronized (mine) {
+            if (mine.isEmpty()) return;
+            events.add(new Tokens(choice, List.copyOf(mine)));
+            mine.clear();
+        }
     }
 
     /** Sends the headers, then chunks until every row's future completes. */
@@ -117,10 +119,7 @@ final class SseStream {
         for (int i = 0; i < futures.size(); i++) {
             int choice = i;
             futures.get(i).whenComplete((c, e) -> {
-                List<Token> mine = picked.get(choice);
-                synchronized (mine) {
-                    queuePicked(choice); // the last tokens go before the finish
-                }
+                queuePicked(choice); // the last tokens go before the finish
                 events.add(new Done(choice, c, e));
             });
         }
