@@ -14,6 +14,7 @@ import rsarl.model.Completion;
 import rsarl.model.GenerationRequest;
 import rsarl.model.Generator;
 import rsarl.model.QwenModel;
+import rsarl.model.SharedFusedWeights;
 import rsarl.model.SamplingParams;
 
 import java.util.ArrayList;
@@ -55,6 +56,12 @@ final class BenchGenerateCommand implements Callable<Integer> {
             description = "one-row decode steps run first so the JIT has compiled the decode loop, default ${DEFAULT-VALUE}")
     int warmupSteps;
 
+    @Option(names = "--fused-copy", defaultValue = "shared",
+            description = "shared: one fused weight copy for all batches, built in the warm-up (rsa eval and rsa serve); "
+                    + "per-batch: each batch builds its own at its first decode step (the trainer's rollouts); "
+                    + "default ${DEFAULT-VALUE}")
+    String fusedCopy;
+
     @Option(names = "--profile", hidden = true, paramLabel = "FILE",
             description = "write a torch profiler trace (chrome JSON) of the last timed run")
     java.nio.file.Path profile;
@@ -62,8 +69,13 @@ final class BenchGenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         double gflops = matmulGflops();
-        try (QwenModel m = model.load()) {
+        if (!fusedCopy.equals("shared") && !fusedCopy.equals("per-batch")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--fused-copy must be shared or per-batch, got '" + fusedCopy + "'");
+        }
+        try (QwenModel m = model.load(); SharedFusedWeights shared = new SharedFusedWeights(m)) {
             Generator gen = new Generator(m).withMaxBatch(Math.max(1, batch));
+            if (fusedCopy.equals("shared")) gen = gen.withSharedFusedWeights(shared);
             int vocab = m.config().vocabSize();
             // warm-up, JIT first: the per-op Java code of a decode step (the same at any batch) is compiled after a
             // few hundred steps; cheap one-row steps get it there (alternated runs at batch 1: within noise to +20%).
@@ -89,6 +101,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
             o.put("prompt", promptLen);
             o.put("new", newTokens);
             o.put("threads", Integer.getInteger("ai.djl.pytorch.num_threads", -1));
+            o.put("fused_copy", fusedCopy);
             o.put("prefill_ms", round(st.prefillMs()));
             o.put("prefill_tokens_per_s", round(batch * (double) promptLen / (st.prefillMs() / 1e3)));
             o.put("decode_ms", round(st.decodeMs()));

@@ -42,11 +42,14 @@ final class DecodeBatch implements AutoCloseable {
     private final List<Generator.TokenListener> listeners = new ArrayList<>();
     private KvCache cache;
     /**
-     * Fused weights for the decode steps, built at the first one (so prefill and the first token do not wait for
-     * the copy, and a batch absorbed by another never builds one); null: not yet, or not wanted.
+     * Fused weights of this batch's own for the decode steps, built at the first one (so prefill and the first
+     * token do not wait for the copy, and a batch absorbed by another never builds one); null: not yet, not wanted,
+     * or the generator's shared copy is used.
      */
     private FusedWeights fused;
     private CachedForward cached;
+    /** The generator's shared copy this batch uses from its prefill on; null: none (a copy of its own, or plain). */
+    private SharedFusedWeights.Copy lease;
     private Boolean wantFused;
     /** The picks of the last forward, one per row, not yet recorded. */
     private TokenPicker.Picks dist;
@@ -111,6 +114,11 @@ final class DecodeBatch implements AutoCloseable {
         model.reservePositions((long) promptMax + newMax);
         // The cache starts small and doubles when needed: most rows stop long before max_new_tokens.
         cache = model.newCache(n, promptMax + Math.min(newMax, INITIAL_NEW_CAPACITY));
+        SharedFusedWeights shared = gen.sharedFusedWeights();
+        if (shared != null && gen.fusedWeights()) {
+            lease = shared.acquire();
+            cached = lease.forward;
+        }
         dist = prefill(cache, promptMax);
     }
 
@@ -227,6 +235,8 @@ final class DecodeBatch implements AutoCloseable {
         cache = null;
         if (fused != null) fused.close();
         fused = null;
+        if (lease != null) gen.sharedFusedWeights().release(lease);
+        lease = null;
         cached = null;
     }
     private Completion completion(int i) {
@@ -262,8 +272,12 @@ final class DecodeBatch implements AutoCloseable {
                 NDArray at = m.create(pos, new Shape(b, promptMax)).get(new NDIndex(":, {}:{}", c0, c1));
                 NDArray keys = m.create(mask, new Shape(b, promptMax)).get(new NDIndex(":, 0:{}", c1));
                 NDArray logits;
-                try (NoGrad ng = NoGrad.enter()) {
-                    logits = model.forwardLast(in, at, keys, cache);
+                if (cached != null) {
+                    logits = cached.forwardLast(in, at, keys, cache);
+                } else {
+                    try (NoGrad ng = NoGrad.enter()) {
+                        logits = model.forwardLast(in, at, keys, cache);
+                    }
                 }
                 if (c1 == promptMax) return dist(m, logits);
             }

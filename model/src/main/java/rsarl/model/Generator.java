@@ -31,6 +31,8 @@ public final class Generator {
     private final boolean processedLogprobs;
     /** Null: {@link FusedWeights#enabledFor} decides. */
     private final Boolean fused;
+    /** Null: each batch builds its own fused copy at its first decode step. */
+    private final SharedFusedWeights shared;
     /** Test hook: called after each step's sub-manager is closed, with the step number. */
     IntConsumer afterStep = step -> { };
     private Stats lastStats = new Stats(0, 0, 0, 0, 0, 0);
@@ -78,11 +80,15 @@ public final class Generator {
     }
 
     public Generator(QwenModel model) {
-        this(model, null, 64, false, null);
+        this(model, null, 64, false, null, null);
     }
 
     private Generator(QwenModel model, Function<int[], String> detokenizer, int maxBatch, boolean processedLogprobs,
-                      Boolean fused) {
+                      Boolean fused, SharedFusedWeights shared) {
+        if (shared != null && shared.model() != model) {
+            throw new IllegalArgumentException("shared fused weights are of another model");
+        }
+        this.shared = shared;
         this.model = model;
         this.detokenizer = detokenizer;
         this.maxBatch = maxBatch;
@@ -92,13 +98,13 @@ public final class Generator {
 
     /** Enables stop strings: the function turns generated ids into text. */
     public Generator withDetokenizer(Function<int[], String> detokenizer) {
-        return new Generator(model, detokenizer, maxBatch, processedLogprobs, fused);
+        return new Generator(model, detokenizer, maxBatch, processedLogprobs, fused, shared);
     }
 
     /** Requests run in chunks of at most this many rows (bounds memory; default 64). */
     public Generator withMaxBatch(int rows) {
         if (rows < 1) throw new IllegalArgumentException("max batch must be >= 1, got " + rows);
-        return new Generator(model, detokenizer, rows, processedLogprobs, fused);
+        return new Generator(model, detokenizer, rows, processedLogprobs, fused, shared);
     }
 
     /**
@@ -107,18 +113,31 @@ public final class Generator {
      * model ({@code raw_logprobs}).
      */
     public Generator withProcessedLogprobs(boolean processed) {
-        return new Generator(model, detokenizer, maxBatch, processed, fused);
+        return new Generator(model, detokenizer, maxBatch, processed, fused, shared);
     }
 
     /**
      * {@code true}: each batch's decode steps run on a fused copy of the layer weights ({@link FusedWeights}: fewer,
      * larger matrix products; the copy costs the layers' weight memory again while the batch decodes and is built
-     * from the current weights for every batch; prefill uses the parameters as they are); {@code false}: every
-     * step on the parameters as they are. Default: the
+     * from the current weights for every batch; prefill uses the parameters as they are, unless the copy is
+     * {@link #withSharedFusedWeights shared}); {@code false}: every step on the parameters as they are. Default: the
      * {@code rsa.decode.fused} system property ({@code auto}: fused while the copy is at most 1 GiB).
      */
     public Generator withFusedWeights(boolean on) {
-        return new Generator(model, detokenizer, maxBatch, processedLogprobs, on);
+        return new Generator(model, detokenizer, maxBatch, processedLogprobs, on, shared);
+    }
+
+    /**
+     * Batches prefill and decode on one fused copy kept across batches ({@link SharedFusedWeights}: for weights that
+     * change only by {@link QwenModel#loadWeightsFrom}) instead of a copy per batch; only where fused weights are on.
+     */
+    public Generator withSharedFusedWeights(SharedFusedWeights weights) {
+        return new Generator(model, detokenizer, maxBatch, processedLogprobs, fused, weights);
+    }
+
+    /** The shared copy, or null. */
+    SharedFusedWeights sharedFusedWeights() {
+        return shared;
     }
 
     boolean fusedWeights() {

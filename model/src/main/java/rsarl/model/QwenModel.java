@@ -31,6 +31,7 @@ public final class QwenModel implements AutoCloseable {
     private final Set<String> overridden;
     /** False for a {@link #withWeights} view: closing it must not free the shared parameters. */
     private final boolean ownsManager;
+    private volatile long weightsVersion;
     /** LoRA updates applied by {@link #withAdapters} (empty for a loaded model). */
     private final Map<String, LowRank> adapters;
 
@@ -223,7 +224,16 @@ public final class QwenModel implements AutoCloseable {
      * written by {@link #save}); errors name the folder and the missing or mis-shaped tensor.
      */
     public void loadWeightsFrom(Path dir) {
-        QwenLoader.loadInto(dir, params, manager, computeType);
+        try {
+            QwenLoader.loadInto(dir, params, manager, computeType);
+        } finally {
+            weightsVersion++; // even a failed load may have overwritten some tensors
+        }
+    }
+
+    /** Bumped by every {@link #loadWeightsFrom} (not by in-place optimizer updates): {@link SharedFusedWeights}. */
+    long weightsVersion() {
+        return weightsVersion;
     }
 
     @Override

@@ -33,6 +33,28 @@ class PrefillMemoryTest {
         }
     }
 
+    /** The same on the fused weights (a shared copy prefills on them), with the cache growing inside a freed layer. */
+    @Test
+    void aFusedPrefillChunkKeepsOnlyEachLayersOutput() {
+        try (QwenModel model = QwenModel.load(Fixtures.dir(Fixtures.QWEN3));
+             FusedWeights w = FusedWeights.of(model);
+             NDManager m = model.manager().newSubManager()) {
+            int layers = model.config().numLayers();
+            long[] ids = new long[2 * 12];
+            for (int i = 0; i < ids.length; i++) ids[i] = 3 + (i * 7) % 90;
+            NDArray in = m.create(ids, new Shape(2, 12));
+            NDArray pos = m.arange(0, 12, 1, DataType.INT64).reshape(1, 12).repeat(0, 2);
+            float[] expected = model.forward(in, pos, null, null).get(":, -1, :").toFloatArray();
+            int before = m.getManagedArrays().size();
+            try (KvCache cache = model.newCache(2, 4)) {
+                NDArray logits = new CachedForward(model, w).forwardLast(in, pos, null, cache);
+                int made = m.getManagedArrays().size() - before;
+                assertTrue(made <= 32 + 2 * layers, made + " arrays left on the step's manager, " + layers + " layers");
+                assertArrayEquals(expected, logits.toFloatArray(), 1e-5f);
+            }
+        }
+    }
+
     /** Unfused decode steps run the plain forward's freed layers, where the cache grows (past 128 new tokens). */
     @Test
     void theCacheGrowsInsideAFreedLayer() {

@@ -9,6 +9,7 @@ import rsarl.model.QwenConfig;
 import rsarl.model.QwenModel;
 import rsarl.model.QwenTokenizer;
 import rsarl.model.SamplingParams;
+import rsarl.model.SharedFusedWeights;
 import rsarl.model.peft.PeftAdapter;
 
 import java.io.IOException;
@@ -32,6 +33,11 @@ public final class LocalEngine implements AutoCloseable {
     private final QwenTokenizer tokenizer;
     private final List<Integer> eosIds;
     private final boolean owns;
+    /**
+     * One fused weight copy for every batch over the loaded model (its weights change only by reloads); null for a
+     * caller's model ({@link #over}: the trainer updates its weights in place, so each batch copies them).
+     */
+    private final SharedFusedWeights fused;
 
     private LocalEngine(Path dir, Device device, QwenModel model, QwenTokenizer tokenizer) {
         this(dir, device, model, tokenizer, true);
@@ -43,6 +49,7 @@ public final class LocalEngine implements AutoCloseable {
         this.device = device;
         this.model = model;
         this.tokenizer = tokenizer;
+        this.fused = owns ? new SharedFusedWeights(model) : null;
         Set<Integer> eos = new LinkedHashSet<>(model.config().eosTokenIds());
         eos.addAll(tokenizer.eosIds());
         this.eosIds = List.copyOf(eos);
@@ -166,7 +173,8 @@ public final class LocalEngine implements AutoCloseable {
 
     /** As {@link #generator(int)} over other weights of the same model (e.g. an adapter merged into a view). */
     public Generator generator(QwenModel weights, int maxBatch) {
-        return new Generator(weights).withDetokenizer(ids -> tokenizer.decode(ids, true)).withMaxBatch(maxBatch);
+        Generator g = new Generator(weights).withDetokenizer(ids -> tokenizer.decode(ids, true)).withMaxBatch(maxBatch);
+        return weights == model && fused != null ? g.withSharedFusedWeights(fused) : g;
     }
 
     /** The model (the server swaps adapters over it and reloads its weights in place). */
@@ -237,6 +245,7 @@ public final class LocalEngine implements AutoCloseable {
     @Override
     public void close() {
         if (owns) {
+            fused.close();
             model.close();
             tokenizer.close();
         }
