@@ -49,6 +49,23 @@ class SharedFusedWeightsTest {
         }
     }
 
+    /** The copy is the only thing batches leave behind, and closing it frees it. */
+    @Test
+    void batchesLeaveNothingButTheCopyAndClosingFreesIt() {
+        try (QwenModel model = QwenModel.load(Fixtures.dir(Fixtures.QWEN3))) {
+            int before = model.manager().getManagedArrays().size();
+            SharedFusedWeights shared = new SharedFusedWeights(model);
+            Generator gen = new Generator(model).withFusedWeights(true).withSharedFusedWeights(shared);
+            gen.generate(requests(SamplingParams.greedy(8)));
+            int withCopy = model.manager().getManagedArrays().size();
+            assertFalse(withCopy == before, "the copy is kept between batches");
+            for (int i = 0; i < 3; i++) gen.generate(requests(SamplingParams.of(0.8, 1.0, 8)));
+            assertEquals(withCopy, model.manager().getManagedArrays().size(), "later batches add nothing");
+            shared.close();
+            assertEquals(before, model.manager().getManagedArrays().size(), "closed: the copy is freed");
+        }
+    }
+
     @Test
     void aReloadBuildsANewCopyAndABatchInFlightKeepsItsOwn(@TempDir Path tmp) {
         Path changed = tmp.resolve("changed");
