@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Greedy decoding benchmark: scripts/bench-generate.sh MODEL_DIR [--batch B] [--prompt P] [--new N] [--threads T] [--repeat R] [--warmup-steps S] [--fused-copy shared|per-batch]
+# Greedy decoding benchmark: scripts/bench-generate.sh MODEL_DIR [--batch B] [--prompt P] [--new N] [--threads T] [--repeat R] [--warmup-steps S] [--fused-copy shared|per-batch] [--device cpu|cuda] [--dtype fp32|fp16]
 # Prints one JSON line: prefill_ms, decode_tokens_per_s and this machine's fp32 matmul GFLOP/s (same run).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/bench.sh"
-bench_main bench-generate "[--batch B] [--prompt P] [--new N] [--threads T] [--repeat R] [--warmup-steps S] [--fused-copy shared|per-batch]" "--batch --prompt --new --seed --repeat --warmup-steps --fused-copy" "$@"
+bench_main bench-generate "[--batch B] [--prompt P] [--new N] [--threads T] [--repeat R] [--warmup-steps S] [--fused-copy shared|per-batch] [--device cpu|cuda] [--dtype fp32|fp16]" "--batch --prompt --new --seed --repeat --warmup-steps --fused-copy --device --dtype" "$@"

@@ -7,17 +7,19 @@
 # Usage: scripts/bench-vs-torch.sh generate MODEL_DIR [--batches "1 4 16 64"] [--prompts "128 1024"]
 #                                  [--threads "1 2"] [--new 64] [--repeat 1] [--rounds 2]
 #        scripts/bench-vs-torch.sh train MODEL_DIR [--batch 8] [--seq 256] [--threads "1 2"] [--iters 5] [--rounds 2]
+#   both: [--device cpu|cuda] [--dtype fp32|fp16] (default cpu, fp32), the same on both sides
 # The PyTorch side (scripts/peers/torch_qwen.py) needs a python3 with torch; without one it is skipped.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 mode="${1:?usage: $0 generate|train MODEL_DIR ...}"
 model="${2:?usage: $0 generate|train MODEL_DIR ...}"
 shift 2
-batches="1 4 16 64"; prompts="128 1024"; threads="1 2"; new=64; repeat=1; batch=8; seq=256; iters=5; rounds=2
+batches="1 4 16 64"; prompts="128 1024"; threads="1 2"; new=64; repeat=1; batch=8; seq=256; iters=5; rounds=2; device=cpu; dtype=fp32
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --batches) batches="$2" ;; --prompts) prompts="$2" ;; --threads) threads="$2" ;; --new) new="$2" ;;
     --repeat) repeat="$2" ;; --rounds) rounds="$2" ;; --batch) batch="$2" ;; --seq) seq="$2" ;; --iters) iters="$2" ;;
+    --device) device="$2" ;; --dtype) dtype="$2" ;;
     *) echo "bench-vs-torch: unknown option $1" >&2; exit 2 ;;
   esac
   shift 2
@@ -36,12 +38,13 @@ if [[ "$mode" == generate ]]; then
   for t in $threads; do for p in $prompts; do for b in $batches; do
     jd=-; jp=-; td=-; tp=-; jdc=-; jpc=-; tdc=-; tpc=-
     for ((round = 0; round < rounds; round++)); do
-      j=$(RSA_THREADS=$t "$here/bench-generate.sh" "$model" --batch "$b" --prompt "$p" --new "$new" --repeat "$repeat")
+      j=$(RSA_THREADS=$t "$here/bench-generate.sh" "$model" --batch "$b" --prompt "$p" --new "$new" --repeat "$repeat" \
+        --device "$device" --dtype "$dtype")
       jd=$(best "$jd" "$(echo "$j" | field decode_tokens_per_s)" 1); jp=$(best "$jp" "$(echo "$j" | field prefill_tokens_per_s)" 1)
       jdc=$(best "$jdc" "$(echo "$j" | field decode_cpu_tokens_per_s)" 1); jpc=$(best "$jpc" "$(echo "$j" | field prefill_cpu_tokens_per_s)" 1)
       if [[ -n "$py" ]]; then
         tj=$(OMP_NUM_THREADS=$t "$py" "$here/peers/torch_qwen.py" generate "$model" --batch "$b" --prompt "$p" \
-          --new "$new" --threads "$t" --repeat "$repeat")
+          --new "$new" --threads "$t" --repeat "$repeat" --device "$device" --dtype "$dtype")
         td=$(best "$td" "$(echo "$tj" | field decode_tokens_per_s)" 1); tp=$(best "$tp" "$(echo "$tj" | field prefill_tokens_per_s)" 1)
         tdc=$(best "$tdc" "$(echo "$tj" | field decode_cpu_tokens_per_s)" 1); tpc=$(best "$tpc" "$(echo "$tj" | field prefill_cpu_tokens_per_s)" 1)
       fi
@@ -55,11 +58,12 @@ else
   for t in $threads; do
     jm=-; tm=-; jc=-; tc=-
     for ((round = 0; round < rounds; round++)); do
-      j=$(RSA_THREADS=$t "$here/bench-train.sh" "$model" --batch "$batch" --seq "$seq" --iters "$iters")
+      j=$(RSA_THREADS=$t "$here/bench-train.sh" "$model" --batch "$batch" --seq "$seq" --iters "$iters" \
+        --device "$device" --dtype "$dtype")
       jm=$(best "$jm" "$(echo "$j" | field median_ms)" 0); jc=$(best "$jc" "$(echo "$j" | field median_cpu_ms)" 0)
       if [[ -n "$py" ]]; then
         tj=$(OMP_NUM_THREADS=$t "$py" "$here/peers/torch_qwen.py" train "$model" --batch "$batch" \
-          --seq "$seq" --threads "$t" --iters "$iters")
+          --seq "$seq" --threads "$t" --iters "$iters" --device "$device" --dtype "$dtype")
         tm=$(best "$tm" "$(echo "$tj" | field median_ms)" 0); tc=$(best "$tc" "$(echo "$tj" | field median_cpu_ms)" 0)
       fi
     done

@@ -8,6 +8,7 @@ head are stacked along the query axis), RoPE from a precomputed table, greedy de
 
   torch_qwen.py generate MODEL_DIR [--batch B] [--prompt P] [--new N] [--threads T] [--seed S] [--repeat R]
   torch_qwen.py train    MODEL_DIR [--batch B] [--seq T] [--threads T] [--iters I] [--warmup W]
+  both take --device cpu|cuda and --dtype fp32|fp16|bf16 (default cpu, fp32); on CUDA every timer waits for the GPU.
 
 Prints one JSON line with the same keys as the project's benchmark. Exits 3 with a message when torch is missing.
 """
@@ -27,6 +28,7 @@ except ImportError:
     sys.exit(3)
 
 DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
+DTYPE_ARGS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
 def load_safetensors(path):
@@ -129,45 +131,56 @@ class Qwen(torch.nn.Module):
         return F.linear(h, self.lm_head)
 
 
-def causal(B, S, past, keymask):
+def causal(B, S, past, keymask, dtype=torch.float32):
     """Additive mask [B, 1, S, past + S] from a [B, past + S] 0/1 key mask."""
     T = past + S
-    allowed = torch.arange(T)[None, :] <= torch.arange(past, T)[:, None]
+    dev = keymask.device
+    allowed = torch.arange(T, device=dev)[None, :] <= torch.arange(past, T, device=dev)[:, None]
     allowed = allowed[None] & keymask[:, None, :].bool()
-    return ((~allowed).float() * -1e9)[:, None]
+    return ((~allowed).to(dtype) * torch.finfo(dtype).min)[:, None]
+
+
+def now(dev):
+    """perf_counter once the device has finished what was queued (CUDA runs asynchronously)."""
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+    return time.perf_counter()
 
 
 def generate(args):
     cfg, params = load(args.model)
-    m = Qwen(cfg, params).eval()
+    dev, dt = torch.device(args.device), DTYPE_ARGS[args.dtype]
+    m = Qwen(cfg, params).eval().to(dev, dt)
     V = cfg["vocab_size"]
     B, P, N = args.batch, args.prompt, args.new
     cap = P + N
-    cos_t, sin_t = m.rope_table(cap)
+    cos_t, sin_t = (t.to(dev, dt) for t in m.rope_table(cap))
     g = torch.Generator().manual_seed(args.seed)
 
     def run(n_new, seed):
-        ids = torch.randint(0, V, (B, P), generator=torch.Generator().manual_seed(seed))
-        cache = [(torch.zeros(B, m.nkv, cap, m.hd), torch.zeros(B, m.nkv, cap, m.hd)) for _ in range(m.L)]
-        keymask = torch.ones(B, cap)
-        t0 = time.perf_counter()
+        ids = torch.randint(0, V, (B, P), generator=torch.Generator().manual_seed(seed)).to(dev)
+        cache = [(torch.zeros(B, m.nkv, cap, m.hd, device=dev, dtype=dt),
+                  torch.zeros(B, m.nkv, cap, m.hd, device=dev, dtype=dt)) for _ in range(m.L)]
+        keymask = torch.ones(B, cap, device=dev)
+        t0 = now(dev)
         c0 = time.thread_time()
-        pos = torch.arange(P)[None].expand(B, P)
-        h = m(ids, pos, causal(B, P, 0, keymask[:, :P]), cache, 0, cos_t, sin_t)
-        lp = torch.log_softmax(m.logits(h[:, -1]), -1)
+        pos = torch.arange(P, device=dev)[None].expand(B, P)
+        h = m(ids, pos, causal(B, P, 0, keymask[:, :P], dt), cache, 0, cos_t, sin_t)
+        lp = torch.log_softmax(m.logits(h[:, -1]).float(), -1)
         nxt = lp.argmax(-1)
         out = [nxt]
-        t1 = time.perf_counter()
+        t1 = now(dev)
         c1 = time.thread_time()
-        zero = torch.zeros(B, 1, 1, cap)  # decode: every cached key is real and in the past
+        zero = torch.zeros(B, 1, 1, cap, device=dev, dtype=dt)  # decode: every cached key is real and in the past
         for s in range(1, n_new):
             T = P + s
-            h = m(nxt[:, None], torch.full((B, 1), T - 1, dtype=torch.long), zero[..., :T], cache, T - 1, cos_t, sin_t)
-            lp = torch.log_softmax(m.logits(h[:, -1]), -1)
+            h = m(nxt[:, None], torch.full((B, 1), T - 1, dtype=torch.long, device=dev), zero[..., :T], cache, T - 1,
+                  cos_t, sin_t)
+            lp = torch.log_softmax(m.logits(h[:, -1]).float(), -1)
             nxt = lp.argmax(-1)
             out.append(nxt)
         torch.stack(out).tolist()
-        t2 = time.perf_counter()
+        t2 = now(dev)
         c2 = time.thread_time()
         return (t1 - t0) * 1e3, (t2 - t1) * 1e3, (n_new - 1) * B, (c1 - c0) * 1e3, (c2 - c1) * 1e3
 
@@ -183,7 +196,8 @@ def generate(args):
                 r = run(N, args.seed)
             best = r if best is None or r[1] < best[1] else best
     pre, dec, toks, pre_cpu, dec_cpu = best
-    print(json.dumps({"impl": "pytorch-eager", "torch": torch.__version__, "batch": B, "prompt": P, "new": N,
+    print(json.dumps({"impl": "pytorch-eager", "torch": torch.__version__, "device": str(dev), "dtype": args.dtype,
+                      "batch": B, "prompt": P, "new": N,
                       "threads": torch.get_num_threads(), "prefill_ms": round(pre, 2), "decode_ms": round(dec, 2),
                       "decode_tokens_per_s": round(toks / (dec / 1e3), 2),
                       "prefill_tokens_per_s": round(B * P / (pre / 1e3), 2),
@@ -194,34 +208,37 @@ def generate(args):
 
 def train(args):
     cfg, params = load(args.model)
-    m = Qwen(cfg, params).train()
+    dev, dt = torch.device(args.device), DTYPE_ARGS[args.dtype]
+    m = Qwen(cfg, params).train().to(dev, dt)
     V = cfg["vocab_size"]
     B, T = args.batch, args.seq
     gen = torch.Generator().manual_seed(args.seed)
-    ids = torch.randint(0, V, (B, T), generator=gen)
-    pos = torch.arange(T)[None].expand(B, T)
-    mask = causal(B, T, 0, torch.ones(B, T))
-    cos_t, sin_t = m.rope_table(T)
+    ids = torch.randint(0, V, (B, T), generator=gen).to(dev)
+    pos = torch.arange(T, device=dev)[None].expand(B, T)
+    mask = causal(B, T, 0, torch.ones(B, T, device=dev), dt)
+    cos_t, sin_t = (t.to(dev, dt) for t in m.rope_table(T))
     opt = torch.optim.AdamW(m.parameters(), lr=1e-5, weight_decay=0.0)
     times = []
     cpu = []
     for i in range(args.warmup + args.iters):
-        t0 = time.perf_counter()
+        t0 = now(dev)
         c0 = time.process_time()
         opt.zero_grad(set_to_none=True)
         h = m(ids, pos, mask, None, 0, cos_t, sin_t)
-        lp = torch.log_softmax(m.logits(h[:, :-1]), -1).gather(-1, ids[:, 1:, None]).squeeze(-1)
+        lp = torch.log_softmax(m.logits(h[:, :-1]).float(), -1).gather(-1, ids[:, 1:, None]).squeeze(-1)
         loss = -lp.mean()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0)
         opt.step()
         if i >= args.warmup:
-            times.append((time.perf_counter() - t0) * 1e3)
+            times.append((now(dev) - t0) * 1e3)
             cpu.append((time.process_time() - c0) * 1e3)
     times.sort()
     cpu.sort()
     med = times[len(times) // 2] if len(times) % 2 else (times[len(times) // 2 - 1] + times[len(times) // 2]) / 2
-    print(json.dumps({"impl": "pytorch-eager", "torch": torch.__version__, "batch": B, "seq": T,
+    peak = torch.cuda.max_memory_allocated(dev) / 2**20 if dev.type == "cuda" else None
+    print(json.dumps({"impl": "pytorch-eager", "torch": torch.__version__, "device": str(dev), "dtype": args.dtype,
+                      "peak_device_mb": peak and round(peak), "batch": B, "seq": T,
                       "threads": torch.get_num_threads(), "iters": args.iters, "median_ms": round(med, 1),
                       "min_ms": round(times[0], 1), "tokens_per_s": round(B * T / (med / 1e3)),
                       "median_cpu_ms": round(cpu[len(cpu) // 2] if len(cpu) % 2
@@ -241,6 +258,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--iters", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
+    ap.add_argument("--dtype", default="fp32", choices=sorted(DTYPE_ARGS))
     ap.add_argument("--profile", help="write a torch profiler chrome trace of the last timed run")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)

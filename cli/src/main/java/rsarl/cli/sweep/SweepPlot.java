@@ -1,17 +1,12 @@
 package rsarl.cli.sweep;
 
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.style.Styler;
 
 import java.awt.Color;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,13 +57,6 @@ public final class SweepPlot {
         if (lines.isEmpty()) {
             chart.addSeries("no finished runs", List.of("-"), List.of(0.0));
         }
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp.png");
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot write plot: " + rsarl.rollout.eval.AtomicFiles.reason(e), e);
-        }
+        rsarl.rollout.eval.PngCharts.save(chart, file);
     }
 }

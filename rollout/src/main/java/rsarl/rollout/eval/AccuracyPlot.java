@@ -1,15 +1,11 @@
 package rsarl.rollout.eval;
 
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.awt.Color;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Function;
@@ -19,8 +15,8 @@ public final class AccuracyPlot {
     private AccuracyPlot() {
     }
 
-    public static void write(Path file, List<SeedStats> stats, String title) {
-        System.setProperty("java.awt.headless", "true");
+    /** Writes the plot; false where this Java cannot draw (warned on stderr, see {@link PngCharts}). */
+    public static boolean write(Path file, List<SeedStats> stats, String title) {
         XYChart chart = new XYChartBuilder().width(800).height(500).title(title)
                 .xAxisTitle("population state (step)").yAxisTitle("accuracy").build();
         chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0).setLegendPosition(
@@ -33,13 +29,7 @@ public final class AccuracyPlot {
         if (x.length == 1) {
             chart.getStyler().setXAxisMin(x[0] - 1).setXAxisMax(x[0] + 1);
         }
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp.png");
-        try {
-            BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot write plot: " + AtomicFiles.reason(e), e);
-        }
+        return PngCharts.save(chart, file);
     }
 
     private static void add(XYChart chart, String name, List<SeedStats> stats, Function<SeedStats, SeedStats.Stat> metric,
