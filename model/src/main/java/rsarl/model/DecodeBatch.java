@@ -265,8 +265,9 @@ final class DecodeBatch implements AutoCloseable {
         }
         // Long prompts go through in column chunks (the cache carries the prefix), so attention scores
         // stay [B, heads, chunk, T] instead of [B, heads, T, T].
-        for (int c0 = 0; ; c0 += gen.prefillChunk) {
-            int c1 = Math.min(promptMax, c0 + gen.prefillChunk);
+        int columns = gen.prefillColumns(b, promptMax);
+        for (int c0 = 0; ; c0 += columns) {
+            int c1 = Math.min(promptMax, c0 + columns);
             try (NDManager m = model.manager().newSubManager()) {
                 NDArray in = m.create(ids, new Shape(b, promptMax)).get(new NDIndex(":, {}:{}", c0, c1));
                 NDArray at = m.create(pos, new Shape(b, promptMax)).get(new NDIndex(":, {}:{}", c0, c1));

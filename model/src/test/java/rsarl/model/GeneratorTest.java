@@ -136,4 +136,17 @@ class GeneratorTest {
         for (int i = 1; i < counts.size(); i++) assertEquals(first, counts.get(i), "live arrays at step " + i);
         assertEquals(before, model.manager().getManagedArrays().size());
     }
+
+    @Test
+    void prefillColumnsAreFixedOnTheCpuAndSizedByScoresOnAGpu() {
+        assertEquals(256, Generator.prefillColumns(256, false, 1, 16, 1024));
+        // qwen3-0.6b (16 heads): one or sixteen 1,024-token prompts in one forward; 64 of them in 256 columns
+        assertEquals(1024, Generator.prefillColumns(256, true, 1, 16, 1024));
+        assertEquals(1024, Generator.prefillColumns(256, true, 16, 16, 1024));
+        assertEquals(256, Generator.prefillColumns(256, true, 64, 16, 1024));
+        // 32k-token prompts stay within the GPU budget, never below the CPU's columns
+        int cols = Generator.prefillColumns(256, true, 1, 32, 32768);
+        assertTrue(4L * 32 * 32768 * cols <= Generator.GPU_PREFILL_SCORE_BYTES, "columns " + cols);
+        assertEquals(256, Generator.prefillColumns(256, true, 64, 64, 1 << 20));
+    }
 }
