@@ -89,7 +89,8 @@ public final class CodeVerifier implements Verifier {
         } else {
             r = Sandbox.run(code, c instanceof CodeTests.Call ? "call" : "assert", CodeTests.caseJson(c), "", limits);
         }
-        if (r.timedOut() || r.exitCode() == SIGXCPU_EXIT) {
+        // SIGXCPU at the CPU soft limit; SIGKILL at the hard limit (one second later) when the first did not end it
+        if (r.timedOut() || r.exitCode() == SIGXCPU_EXIT || r.exitCode() == Sandbox.SIGKILL_EXIT) {
             return "time limit exceeded";
         }
         if (r.outputCapped()) {

@@ -329,8 +329,21 @@ public final class Sandbox {
         int code = timedOut || out.capped ? -1 : p.exitValue();
         String errText = err.text();
         String tail = errText.length() > 400 ? errText.substring(errText.length() - 400) : errText;
+        code = killedUnderUnshare(code, tail);
         return new Result(code, out.text(), timedOut, out.capped, tail);
     }
+
+    /**
+     * unshare (util-linux 2.38, the namespaces mode) re-raises its child's fatal signal on itself, which fails for
+     * SIGKILL ({@code signal(2)} refuses it): it then exits 1 with this line, and a program the CPU hard limit killed
+     * read as a runtime error (seen about one run in four on a loaded 2-core machine). Reported as killed instead.
+     */
+    static int killedUnderUnshare(int code, String stderrTail) {
+        return code == 1 && stderrTail.contains("unshare: sigprocmask unblock failed") ? SIGKILL_EXIT : code;
+    }
+
+    /** Exit status of a process killed by SIGKILL. */
+    static final int SIGKILL_EXIT = 128 + 9;
 
     private static String loadWrapper() {
         try (InputStream in = Sandbox.class.getResourceAsStream("sandbox.py")) {
