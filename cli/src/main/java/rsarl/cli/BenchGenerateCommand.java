@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
  * so numbers from different machines can be compared. Used by scripts/bench-generate.sh.
  */
 @Command(name = "bench-generate", mixinStandardHelpOptions = true,
-        description = "Benchmark batched greedy decoding on random prompts (one JSON line, with this machine's "
+        description = "Benchmark batched decoding (greedy, or sampled with --temperature) on random prompts (one JSON line, with this machine's "
                 + "fp32 matmul GFLOP/s).")
 final class BenchGenerateCommand implements Callable<Integer> {
     @Spec
@@ -62,6 +62,16 @@ final class BenchGenerateCommand implements Callable<Integer> {
                     + "default ${DEFAULT-VALUE}")
     String fusedCopy;
 
+    @Option(names = "--temperature", defaultValue = "0",
+            description = "0: greedy (default); above 0 every row samples, with --top-k / --top-p if given")
+    double temperature;
+
+    @Option(names = "--top-k", defaultValue = "0", description = "top-k of sampled rows, 0 (default): off")
+    int topK;
+
+    @Option(names = "--top-p", defaultValue = "1", description = "top-p of sampled rows, default 1 (off)")
+    double topP;
+
     @Option(names = "--profile", hidden = true, paramLabel = "FILE",
             description = "write a torch profiler trace (chrome JSON) of the last timed run")
     java.nio.file.Path profile;
@@ -80,14 +90,18 @@ final class BenchGenerateCommand implements Callable<Integer> {
             // warm-up, JIT first: the per-op Java code of a decode step (the same at any batch) is compiled after a
             // few hundred steps; cheap one-row steps get it there (alternated runs at batch 1: within noise to +20%).
             // Then the timed shapes (first calls of a shape allocate and pick kernels).
-            for (int steps = 0; steps < warmupSteps; steps += 63) gen.generate(requests(vocab, 1, 16, 64, seed + 2));
-            for (int i = 0; i < 2; i++) gen.generate(requests(vocab, batch, promptLen, Math.min(newTokens, 16), seed + 1));
+            for (int steps = 0; steps < warmupSteps; steps += 63) {
+                gen.generate(requests(vocab, 1, 16, seed + 2, params(64)));
+            }
+            for (int i = 0; i < 2; i++) {
+                gen.generate(requests(vocab, batch, promptLen, seed + 1, params(Math.min(newTokens, 16))));
+            }
             List<Completion> out = null;
             Generator.Stats st = null;
             for (int i = 0; i < Math.max(1, repeat); i++) {
                 boolean last = profile != null && i == Math.max(1, repeat) - 1;
                 if (last) ai.djl.pytorch.jni.JniUtils.startProfile(false, true, false);
-                List<Completion> o = gen.generate(requests(vocab, batch, promptLen, newTokens, seed));
+                List<Completion> o = gen.generate(requests(vocab, batch, promptLen, seed, params(newTokens)));
                 if (last) ai.djl.pytorch.jni.JniUtils.stopProfile(profile.toString());
                 if (st == null || gen.lastStats().decodeMs() < st.decodeMs()) {
                     st = gen.lastStats();
@@ -102,6 +116,9 @@ final class BenchGenerateCommand implements Callable<Integer> {
             o.put("new", newTokens);
             o.put("threads", Integer.getInteger("ai.djl.pytorch.num_threads", -1));
             o.put("fused_copy", fusedCopy);
+            o.put("temperature", temperature);
+            o.put("top_k", topK);
+            o.put("top_p", topP);
             o.put("prefill_ms", round(st.prefillMs()));
             o.put("prefill_tokens_per_s", round(batch * (double) promptLen / (st.prefillMs() / 1e3)));
             o.put("decode_ms", round(st.decodeMs()));
@@ -118,13 +135,18 @@ final class BenchGenerateCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static List<GenerationRequest> requests(int vocab, int batch, int len, int newTokens, long seed) {
+    private SamplingParams params(int newTokens) {
+        return temperature == 0 ? SamplingParams.greedy(newTokens)
+                : new SamplingParams(temperature, topP, topK, 0, newTokens, List.of(), List.of());
+    }
+
+    private static List<GenerationRequest> requests(int vocab, int batch, int len, long seed, SamplingParams p) {
         SplittableRandom r = new SplittableRandom(seed);
         List<GenerationRequest> out = new ArrayList<>();
         for (int b = 0; b < batch; b++) {
             int[] ids = new int[len];
             for (int i = 0; i < len; i++) ids[i] = r.nextInt(vocab);
-            out.add(new GenerationRequest(ids, SamplingParams.greedy(newTokens), b));
+            out.add(new GenerationRequest(ids, p, b));
         }
         return out;
     }

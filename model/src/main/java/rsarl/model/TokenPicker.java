@@ -1,7 +1,6 @@
 package rsarl.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -93,29 +92,38 @@ final class TokenPicker {
     static Picks onEngine(NDManager m, NDArray logits, NDArray lp, SamplingParams[] params,
                           SplittableRandom[] rngs, float[] temps, boolean sampling, NDArray report) {
         int b = params.length;
-        NDArray idx = lp.argMax(-1);
+        int[] tokens = new int[b];
+        boolean greedy = false;
+        for (SamplingParams p : params) greedy |= p.temperature() == 0;
+        if (greedy) {
+            long[] ids = lp.argMax(-1).toLongArray();
+            for (int r = 0; r < b; r++) tokens[r] = (int) ids[r];
+        }
         if (sampling) {
-            double[] draw = new double[b];
-            boolean[] sampled = new boolean[b];
-            for (int r = 0; r < b; r++) {
-                if (params[r].temperature() > 0) {
-                    draw[r] = rngs[r].nextDouble();
-                    sampled[r] = true;
-                }
-            }
             NDArray probs = logits.div(m.create(temps, new Shape(b, 1))).softmax(-1);
             NDArray cum = probs.toType(DataType.FLOAT64, false).cumSum(1);
-            NDArray total = cum.get(":, -1:");
-            NDArray u = m.create(draw, new Shape(b, 1)).mul(total);
-            // first id whose running sum exceeds u; if rounding put u at the total, the last id that adds mass
-            NDArray first = cum.lte(u).toType(DataType.INT64, false).sum(new int[] {1});
-            NDArray last = cum.lt(total).toType(DataType.INT64, false).sum(new int[] {1});
-            idx = NDArrays.where(m.create(sampled), first.minimum(last), idx);
+            double[] total = cum.get(":, -1").toDoubleArray();
+            double[] u = new double[b];
+            for (int r = 0; r < b; r++) {
+                u[r] = params[r].temperature() > 0 ? rngs[r].nextDouble() * total[r] : Double.NaN;
+            }
+            // the first id whose running sum exceeds u; if rounding put u at the total, the last id that adds mass
+            int[] first = CdfSearch.first(m, cum, u, false);
+            double[] atTotal = new double[b];
+            boolean rounded = false;
+            for (int r = 0; r < b; r++) {
+                boolean none = !Double.isNaN(u[r]) && first[r] < 0;
+                atTotal[r] = none ? total[r] : Double.NaN;
+                rounded |= none;
+            }
+            int[] last = rounded ? CdfSearch.first(m, cum, atTotal, true) : null;
+            for (int r = 0; r < b; r++) {
+                if (!Double.isNaN(u[r])) tokens[r] = first[r] >= 0 ? first[r] : last[r];
+            }
         }
-        NDArray chosen = report.gather(idx.expandDims(1), 1);
-        long[] ids = idx.toLongArray();
-        int[] tokens = new int[b];
-        for (int r = 0; r < b; r++) tokens[r] = (int) ids[r];
+        long[] chosenIds = new long[b];
+        for (int r = 0; r < b; r++) chosenIds[r] = tokens[r];
+        NDArray chosen = report.gather(m.create(chosenIds, new Shape(b, 1)), 1);
         return new Picks(tokens, chosen.toFloatArray(), null, null);
     }
 
