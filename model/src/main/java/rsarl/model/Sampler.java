@@ -30,13 +30,20 @@ final class Sampler {
     /** Samples from weights {@code w} (most likely token has weight 1) after top-k, top-p and min-p. */
     static int pick(double[] w, SamplingParams p, SplittableRandom rng) {
         int[] kept = keep(w, p);
+        double[] kw = new double[kept.length];
+        for (int i = 0; i < kept.length; i++) kw[i] = w[kept[i]];
+        return draw(kept, kw, rng);
+    }
+
+    /** One of {@code kept} (tried in this order) with probability proportional to its weight {@code kw}. */
+    static int draw(int[] kept, double[] kw, SplittableRandom rng) {
         double total = 0;
-        for (int t : kept) total += w[t];
+        for (double x : kw) total += x;
         double u = rng.nextDouble() * total;
         double acc = 0;
-        for (int t : kept) {
-            acc += w[t];
-            if (u < acc) return t;
+        for (int i = 0; i < kept.length; i++) {
+            acc += kw[i];
+            if (u < acc) return kept[i];
         }
         return kept[kept.length - 1];
     }

@@ -11,12 +11,13 @@ import java.util.SplittableRandom;
 
 /**
  * Chooses every batch row's next token from one step's logits {@code [B, V]} and reports log-probs. Greedy picks and plain sampling
- * (temperature only) run on the engine and only the chosen ids and their log-probs come back to Java; when a row
- * filters (top-k, top-p, min-p) the step's distributions are copied to the host and {@link Sampler} draws.
+ * (temperature only) run on the engine and only the chosen ids and their log-probs come back to Java; rows that
+ * filter (top-k, top-p, min-p) bring back their most likely candidates only ({@link FilteredDraw}).
  *
- * <p>Both paths give the same token for the same draw: the engine takes the first id whose float64 running sum
- * of the tempered probabilities exceeds {@code u = rng.nextDouble() * total}, which is the host's sequential loop
- * (torch's CPU cumsum accumulates in order). Each sampled row draws once per step on either path.
+ * <p>{@link #onHost}, which copies the step's distributions and lets {@link Sampler} draw, is the reference: the
+ * engine gives its token for the same draw. Plain sampling takes the first id whose float64 running sum of the
+ * tempered probabilities exceeds {@code u = rng.nextDouble() * total}, which is the host's sequential loop (torch's
+ * CPU cumsum accumulates in order). Each sampled row draws once per step on either path.
  */
 final class TokenPicker {
     private TokenPicker() {
@@ -64,14 +65,12 @@ final class TokenPicker {
     static Picks pick(NDManager m, NDArray raw, NDArray processed, SamplingParams[] params, SplittableRandom[] rngs,
                       int top, boolean processedLogprobs) {
         int b = params.length;
-        boolean host = false;
         boolean sampling = false;
         float[] temps = new float[b];
         for (int r = 0; r < b; r++) {
             SamplingParams p = params[r];
             temps[r] = p.temperature() == 0 ? 1f : (float) p.temperature();
             sampling |= p.temperature() > 0;
-            host |= p.temperature() > 0 && !plain(p);
         }
         NDArray rawLp = raw.logSoftmax(-1);
         NDArray lp = processed == raw ? rawLp : processed.logSoftmax(-1);
@@ -79,8 +78,7 @@ final class TokenPicker {
         if (processedLogprobs) {
             report = sampling ? processed.div(m.create(temps, new Shape(b, 1))).logSoftmax(-1) : lp;
         }
-        Picks picks = host ? onHost(m, processed, lp, params, rngs, temps, report)
-                : onEngine(m, processed, lp, params, rngs, temps, sampling, report);
+        Picks picks = onEngine(m, processed, lp, params, rngs, temps, sampling, report);
         return top > 0 ? withTop(picks, report, top) : picks;
     }
 
@@ -99,13 +97,21 @@ final class TokenPicker {
             long[] ids = lp.argMax(-1).toLongArray();
             for (int r = 0; r < b; r++) tokens[r] = (int) ids[r];
         }
-        if (sampling) {
-            NDArray probs = logits.div(m.create(temps, new Shape(b, 1))).softmax(-1);
+        boolean plainRows = false;
+        boolean filtered = false;
+        for (SamplingParams p : params) {
+            plainRows |= p.temperature() > 0 && plain(p);
+            filtered |= p.temperature() > 0 && !plain(p);
+        }
+        NDArray probs = sampling ? logits.div(m.create(temps, new Shape(b, 1))).softmax(-1) : null;
+        if (filtered) FilteredDraw.draw(m, probs, params, rngs, tokens);
+        if (plainRows) {
             NDArray cum = probs.toType(DataType.FLOAT64, false).cumSum(1);
             double[] total = cum.get(":, -1").toDoubleArray();
             double[] u = new double[b];
             for (int r = 0; r < b; r++) {
-                u[r] = params[r].temperature() > 0 ? rngs[r].nextDouble() * total[r] : Double.NaN;
+                boolean draws = params[r].temperature() > 0 && plain(params[r]);
+                u[r] = draws ? rngs[r].nextDouble() * total[r] : Double.NaN;
             }
             // the first id whose running sum exceeds u; if rounding put u at the total, the last id that adds mass
             int[] first = CdfSearch.first(m, cum, u, false);

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -43,6 +44,74 @@ class TokenPickerTest {
             }
         }
         assertTrue(distinct > 60 * 3, "the draws vary: " + distinct);
+    }
+
+    /**
+     * Rows with top-k, top-p and min-p (alone and mixed with greedy and plain rows in one batch) get the host
+     * sampler's tokens: peaky rows the first candidates decide, flat ones that need the second round or all ids
+     * ranked (a nucleus over 2,048 of 5,000 ids), and logits on a coarse grid whose ties straddle the cut.
+     */
+    @Test
+    void filteredRowsDrawTheHostsTokens() {
+        SplittableRandom gen = new SplittableRandom(11);
+        double[] topPs = {1, 0.5, 0.9, 0.95, 0.999};
+        int[] topKs = {0, 1, 5, 20, 63, 64, 300};
+        double[] minPs = {0, 0, 0.01, 0.2};
+        int distinct = 0;
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (int trial = 0; trial < 80; trial++) {
+                int vocab = trial % 4 == 3 ? 5000 : 997;
+                int b = 7;
+                float[] logits = new float[b * vocab];
+                double spread = trial % 5 == 0 ? 0.05 : 0.5 + 8 * gen.nextDouble();
+                boolean grid = trial % 3 == 1;
+                for (int i = 0; i < logits.length; i++) {
+                    double x = gen.nextGaussian() * spread;
+                    logits[i] = (float) (grid ? Math.rint(x * 2) / 2 : x);
+                }
+                SamplingParams[] params = new SamplingParams[b];
+                for (int r = 0; r < b; r++) {
+                    double t = 0.3 + 1.2 * gen.nextDouble();
+                    params[r] = switch (r) {
+                        case 0 -> SamplingParams.greedy(1);
+                        case 1 -> SamplingParams.of(t, 1, 1);
+                        default -> new SamplingParams(t, topPs[gen.nextInt(topPs.length)],
+                                topKs[gen.nextInt(topKs.length)], minPs[gen.nextInt(minPs.length)], 1,
+                                List.of(), List.of());
+                    };
+                }
+                long seed = gen.nextLong();
+                try (NDManager s = m.newSubManager()) {
+                    NDArray x = s.create(logits, new Shape(b, vocab));
+                    TokenPicker.Picks engine = TokenPicker.pick(s, x, params, rngs(b, seed), 0);
+                    TokenPicker.Picks host = TokenPicker.onHost(s, x, x.logSoftmax(-1), params, rngs(b, seed),
+                            temps(params), x.logSoftmax(-1));
+                    assertArrayEquals(host.tokens(), engine.tokens(), "trial " + trial + " " + Arrays.toString(params));
+                    assertArrayEquals(host.logprobs(), engine.logprobs(), 0f, "trial " + trial);
+                    distinct += (int) Arrays.stream(engine.tokens()).distinct().count();
+                }
+            }
+        }
+        assertTrue(distinct > 80 * 3, "the draws vary: " + distinct);
+    }
+
+    /** A row the candidates cannot decide (a tie at the top-k cut) still draws only among the host's k tokens. */
+    @Test
+    void aTieAtTheTopKCutFallsBackToTheHostsRanking() {
+        int vocab = 300;
+        float[] logits = new float[vocab];
+        for (int i = 0; i < vocab; i++) logits[i] = i % 3 == 0 ? 2f : 0f; // 100 tied leaders, k = 10 cuts inside them
+        SamplingParams p = new SamplingParams(1, 1, 10, 0, 1, List.of(), List.of());
+        java.util.Set<Integer> seen = new java.util.TreeSet<>();
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (long seed = 0; seed < 200; seed++) {
+                try (NDManager s = m.newSubManager()) {
+                    NDArray x = s.create(logits, new Shape(1, vocab));
+                    seen.add(TokenPicker.pick(s, x, new SamplingParams[] {p}, rngs(1, seed), 0).tokens()[0]);
+                }
+            }
+        }
+        assertEquals(java.util.Set.of(0, 3, 6, 9, 12, 15, 18, 21, 24, 27), seen, "the ten lowest ids of the tie");
     }
 
     @Test
