@@ -50,7 +50,7 @@ public final class LogProbs {
         try (NDManager m = model.manager().newSubManager(); NoGrad ng = NoGrad.enter()) {
             Shape shape = new Shape(b, width);
             float[] all = chunked(model, m.create(ids, shape), m.create(pos, shape), m.create(mask, shape),
-                    TrainingPass.chunkTokensFor(vocab));
+                    TrainingPass.chunkTokensFor(vocab, m.getDevice().isGpu()));
             for (int r = 0; r < b; r++) {
                 out[r] = new float[Math.max(0, seqs.get(r).length - 1)];
                 System.arraycopy(all, r * (width - 1), out[r], 0, out[r].length);

@@ -34,9 +34,20 @@ public final class TrainingPass {
     /** Float32 logits per head chunk: 64 MiB, i.e. 110 tokens of Qwen3's 151,936-token vocabulary. */
     public static final long CHUNK_LOGIT_BYTES = 64L << 20;
 
+    /**
+     * On a GPU: 512 MiB (883 tokens of Qwen3's vocabulary). Each chunk is a chain of launches forward and again in
+     * backward; 64 MiB cut a 2,048-token sequence into 19 of them, and device memory holds far more.
+     */
+    public static final long GPU_CHUNK_LOGIT_BYTES = 512L << 20;
+
     /** Tokens per head chunk for a vocabulary: {@link #CHUNK_LOGIT_BYTES} of logits, at least 16 tokens. */
     public static int chunkTokensFor(int vocabSize) {
-        return (int) Math.max(16, CHUNK_LOGIT_BYTES / (4L * vocabSize));
+        return chunkTokensFor(vocabSize, false);
+    }
+
+    /** As {@link #chunkTokensFor(int)}, {@link #GPU_CHUNK_LOGIT_BYTES} of logits on a GPU. */
+    public static int chunkTokensFor(int vocabSize, boolean gpu) {
+        return (int) Math.max(16, (gpu ? GPU_CHUNK_LOGIT_BYTES : CHUNK_LOGIT_BYTES) / (4L * vocabSize));
     }
 
     /**

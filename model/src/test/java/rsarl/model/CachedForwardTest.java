@@ -187,6 +187,18 @@ class CachedForwardTest {
         }
     }
 
+    /** The CPU-only head workarounds never run on a GPU or on MKL's Intel kernels. */
+    @Test
+    void headShapeIsThePlainLinearOnAGpu() {
+        for (long rows : new long[] {1, 2, 8, 9, 64, 256}) {
+            assertEquals(CachedForward.HeadShape.LINEAR, CachedForward.headShape(rows, true, false), "gpu " + rows);
+            assertEquals(CachedForward.HeadShape.LINEAR, CachedForward.headShape(rows, false, true), "intel " + rows);
+        }
+        assertEquals(CachedForward.HeadShape.LINEAR, CachedForward.headShape(1, false, false));
+        assertEquals(CachedForward.HeadShape.WX, CachedForward.headShape(8, false, false));
+        assertEquals(CachedForward.HeadShape.BLOCKS, CachedForward.headShape(9, false, false));
+    }
+
     @Test
     void switchAndSize() {
         QwenConfig c = QwenConfig.read(Fixtures.dir(Fixtures.QWEN3).resolve("config.json"));
