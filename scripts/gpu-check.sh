@@ -73,6 +73,9 @@ json.dump({"model": {"type": "BPE", "vocab": v, "merges": []}, "added_tokens": a
       --warmup-steps 32 --repeat 2
     step 90 python3 $py generate $m --device cuda --dtype fp16 --batch $b --prompt $p --new 64 --repeat 3
   done; done
+  # Qwen's recommended sampling (filtered rows bring back candidates only) beside the greedy runs above
+  step 90 scripts/rsa bench-generate --model $m --device cuda --dtype fp16 --batch 64 --prompt 128 --new 64 \
+    --warmup-steps 32 --repeat 2 --temperature 0.6 --top-k 20 --top-p 0.95
   step 120 scripts/rsa bench-train --model $m --device cuda --batch 1 --seq 2048 --warmup 1 --iters 3
   step 120 python3 $py train $m --device cuda --batch 1 --seq 2048 --warmup 1 --iters 3
   for s in 2048 8192; do
