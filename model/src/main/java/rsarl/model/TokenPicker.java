@@ -93,9 +93,11 @@ final class TokenPicker {
         int[] tokens = new int[b];
         boolean greedy = false;
         for (SamplingParams p : params) greedy |= p.temperature() == 0;
-        if (greedy) {
+        if (greedy && (lp.getDevice().isGpu() || lp.size() < FirstMax.MIN_ELEMENTS)) {
             long[] ids = lp.argMax(-1).toLongArray();
             for (int r = 0; r < b; r++) tokens[r] = (int) ids[r];
+        } else if (greedy) {
+            tokens = FirstMax.of(m, lp); // argmax's ids, vectorised (on a GPU argmax is one cheap launch)
         }
         boolean plainRows = false;
         boolean filtered = false;
