@@ -23,10 +23,11 @@ final class FirstMax {
     /** Width a segment is folded down to. */
     static final int W = 512;
     /**
-     * Below this many elements argmax is cheaper than the folds' fixed ~20 engine calls (`small`, 1 thread: batch 1
-     * and 4 over 32k ids decoded 3-10% slower with them, batch 16 4-10% and batch 64 6-10% faster).
+     * Per intra-op thread, below this many elements argmax is cheaper than the folds' fixed ~20 engine calls (`small`
+     * over 32k ids, 1 thread: batch 1 and 4 decoded 3-10% slower with them, batch 16 4-10% and batch 64 6-10% faster;
+     * 2 threads: batch 16 ~8% slower, batch 64 faster).
      */
-    static final long MIN_ELEMENTS = 1L << 19;
+    static final long MIN_ELEMENTS_PER_THREAD = 1L << 19;
     /** Columns holding a row's maximum beyond which its ids are not read back (argmax takes the row). */
     static final int MAX_CANDIDATE_COLUMNS = 8;
 
@@ -35,6 +36,11 @@ final class FirstMax {
 
     /** A run of ids {@code [start, start + W * 2^levels)} folded to W columns, or the last {@code < W} ids as is. */
     record Segment(long start, long width, int levels) {
+    }
+
+    /** Whether the folds beat argmax over this many elements with the engine's intra-op threads. */
+    static boolean pays(long elements) {
+        return elements >= MIN_ELEMENTS_PER_THREAD * Math.max(1, ai.djl.pytorch.jni.JniUtils.getNumThreads());
     }
 
     static int[] of(NDManager m, NDArray x) {

@@ -93,7 +93,7 @@ final class TokenPicker {
         int[] tokens = new int[b];
         boolean greedy = false;
         for (SamplingParams p : params) greedy |= p.temperature() == 0;
-        if (greedy && (lp.getDevice().isGpu() || lp.size() < FirstMax.MIN_ELEMENTS)) {
+        if (greedy && (lp.getDevice().isGpu() || !FirstMax.pays(lp.size()))) {
             long[] ids = lp.argMax(-1).toLongArray();
             for (int r = 0; r < b; r++) tokens[r] = (int) ids[r];
         } else if (greedy) {
