@@ -43,6 +43,7 @@ final class FirstMax {
         return elements >= MIN_ELEMENTS_PER_THREAD * Math.max(1, ai.djl.pytorch.jni.JniUtils.getNumThreads());
     }
 
+    /** Per row of {@code x [B, V]}, the first index of its maximum (argmax's answer); scratch goes to {@code m}. */
     static int[] of(NDManager m, NDArray x) {
         int b = (int) x.getShape().get(0);
         long v = x.getShape().get(1);
