@@ -37,6 +37,10 @@ final class Sampler {
 
     /** One of {@code kept} (tried in this order) with probability proportional to its weight {@code kw}. */
     static int draw(int[] kept, double[] kw, SplittableRandom rng) {
+        if (kept.length == 0) { // min-p keeps the most likely token unless the row's probabilities are NaN
+            throw new IllegalStateException("no token left to sample: the row's probabilities are NaN"
+                    + " (the model produced NaN or infinite logits)");
+        }
         double total = 0;
         for (double x : kw) total += x;
         double u = rng.nextDouble() * total;

@@ -114,6 +114,20 @@ class TokenPickerTest {
         assertEquals(java.util.Set.of(0, 3, 6, 9, 12, 15, 18, 21, 24, 27), seen, "the ten lowest ids of the tie");
     }
 
+    /** NaN logits leave min-p nothing to keep: a clear error, not an index out of bounds. */
+    @Test
+    void nanLogitsUnderMinPAreAClearError() {
+        float[] logits = new float[300];
+        java.util.Arrays.fill(logits, Float.NaN);
+        SamplingParams p = new SamplingParams(1, 1, 0, 0.1, 1, List.of(), List.of());
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.create(logits, new Shape(1, logits.length));
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> TokenPicker.pick(m, x, new SamplingParams[] {p}, rngs(1, 0), 0));
+            assertTrue(e.getMessage().contains("NaN"), e.getMessage());
+        }
+    }
+
     @Test
     void topLogprobsAreTheMostLikelyIdsInOrder() {
         try (NDManager m = NDManager.newBaseManager()) {
