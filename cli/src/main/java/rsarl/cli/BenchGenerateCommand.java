@@ -63,7 +63,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
     String fusedCopy;
 
     @Option(names = "--temperature", defaultValue = "0",
-            description = "0: greedy (default); above 0 every row samples, with --top-k / --top-p if given")
+            description = "0: greedy (default); above 0 every row samples, with --top-k / --top-p / --min-p if given")
     double temperature;
 
     @Option(names = "--top-k", defaultValue = "0", description = "top-k of sampled rows, 0 (default): off")
@@ -71,6 +71,8 @@ final class BenchGenerateCommand implements Callable<Integer> {
 
     @Option(names = "--top-p", defaultValue = "1", description = "top-p of sampled rows, default 1 (off)")
     double topP;
+    @Option(names = "--min-p", defaultValue = "0", description = "min-p of sampled rows, default 0 (off)")
+    double minP;
 
     @Option(names = "--profile", hidden = true, paramLabel = "FILE",
             description = "write a torch profiler trace (chrome JSON) of the last timed run")
@@ -119,6 +121,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
             o.put("temperature", temperature);
             o.put("top_k", topK);
             o.put("top_p", topP);
+            o.put("min_p", minP);
             o.put("prefill_ms", round(st.prefillMs()));
             o.put("prefill_tokens_per_s", round(batch * (double) promptLen / (st.prefillMs() / 1e3)));
             o.put("decode_ms", round(st.decodeMs()));
@@ -137,7 +140,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
 
     private SamplingParams params(int newTokens) {
         return temperature == 0 ? SamplingParams.greedy(newTokens)
-                : new SamplingParams(temperature, topP, topK, 0, newTokens, List.of(), List.of());
+                : new SamplingParams(temperature, topP, topK, minP, newTokens, List.of(), List.of());
     }
 
     private static List<GenerationRequest> requests(int vocab, int batch, int len, long seed, SamplingParams p) {

@@ -95,6 +95,36 @@ class TokenPickerTest {
         assertTrue(distinct > 80 * 3, "the draws vary: " + distinct);
     }
 
+    /** Min-p alone on flat rows (most of the vocabulary kept: the running-sum draw) and peaky ones (candidates). */
+    @Test
+    void minPAloneDrawsTheHostsTokensOnFlatAndPeakyRows() {
+        SplittableRandom gen = new SplittableRandom(13);
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (int trial = 0; trial < 40; trial++) {
+                int vocab = trial % 2 == 0 ? 5000 : 997;
+                int b = 5;
+                float[] logits = new float[b * vocab];
+                for (int r = 0; r < b; r++) {
+                    double spread = r < 3 ? 0.3 : 6; // rows 0-2 flat, 3-4 peaky
+                    for (int i = 0; i < vocab; i++) logits[r * vocab + i] = (float) (gen.nextGaussian() * spread);
+                }
+                SamplingParams[] params = new SamplingParams[b];
+                for (int r = 0; r < b; r++) {
+                    double minP = new double[] {0.001, 0.05, 0.3}[gen.nextInt(3)];
+                    params[r] = new SamplingParams(0.5 + gen.nextDouble(), 1, 0, minP, 1, List.of(), List.of());
+                }
+                long seed = gen.nextLong();
+                try (NDManager s = m.newSubManager()) {
+                    NDArray x = s.create(logits, new Shape(b, vocab));
+                    TokenPicker.Picks engine = TokenPicker.pick(s, x, params, rngs(b, seed), 0);
+                    TokenPicker.Picks host = TokenPicker.onHost(s, x, x.logSoftmax(-1), params, rngs(b, seed),
+                            temps(params), x.logSoftmax(-1));
+                    assertArrayEquals(host.tokens(), engine.tokens(), "trial " + trial + " " + Arrays.toString(params));
+                }
+            }
+        }
+    }
+
     /** A row the candidates cannot decide (a tie at the top-k cut) still draws only among the host's k tokens. */
     @Test
     void aTieAtTheTopKCutFallsBackToTheHostsRanking() {
