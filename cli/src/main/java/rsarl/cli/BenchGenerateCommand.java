@@ -71,6 +71,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
 
     @Option(names = "--top-p", defaultValue = "1", description = "top-p of sampled rows, default 1 (off)")
     double topP;
+
     @Option(names = "--min-p", defaultValue = "0", description = "min-p of sampled rows, default 0 (off)")
     double minP;
 

@@ -63,6 +63,28 @@ final class CdfSearch {
         return out;
     }
 
+    /**
+     * Per row, the token a draw {@code u} picks from its running sum, as {@link Sampler#draw} picks it: the first id
+     * whose sum exceeds {@code u}; if rounding put {@code u} at the row's {@code total}, the last id that adds mass.
+     *
+     * @param u per row; NaN skips the row (its entry is -1)
+     */
+    static int[] draw(NDManager m, NDArray cum, double[] u, double[] total) {
+        int b = u.length;
+        int[] first = first(m, cum, u, false);
+        double[] atTotal = new double[b];
+        boolean rounded = false;
+        for (int r = 0; r < b; r++) {
+            boolean none = !Double.isNaN(u[r]) && first[r] < 0;
+            atTotal[r] = none ? total[r] : Double.NaN;
+            rounded |= none;
+        }
+        if (!rounded) return first;
+        int[] last = first(m, cum, atTotal, true);
+        for (int r = 0; r < b; r++) if (!Double.isNaN(atTotal[r])) first[r] = last[r];
+        return first;
+    }
+
     private static boolean passes(double sum, double t, boolean inclusive) {
         return inclusive ? sum >= t : sum > t;
     }

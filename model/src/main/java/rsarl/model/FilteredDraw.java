@@ -108,21 +108,11 @@ final class FilteredDraw {
         double[] total = cum.get(":, -1").toDoubleArray();
         double[] u = new double[n];
         for (int i = 0; i < n; i++) {
-            if (!(total[i] > 0)) {
-                throw new IllegalStateException("no token left to sample: the row's probabilities are NaN"
-                        + " (the model produced NaN or infinite logits)");
-            }
+            if (!(total[i] > 0)) throw Sampler.nothingToSample();
             u[i] = rngs[rows.get(i)].nextDouble() * total[i];
         }
-        int[] first = CdfSearch.first(m, cum, u, false);
-        double[] atTotal = new double[n];
-        boolean rounded = false;
-        for (int i = 0; i < n; i++) {
-            atTotal[i] = first[i] < 0 ? total[i] : Double.NaN;
-            rounded |= first[i] < 0;
-        }
-        int[] last = rounded ? CdfSearch.first(m, cum, atTotal, true) : null; // u at the total: the last kept id
-        for (int i = 0; i < n; i++) tokens[rows.get(i)] = first[i] >= 0 ? first[i] : last[i];
+        int[] drawn = CdfSearch.draw(m, cum, u, total); // u at the total: the last kept id
+        for (int i = 0; i < n; i++) tokens[rows.get(i)] = drawn[i];
         return rest;
     }
 

@@ -37,10 +37,7 @@ final class Sampler {
 
     /** One of {@code kept} (tried in this order) with probability proportional to its weight {@code kw}. */
     static int draw(int[] kept, double[] kw, SplittableRandom rng) {
-        if (kept.length == 0) { // min-p keeps the most likely token unless the row's probabilities are NaN
-            throw new IllegalStateException("no token left to sample: the row's probabilities are NaN"
-                    + " (the model produced NaN or infinite logits)");
-        }
+        if (kept.length == 0) throw nothingToSample(); // min-p keeps the top token unless the row is NaN
         double total = 0;
         for (double x : kw) total += x;
         double u = rng.nextDouble() * total;
@@ -56,6 +53,12 @@ final class Sampler {
     static int pick(float[] logits, int off, int vocab, SamplingParams p, SplittableRandom rng) {
         if (p.temperature() == 0) return argmax(logits, off, vocab);
         return pick(weights(logits, off, vocab, p.temperature()), p, rng);
+    }
+
+    /** A row with nothing to draw: min-p keeps the most likely token unless the probabilities are NaN. */
+    static IllegalStateException nothingToSample() {
+        return new IllegalStateException("no token left to sample: the row's probabilities are NaN"
+                + " (the model produced NaN or infinite logits)");
     }
 
     /** Plain sampling (no filter) straight from a row of probabilities: no per-step allocation. */

@@ -92,18 +92,18 @@ final class TokenPicker {
         int b = params.length;
         int[] tokens = new int[b];
         boolean greedy = false;
-        for (SamplingParams p : params) greedy |= p.temperature() == 0;
+        boolean plainRows = false;
+        boolean filtered = false;
+        for (SamplingParams p : params) {
+            greedy |= p.temperature() == 0;
+            plainRows |= p.temperature() > 0 && plain(p);
+            filtered |= p.temperature() > 0 && !plain(p);
+        }
         if (greedy && (lp.getDevice().isGpu() || !FirstMax.pays(lp.size()))) {
             long[] ids = lp.argMax(-1).toLongArray();
             for (int r = 0; r < b; r++) tokens[r] = (int) ids[r];
         } else if (greedy) {
             tokens = FirstMax.of(m, lp); // argmax's ids, vectorised (on a GPU argmax is one cheap launch)
-        }
-        boolean plainRows = false;
-        boolean filtered = false;
-        for (SamplingParams p : params) {
-            plainRows |= p.temperature() > 0 && plain(p);
-            filtered |= p.temperature() > 0 && !plain(p);
         }
         NDArray probs = sampling ? logits.div(m.create(temps, new Shape(b, 1))).softmax(-1) : null;
         if (filtered) FilteredDraw.draw(m, probs, params, rngs, tokens);
@@ -115,19 +115,8 @@ final class TokenPicker {
                 boolean draws = params[r].temperature() > 0 && plain(params[r]);
                 u[r] = draws ? rngs[r].nextDouble() * total[r] : Double.NaN;
             }
-            // the first id whose running sum exceeds u; if rounding put u at the total, the last id that adds mass
-            int[] first = CdfSearch.first(m, cum, u, false);
-            double[] atTotal = new double[b];
-            boolean rounded = false;
-            for (int r = 0; r < b; r++) {
-                boolean none = !Double.isNaN(u[r]) && first[r] < 0;
-                atTotal[r] = none ? total[r] : Double.NaN;
-                rounded |= none;
-            }
-            int[] last = rounded ? CdfSearch.first(m, cum, atTotal, true) : null;
-            for (int r = 0; r < b; r++) {
-                if (!Double.isNaN(u[r])) tokens[r] = first[r] >= 0 ? first[r] : last[r];
-            }
+            int[] drawn = CdfSearch.draw(m, cum, u, total);
+            for (int r = 0; r < b; r++) if (!Double.isNaN(u[r])) tokens[r] = drawn[r];
         }
         long[] chosenIds = new long[b];
         for (int r = 0; r < b; r++) chosenIds[r] = tokens[r];

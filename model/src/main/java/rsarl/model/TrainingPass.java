@@ -40,12 +40,10 @@ public final class TrainingPass {
      */
     public static final long GPU_CHUNK_LOGIT_BYTES = 512L << 20;
 
-    /** Tokens per head chunk for a vocabulary: {@link #CHUNK_LOGIT_BYTES} of logits, at least 16 tokens. */
-    public static int chunkTokensFor(int vocabSize) {
-        return chunkTokensFor(vocabSize, false);
-    }
-
-    /** As {@link #chunkTokensFor(int)}, {@link #GPU_CHUNK_LOGIT_BYTES} of logits on a GPU. */
+    /**
+     * Tokens per head chunk for a vocabulary: {@link #CHUNK_LOGIT_BYTES} of logits ({@link #GPU_CHUNK_LOGIT_BYTES} on
+     * a GPU), at least 16 tokens.
+     */
     public static int chunkTokensFor(int vocabSize, boolean gpu) {
         return (int) Math.max(16, (gpu ? GPU_CHUNK_LOGIT_BYTES : CHUNK_LOGIT_BYTES) / (4L * vocabSize));
     }

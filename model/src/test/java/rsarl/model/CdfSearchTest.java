@@ -58,4 +58,15 @@ class CdfSearchTest {
             assertArrayEquals(new int[] {1}, CdfSearch.first(m, m.create(cum, new Shape(1, 6)), new double[] {0.1}, false));
         }
     }
+
+    /** A draw: the first sum above u; u at the total (rounding) takes the last id that adds mass; NaN skips. */
+    @Test
+    void drawFallsBackToTheLastIdWithMass() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            double[] cum = {0.1, 0.3, 0.3, 0.6, 0.6, 0.6, 0.1, 0.3, 0.3, 0.6, 0.6, 0.6, 0.1, 0.3, 0.3, 0.6, 0.6, 0.6};
+            int[] got = CdfSearch.draw(m, m.create(cum, new Shape(3, 6)), new double[] {0.2, 0.6, Double.NaN},
+                    new double[] {0.6, 0.6, 0.6});
+            assertArrayEquals(new int[] {1, 3, -1}, got);
+        }
+    }
 }

@@ -35,8 +35,7 @@ class TokenPickerTest {
                     NDArray x = s.create(logits, new Shape(b, vocab));
                     TokenPicker.Picks engine = TokenPicker.onEngine(s, x, x.logSoftmax(-1), params, rngs(b, seed),
                             temps(params), true, x.logSoftmax(-1));
-                    TokenPicker.Picks host = TokenPicker.onHost(s, x, x.logSoftmax(-1), params, rngs(b, seed),
-                            temps(params), x.logSoftmax(-1));
+                    TokenPicker.Picks host = host(s, x, params, seed);
                     assertArrayEquals(host.tokens(), engine.tokens(), "trial " + trial);
                     assertArrayEquals(host.logprobs(), engine.logprobs(), 0f, "trial " + trial);
                     distinct += (int) Arrays.stream(engine.tokens()).distinct().count();
@@ -84,8 +83,7 @@ class TokenPickerTest {
                 try (NDManager s = m.newSubManager()) {
                     NDArray x = s.create(logits, new Shape(b, vocab));
                     TokenPicker.Picks engine = TokenPicker.pick(s, x, params, rngs(b, seed), 0);
-                    TokenPicker.Picks host = TokenPicker.onHost(s, x, x.logSoftmax(-1), params, rngs(b, seed),
-                            temps(params), x.logSoftmax(-1));
+                    TokenPicker.Picks host = host(s, x, params, seed);
                     assertArrayEquals(host.tokens(), engine.tokens(), "trial " + trial + " " + Arrays.toString(params));
                     assertArrayEquals(host.logprobs(), engine.logprobs(), 0f, "trial " + trial);
                     distinct += (int) Arrays.stream(engine.tokens()).distinct().count();
@@ -117,8 +115,7 @@ class TokenPickerTest {
                 try (NDManager s = m.newSubManager()) {
                     NDArray x = s.create(logits, new Shape(b, vocab));
                     TokenPicker.Picks engine = TokenPicker.pick(s, x, params, rngs(b, seed), 0);
-                    TokenPicker.Picks host = TokenPicker.onHost(s, x, x.logSoftmax(-1), params, rngs(b, seed),
-                            temps(params), x.logSoftmax(-1));
+                    TokenPicker.Picks host = host(s, x, params, seed);
                     assertArrayEquals(host.tokens(), engine.tokens(), "trial " + trial + " " + Arrays.toString(params));
                 }
             }
@@ -172,6 +169,12 @@ class TokenPickerTest {
             for (float l : logits) z += Math.exp(l);
             assertEquals(2.5 - Math.log(z), p.topLogprobs()[0][1], 1e-5);
         }
+    }
+
+    /** The reference: the host sampler on the step's copied distributions, raw log-probs reported. */
+    private static TokenPicker.Picks host(NDManager s, NDArray x, SamplingParams[] params, long seed) {
+        return TokenPicker.onHost(s, x, x.logSoftmax(-1), params, rngs(params.length, seed), temps(params),
+                x.logSoftmax(-1));
     }
 
     private static SplittableRandom[] rngs(int b, long seed) {

@@ -82,10 +82,10 @@ class TrainingPassTest {
     /** Head chunks: 64 MiB of float32 logits on a CPU, 512 MiB on a GPU, never under 16 tokens. */
     @Test
     void headChunksAreSizedPerDevice() {
-        assertEquals(110, TrainingPass.chunkTokensFor(151_936));
+        assertEquals(110, TrainingPass.chunkTokensFor(151_936, false));
         assertEquals(883, TrainingPass.chunkTokensFor(151_936, true));
-        assertEquals(16, TrainingPass.chunkTokensFor(Integer.MAX_VALUE / 2));
-        assertEquals(TrainingPass.chunkTokensFor(512), TrainingPass.chunkTokensFor(512, false));
+        assertEquals(16, TrainingPass.chunkTokensFor(Integer.MAX_VALUE / 2, false));
+        assertEquals(16, TrainingPass.chunkTokensFor(Integer.MAX_VALUE / 2, true));
     }
 
     @Test

@@ -32,7 +32,8 @@ public final class QwenPolicy implements TrainableModel, LoraModel.Backbone {
     public QwenPolicy(QwenModel model, boolean trainAll, boolean gradientCheckpointing) {
         this.model = model;
         int vocab = model.config().vocabSize();
-        this.pass = new TrainingPass(gradientCheckpointing, TrainingPass.chunkTokensFor(vocab, model.manager().getDevice().isGpu()), 0,
+        boolean gpu = model.manager().getDevice().isGpu();
+        this.pass = new TrainingPass(gradientCheckpointing, TrainingPass.chunkTokensFor(vocab, gpu), 0,
                 TrainingPass.keepTokensFor(vocab));
         if (trainAll) {
             model.attachGradients();
